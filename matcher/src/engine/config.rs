@@ -1,0 +1,37 @@
+//! The engine's limits and preallocation: a stated bound on everything that grows.
+
+/// Limits and buffer reservations of an [`crate::Engine`].
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Most resting orders at once; a new order beyond it is rejected (`capacity`).
+    pub resting_max: usize,
+    /// Most orders accepted over the engine's life (ids are remembered forever).
+    pub orders_max: usize,
+    /// Most bytes of ids accepted over the engine's life.
+    pub id_bytes_max: usize,
+    /// Most distinct machine configurations.
+    pub configs_max: usize,
+    /// Most distinct requirement signatures.
+    pub signatures_max: usize,
+    /// Resting orders to reserve room for at start, so the book grows without reallocating.
+    pub reserve_resting: usize,
+    /// Accepted orders to reserve id room for at start.
+    pub reserve_orders: usize,
+    /// In debug builds, check every book invariant after every command (slow; for tests).
+    pub debug_check_invariants: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> EngineConfig {
+        EngineConfig {
+            resting_max: 8 << 20,
+            orders_max: u32::MAX as usize - 1,
+            id_bytes_max: u32::MAX as usize,
+            configs_max: 1024,
+            signatures_max: 8192,
+            reserve_resting: 1024,
+            reserve_orders: 4096,
+            debug_check_invariants: false,
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The planner: which resting orders an incoming order would take, in priority order, without
+//! changing the book (matching rules 2–4).
+//!
+//! The incoming order's compatible groups are merged like sorted lists: one cursor per group,
+//! and at each step the cursor with the best rank, ties by earliest arrival, is examined. A
+//! candidate that fails the time rule or is the same owner is skipped and stays in the book.
+//! The merge stops at the first candidate priced beyond the incoming order's limit, since every
+//! other candidate is priced no better. Planning first and executing after is what lets
+//! fill-or-kill and post-only decide before anything trades.
+
+use super::ladder::Ladder;
+use super::slab::{Resting, Slab, NIL};
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cursor {
+    group: u32,
+    level: u32,
+    rank: u64,
+    slot: u32,
+}
+
+/// One planned fill of a resting order.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fill {
+    pub(crate) slot: u32,
+    pub(crate) qty: u32,
+    pub(crate) start_ms: u64,
+    pub(crate) end_ms: u64,
+}
+
+/// Reused buffers, so planning allocates nothing once they have grown.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Scratch {
+    cursors: Vec<Cursor>,
+    pub(crate) fills: Vec<Fill>,
+}
+
+/// What the incoming order brings to the plan.
+pub(crate) struct Incoming<'a, F> {
+    /// Candidates must have a rank at least this (price acceptable to both).
+    pub(crate) rank_min: u64,
+    pub(crate) owner: crate::owner::Owner,
+    /// Most quantity to plan.
+    pub(crate) need: u32,
+    /// The time rule for a candidate: the deal's `(start_ms, end_ms)`, or `None`.
+    pub(crate) fits: F,
+    /// Groups of the other side this order can trade with.
+    pub(crate) groups: &'a [u32],
+}
+
+/// Plans fills into `scratch.fills` and returns the planned quantity.
+pub(crate) fn plan<'l, F>(
+    incoming: Incoming<'_, F>,
+    ladder_of: impl Fn(u32) -> &'l Ladder,
+    slab: &Slab,
+    scratch: &mut Scratch,
+) -> u32
+where
+    F: Fn(&Resting) -> Option<(u64, u64)>,
+{
+    scratch.cursors.clear();
+    scratch.fills.clear();
+    for &group in incoming.groups {
+        if let Some(best) = ladder_of(group).levels.last() {
+            if best.rank >= incoming.rank_min {
+                let level = (ladder_of(group).levels.len() - 1) as u32;
+                scratch.cursors.push(Cursor { group, level, rank: best.rank, slot: best.head });
+            }
+        }
+    }
+    let mut planned = 0u32;
+    while planned < incoming.need {
+        let Some(at) = best_cursor(&scratch.cursors, slab) else { break };
+        let cursor = scratch.cursors[at];
+        if cursor.rank < incoming.rank_min {
+            break;
+        }
+        let resting = slab.get(cursor.slot);
+        if resting.owner != incoming.owner {
+            if let Some((start_ms, end_ms)) = (incoming.fits)(resting) {
+                let qty = resting.remaining.min(incoming.need - planned);
+                scratch.fills.push(Fill { slot: cursor.slot, qty, start_ms, end_ms });
+                planned += qty;
+            }
+        }
+        scratch.cursors[at] = advance(cursor, resting.next, ladder_of(cursor.group));
+    }
+    planned
+}
+
+/// The cursor with the best rank, ties by earliest arrival; `None` when all are exhausted.
+fn best_cursor(cursors: &[Cursor], slab: &Slab) -> Option<usize> {
+    let mut best: Option<(usize, u64, u32)> = None;
+    for (at, cursor) in cursors.iter().enumerate() {
+        if cursor.slot == NIL {
+            continue;
+        }
+        let arrival = slab.get(cursor.slot).order.0;
+        let better = match best {
+            None => true,
+            Some((_, rank, first)) => cursor.rank > rank || (cursor.rank == rank && arrival < first),
+        };
+        if better {
+            best = Some((at, cursor.rank, arrival));
+        }
+    }
+    best.map(|(at, _, _)| at)
+}
+
+/// Moves a cursor to the next order of its level, or to the head of the next worse level.
+fn advance(cursor: Cursor, next: u32, ladder: &Ladder) -> Cursor {
+    if next != NIL {
+        return Cursor { slot: next, ..cursor };
+    }
+    if cursor.level == 0 {
+        return Cursor { slot: NIL, ..cursor };
+    }
+    let level = cursor.level - 1;
+    let worse = ladder.levels[level as usize];
+    Cursor { level, rank: worse.rank, slot: worse.head, ..cursor }
+}

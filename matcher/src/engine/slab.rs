@@ -1,0 +1,83 @@
+//! Resting orders in one preallocated vector, addressed by slot; freed slots are reused.
+
+use crate::event::OrderRef;
+use crate::owner::Owner;
+
+/// No slot / end of a list.
+pub(crate) const NIL: u32 = u32::MAX;
+
+/// The terms that decide whether a pair can run in time (matching rule 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Terms {
+    Ask { from_ms: u64, until_ms: u64 },
+    Bid { not_before_ms: u64, deadline_ms: u64, duration_ms: u64 },
+}
+
+/// A resting order.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Resting {
+    /// Ask price or bid limit, nano-units per slot-hour.
+    pub(crate) price_nano: u64,
+    pub(crate) order: OrderRef,
+    pub(crate) remaining: u32,
+    /// Configuration (asks) or requirement signature (bids) the order rests under.
+    pub(crate) group: u32,
+    pub(crate) owner: Owner,
+    pub(crate) terms: Terms,
+    /// The first time at which rule 6 removes the order.
+    pub(crate) expiry_ms: u64,
+    /// Neighbours in the order's price level (earlier, later); the free list uses `next`.
+    pub(crate) prev: u32,
+    pub(crate) next: u32,
+}
+
+/// Slot storage for resting orders.
+#[derive(Debug, Clone)]
+pub(crate) struct Slab {
+    entries: Vec<Resting>,
+    free_head: u32,
+    live: usize,
+}
+
+impl Slab {
+    pub(crate) fn with_capacity(capacity: usize) -> Slab {
+        Slab { entries: Vec::with_capacity(capacity), free_head: NIL, live: 0 }
+    }
+
+    pub(crate) fn live(&self) -> usize {
+        self.live
+    }
+
+    pub(crate) fn insert(&mut self, resting: Resting) -> u32 {
+        self.live += 1;
+        if self.free_head != NIL {
+            let slot = self.free_head;
+            self.free_head = self.entries[slot as usize].next;
+            self.entries[slot as usize] = resting;
+            slot
+        } else {
+            self.entries.push(resting);
+            (self.entries.len() - 1) as u32
+        }
+    }
+
+    pub(crate) fn remove(&mut self, slot: u32) {
+        self.live -= 1;
+        let entry = &mut self.entries[slot as usize];
+        entry.remaining = 0;
+        entry.next = self.free_head;
+        self.free_head = slot;
+    }
+
+    pub(crate) fn get(&self, slot: u32) -> &Resting {
+        &self.entries[slot as usize]
+    }
+
+    pub(crate) fn get_mut(&mut self, slot: u32) -> &mut Resting {
+        &mut self.entries[slot as usize]
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.entries.capacity() * std::mem::size_of::<Resting>()
+    }
+}

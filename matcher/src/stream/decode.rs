@@ -1,0 +1,210 @@
+//! Decoding one line of the order stream into a timed [`Command`].
+//!
+//! Everything the engine cannot represent is refused here with a reason and a detail that names
+//! the field: malformed JSON, unknown or missing fields, wrong types, prices that are not exact in
+//! nano-units, bad owner addresses, over-long names. Range checks on numbers are the engine's
+//! (they hold for commands built in code too).
+
+use super::wire::{WireAsk, WireBid, WireHardware, WireIdOnly, WireLine, WireRequirements, WireTif};
+use crate::command::{Ask, Bid, Cancel, Command, Tif};
+use crate::event::RejectReason;
+use crate::hardware::{Hardware, Requirements, Sym};
+use crate::limits::NAME_LEN_MAX;
+use crate::money::{parse_price_nano, PriceError};
+use crate::owner::Owner;
+use crate::symbols::Symbols;
+
+/// A line that could not become a command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {detail}", reason.code())]
+pub struct DecodeError {
+    /// The rejection reason.
+    pub reason: RejectReason,
+    /// What exactly is wrong, naming the field.
+    pub detail: String,
+    /// The line's `id`, when one could be read.
+    pub id: Option<String>,
+}
+
+/// Turns lines into commands, interning names into its [`Symbols`] table.
+#[derive(Debug, Clone, Default)]
+pub struct Decoder {
+    symbols: Symbols,
+}
+
+fn field_error(reason: RejectReason, detail: impl Into<String>) -> DecodeError {
+    DecodeError { reason, detail: detail.into(), id: None }
+}
+
+fn classify(error: &serde_json::Error) -> RejectReason {
+    use serde_json::error::Category;
+    match error.classify() {
+        Category::Syntax | Category::Eof | Category::Io => RejectReason::MalformedJson,
+        Category::Data => {
+            let message = error.to_string();
+            if message.starts_with("unknown field") {
+                RejectReason::UnknownField
+            } else if message.starts_with("missing field") {
+                RejectReason::MissingField
+            } else {
+                RejectReason::BadField
+            }
+        }
+    }
+}
+
+fn price(text: &str, field: &str) -> Result<u64, DecodeError> {
+    parse_price_nano(text).map_err(|error| {
+        let reason = match error {
+            PriceError::NotDecimal(_) => RejectReason::BadField,
+            _ => RejectReason::BadPrice,
+        };
+        field_error(reason, format!("{field}: {error}"))
+    })
+}
+
+fn owner(text: &str) -> Result<Owner, DecodeError> {
+    Owner::parse(text).map_err(|error| field_error(RejectReason::BadOwner, error.to_string()))
+}
+
+fn tif(tif: WireTif) -> Tif {
+    match tif {
+        WireTif::Gtc => Tif::Gtc,
+        WireTif::Ioc => Tif::Ioc,
+        WireTif::Fok => Tif::Fok,
+        WireTif::Post => Tif::Post,
+    }
+}
+
+fn check_name(name: &str, field: &str) -> Result<(), DecodeError> {
+    if name.is_empty() || name.len() > NAME_LEN_MAX {
+        let detail = format!("{field}: names are 1 to {NAME_LEN_MAX} bytes, got {}", name.len());
+        return Err(field_error(RejectReason::BadHardware, detail));
+    }
+    Ok(())
+}
+
+impl Decoder {
+    /// A decoder with an empty name table.
+    pub fn new() -> Decoder {
+        Decoder::default()
+    }
+
+    /// The names interned so far.
+    pub fn symbols(&self) -> &Symbols {
+        &self.symbols
+    }
+
+    /// Decodes one line (without its newline) into `(ts, command)`.
+    pub fn decode(&mut self, line: &[u8]) -> Result<(u64, Command), DecodeError> {
+        let first = line.iter().find(|b| !b.is_ascii_whitespace());
+        if first != Some(&b'{') {
+            let detail = "a command is one JSON object per line".to_string();
+            return Err(DecodeError { reason: RejectReason::MalformedJson, detail, id: None });
+        }
+        let wire: WireLine = serde_json::from_slice(line).map_err(|error| DecodeError {
+            reason: classify(&error),
+            detail: error.to_string(),
+            id: recover_id(line),
+        })?;
+        let (ts, id) = match &wire {
+            WireLine::Ask(ask) => (ask.ts, Some(&ask.id)),
+            WireLine::Bid(bid) => (bid.ts, Some(&bid.id)),
+            WireLine::Cancel(cancel) => (cancel.ts, Some(&cancel.id)),
+            WireLine::Tick(tick) => (tick.ts, None),
+        };
+        let id = id.cloned();
+        self.command(wire).map(|command| (ts, command)).map_err(|error| DecodeError { id, ..error })
+    }
+
+    fn command(&mut self, wire: WireLine) -> Result<Command, DecodeError> {
+        Ok(match wire {
+            WireLine::Ask(ask) => Command::Ask(self.ask(ask)?),
+            WireLine::Bid(bid) => Command::Bid(self.bid(bid)?),
+            WireLine::Cancel(cancel) => {
+                Command::Cancel(Cancel { owner: owner(&cancel.owner)?, id: cancel.id })
+            }
+            WireLine::Tick(_) => Command::Tick,
+        })
+    }
+
+    fn ask(&mut self, ask: WireAsk) -> Result<Ask, DecodeError> {
+        let owner = owner(&ask.owner)?;
+        let price_nano = price(&ask.price, "price")?;
+        let hw = self.hardware(&ask.hw)?;
+        Ok(Ask {
+            id: ask.id,
+            owner,
+            price_nano,
+            qty: ask.qty,
+            tif: tif(ask.tif),
+            hw,
+            from_ms: ask.from,
+            until_ms: ask.until,
+            expires_ms: ask.expires,
+        })
+    }
+
+    fn bid(&mut self, bid: WireBid) -> Result<Bid, DecodeError> {
+        let owner = owner(&bid.owner)?;
+        let limit_nano = price(&bid.limit, "limit")?;
+        let req = self.requirements(&bid.req)?;
+        Ok(Bid {
+            id: bid.id,
+            owner,
+            limit_nano,
+            qty: bid.qty,
+            tif: tif(bid.tif),
+            req,
+            duration_ms: bid.duration,
+            not_before_ms: bid.not_before,
+            deadline_ms: bid.deadline,
+            expires_ms: bid.expires,
+        })
+    }
+
+    fn name(&mut self, name: &str, field: &str) -> Result<Sym, DecodeError> {
+        check_name(name, field)?;
+        Ok(self.symbols.intern(name))
+    }
+
+    fn optional_name(&mut self, name: &Option<String>, field: &str) -> Result<Option<Sym>, DecodeError> {
+        name.as_deref().map(|name| self.name(name, field)).transpose()
+    }
+
+    fn names(&mut self, names: &[String], field: &str) -> Result<Vec<Sym>, DecodeError> {
+        if names.len() > crate::limits::LIST_LEN_MAX {
+            let detail = format!("{field}: at most {} entries", crate::limits::LIST_LEN_MAX);
+            return Err(field_error(RejectReason::BadHardware, detail));
+        }
+        names.iter().map(|name| self.name(name, field)).collect()
+    }
+
+    fn hardware(&mut self, hw: &WireHardware) -> Result<Hardware, DecodeError> {
+        Ok(Hardware {
+            cpu: hw.cpu,
+            mem_gib: hw.mem,
+            gpu: self.optional_name(&hw.gpu, "hw.gpu")?,
+            gpus: hw.gpus,
+            gpu_mem_gib: hw.gpu_mem,
+            tee: self.optional_name(&hw.tee, "hw.tee")?,
+            region: self.name(&hw.region, "hw.region")?,
+        })
+    }
+
+    fn requirements(&mut self, req: &WireRequirements) -> Result<Requirements, DecodeError> {
+        let gpu = self.names(&req.gpu, "req.gpu")?;
+        let tee = self.optional_name(&req.tee, "req.tee")?;
+        let regions = self.names(&req.regions, "req.regions")?;
+        Ok(Requirements::new(req.cpu, req.mem, gpu, req.gpus, req.gpu_mem, tee, regions))
+    }
+}
+
+/// The `id` of a line that failed to decode, if it has a readable one.
+fn recover_id(line: &[u8]) -> Option<String> {
+    let loose: WireIdOnly = serde_json::from_slice(line).ok()?;
+    match loose.id? {
+        serde_json::Value::String(id) => Some(id),
+        _ => None,
+    }
+}

@@ -1,0 +1,183 @@
+//! Writing commands and events as JSON lines.
+//!
+//! Event lines are written by hand in a fixed field order (`seq`, `ts`, `type`, then the
+//! event's fields), so the same events always give the same bytes. Strings go through
+//! serde_json's escaping.
+
+use std::io::Write;
+
+use super::wire::{WireAsk, WireBid, WireCancel, WireHardware, WireLine, WireRequirements, WireTick, WireTif};
+use crate::command::{Command, Tif};
+use crate::event::{Event, IdLookup};
+use crate::hardware::{Hardware, Requirements, Sym};
+use crate::money::format_nano;
+use crate::symbols::Symbols;
+
+fn wire_tif(tif: Tif) -> WireTif {
+    match tif {
+        Tif::Gtc => WireTif::Gtc,
+        Tif::Ioc => WireTif::Ioc,
+        Tif::Fok => WireTif::Fok,
+        Tif::Post => WireTif::Post,
+    }
+}
+
+fn names(symbols: &Symbols, syms: &[Sym]) -> Vec<String> {
+    syms.iter().map(|&sym| symbols.name(sym).to_string()).collect()
+}
+
+fn wire_hardware(symbols: &Symbols, hw: &Hardware) -> WireHardware {
+    WireHardware {
+        cpu: hw.cpu,
+        mem: hw.mem_gib,
+        gpu: hw.gpu.map(|sym| symbols.name(sym).to_string()),
+        gpus: hw.gpus,
+        gpu_mem: hw.gpu_mem_gib,
+        tee: hw.tee.map(|sym| symbols.name(sym).to_string()),
+        region: symbols.name(hw.region).to_string(),
+    }
+}
+
+fn wire_requirements(symbols: &Symbols, req: &Requirements) -> WireRequirements {
+    WireRequirements {
+        cpu: req.cpu,
+        mem: req.mem_gib,
+        gpu: names(symbols, &req.gpu),
+        gpus: req.gpus,
+        gpu_mem: req.gpu_mem_gib,
+        tee: req.tee.map(|sym| symbols.name(sym).to_string()),
+        regions: names(symbols, &req.regions),
+    }
+}
+
+/// Writes `command` at `ts_ms` as one line of the order stream (without the newline).
+pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> String {
+    let wire = match command {
+        Command::Ask(ask) => WireLine::Ask(WireAsk {
+            ts: ts_ms,
+            id: ask.id.clone(),
+            owner: ask.owner.to_string(),
+            price: format_nano(ask.price_nano),
+            qty: ask.qty,
+            tif: wire_tif(ask.tif),
+            hw: wire_hardware(symbols, &ask.hw),
+            from: ask.from_ms,
+            until: ask.until_ms,
+            expires: ask.expires_ms,
+        }),
+        Command::Bid(bid) => WireLine::Bid(WireBid {
+            ts: ts_ms,
+            id: bid.id.clone(),
+            owner: bid.owner.to_string(),
+            limit: format_nano(bid.limit_nano),
+            qty: bid.qty,
+            tif: wire_tif(bid.tif),
+            req: wire_requirements(symbols, &bid.req),
+            duration: bid.duration_ms,
+            not_before: bid.not_before_ms,
+            deadline: bid.deadline_ms,
+            expires: bid.expires_ms,
+        }),
+        Command::Cancel(cancel) => WireLine::Cancel(WireCancel {
+            ts: ts_ms,
+            id: cancel.id.clone(),
+            owner: cancel.owner.to_string(),
+        }),
+        Command::Tick => WireLine::Tick(WireTick { ts: ts_ms }),
+    };
+    // Serialising these plain structs to a String cannot fail.
+    serde_json::to_string(&wire).unwrap_or_default()
+}
+
+/// Where a rejected line came from, to name it in the event.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RejectContext<'a> {
+    /// The id the line carried, if readable.
+    pub id: Option<&'a str>,
+    /// The line number (from 1).
+    pub line: Option<u64>,
+    /// What exactly is wrong; the reason's own description when `None`.
+    pub detail: Option<&'a str>,
+}
+
+/// Numbers events and writes them as JSON lines.
+#[derive(Debug, Clone, Default)]
+pub struct EventWriter {
+    seq: u64,
+}
+
+fn push_json_str(out: &mut Vec<u8>, text: &str) {
+    // Writing a &str into a Vec<u8> cannot fail.
+    let _ = serde_json::to_writer(&mut *out, text);
+}
+
+impl EventWriter {
+    /// A writer whose first event gets `seq` 1.
+    pub fn new() -> EventWriter {
+        EventWriter::default()
+    }
+
+    /// Events written so far.
+    pub fn written(&self) -> u64 {
+        self.seq
+    }
+
+    /// Appends `event`, which happened at `ts_ms`, as one line with its newline.
+    pub fn write(
+        &mut self,
+        out: &mut Vec<u8>,
+        ts_ms: u64,
+        event: &Event,
+        ids: &impl IdLookup,
+        reject: RejectContext<'_>,
+    ) {
+        self.seq += 1;
+        let _ = write!(out, "{{\"seq\":{},\"ts\":{ts_ms},\"type\":", self.seq);
+        match *event {
+            Event::Accepted { order } => {
+                out.extend_from_slice(b"\"accepted\",\"id\":");
+                push_json_str(out, ids.order_id(order));
+            }
+            Event::Rejected { reason } => {
+                out.extend_from_slice(b"\"rejected\",\"id\":");
+                match reject.id {
+                    Some(id) => push_json_str(out, id),
+                    None => out.extend_from_slice(b"null"),
+                }
+                match reject.line {
+                    Some(line) => {
+                        let _ = write!(out, ",\"line\":{line}");
+                    }
+                    None => out.extend_from_slice(b",\"line\":null"),
+                }
+                let _ = write!(out, ",\"reason\":\"{}\",\"detail\":", reason.code());
+                push_json_str(out, reject.detail.unwrap_or(reason.describe()));
+            }
+            Event::Deal(deal) => {
+                let _ = write!(out, "\"deal\",\"deal\":{},\"bid\":", deal.deal);
+                push_json_str(out, ids.order_id(deal.bid));
+                out.extend_from_slice(b",\"ask\":");
+                push_json_str(out, ids.order_id(deal.ask));
+                let _ = write!(
+                    out,
+                    ",\"qty\":{},\"price\":\"{}\",\"start\":{},\"end\":{}",
+                    deal.qty,
+                    format_nano(deal.price_nano),
+                    deal.start_ms,
+                    deal.end_ms
+                );
+            }
+            Event::Cancelled { order, remaining, reason } => {
+                out.extend_from_slice(b"\"cancelled\",\"id\":");
+                push_json_str(out, ids.order_id(order));
+                let _ = write!(out, ",\"remaining\":{remaining},\"reason\":\"{}\"", reason.code());
+            }
+            Event::Expired { order, remaining } => {
+                out.extend_from_slice(b"\"expired\",\"id\":");
+                push_json_str(out, ids.order_id(order));
+                let _ = write!(out, ",\"remaining\":{remaining}");
+            }
+        }
+        out.extend_from_slice(b"}\n");
+    }
+}

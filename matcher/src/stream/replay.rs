@@ -1,0 +1,139 @@
+//! [`Replay`]: decode a line, apply it to the engine, write its events, keep the tallies.
+//!
+//! The command-line replay, the tests and the simulator all use this one driver, so a stream
+//! gives the same bytes wherever it is replayed.
+
+use std::collections::BTreeMap;
+
+use super::{Decoder, EventWriter, RejectContext};
+use crate::engine::{Engine, EngineConfig};
+use crate::event::{Event, RejectReason};
+
+/// Tallies of a replay so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReplayStats {
+    /// Lines read.
+    pub lines: u64,
+    /// Lines that became commands the engine applied.
+    pub applied: u64,
+    /// Deals made.
+    pub deals: u64,
+    /// Slots traded.
+    pub slots: u64,
+    /// Slot-milliseconds traded (Σ qty × duration).
+    pub slot_ms: u128,
+    /// Value traded, in nano-units × ms / hour units: Σ price × qty × duration_ms. Divide by
+    /// 3,600,000 for nano-units ([`ReplayStats::value_nano`]).
+    pub value_nano_ms_per_hour: u128,
+    /// Rejected lines by reason.
+    pub rejected: BTreeMap<RejectReason, u64>,
+}
+
+impl ReplayStats {
+    /// Total value traded in nano-units (floored once, over the exact sum).
+    pub fn value_nano(&self) -> u128 {
+        self.value_nano_ms_per_hour / 3_600_000
+    }
+
+    /// Number of rejected lines.
+    pub fn rejected_total(&self) -> u64 {
+        self.rejected.values().sum()
+    }
+}
+
+/// Drives an engine from lines of the order stream.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    decoder: Decoder,
+    engine: Engine,
+    writer: EventWriter,
+    events: Vec<Event>,
+    stats: ReplayStats,
+}
+
+impl Default for Replay {
+    fn default() -> Replay {
+        Replay::new(EngineConfig::default())
+    }
+}
+
+impl Replay {
+    /// A replay into an empty engine with `config`.
+    pub fn new(config: EngineConfig) -> Replay {
+        Replay {
+            decoder: Decoder::new(),
+            engine: Engine::new(config),
+            writer: EventWriter::new(),
+            events: Vec::with_capacity(64),
+            stats: ReplayStats::default(),
+        }
+    }
+
+    /// The engine, for questions about the book.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The decoder, for its name table.
+    pub fn decoder(&self) -> &Decoder {
+        &self.decoder
+    }
+
+    /// Tallies so far.
+    pub fn stats(&self) -> &ReplayStats {
+        &self.stats
+    }
+
+    /// Applies line number `line_no` (from 1, without its newline) and appends its events to
+    /// `out`.
+    pub fn line(&mut self, line_no: u64, line: &[u8], out: &mut Vec<u8>) {
+        self.stats.lines += 1;
+        let (ts_ms, command) = match self.decoder.decode(line) {
+            Ok(decoded) => decoded,
+            Err(error) => {
+                let context = RejectContext {
+                    id: error.id.as_deref(),
+                    line: Some(line_no),
+                    detail: Some(&error.detail),
+                };
+                self.reject(error.reason, context, out);
+                return;
+            }
+        };
+        self.events.clear();
+        self.engine.apply_into(&command, ts_ms, &mut self.events);
+        let now_ms = self.engine.now_ms();
+        for event in &self.events {
+            let mut context = RejectContext::default();
+            match *event {
+                Event::Rejected { reason } => {
+                    *self.stats.rejected.entry(reason).or_default() += 1;
+                    context = RejectContext { id: command.id(), line: Some(line_no), detail: None };
+                }
+                Event::Deal(deal) => {
+                    self.stats.deals += 1;
+                    self.stats.slots += deal.qty;
+                    let duration_ms = u128::from(deal.end_ms - deal.start_ms);
+                    let slot_ms = u128::from(deal.qty) * duration_ms;
+                    self.stats.slot_ms += slot_ms;
+                    self.stats.value_nano_ms_per_hour = self
+                        .stats
+                        .value_nano_ms_per_hour
+                        .saturating_add(slot_ms.saturating_mul(u128::from(deal.price_nano)));
+                }
+                _ => {}
+            }
+            self.writer.write(out, now_ms, event, &self.engine, context);
+        }
+        if !matches!(self.events.first(), Some(Event::Rejected { .. })) {
+            self.stats.applied += 1;
+        }
+    }
+
+    /// Reports a line that could not be read at all (for example, longer than the reader takes).
+    pub fn reject(&mut self, reason: RejectReason, context: RejectContext<'_>, out: &mut Vec<u8>) {
+        *self.stats.rejected.entry(reason).or_default() += 1;
+        let now_ms = self.engine.now_ms();
+        self.writer.write(out, now_ms, &Event::Rejected { reason }, &self.engine, context);
+    }
+}

@@ -1,0 +1,112 @@
+//! The wire form of a command line: serde structs that mirror docs/order-stream.md exactly.
+//!
+//! Both directions use these types, so what [`super::encode_command`] writes is by construction
+//! what [`super::Decoder`] reads. Unknown fields are refused everywhere; optional fields are
+//! only `expires`; `tee` must be present even when null.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A field that must be present but may be `null`.
+fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    Option::<T>::deserialize(d)
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WireHardware {
+    pub(crate) cpu: u32,
+    pub(crate) mem: u32,
+    #[serde(deserialize_with = "nullable")]
+    pub(crate) gpu: Option<String>,
+    pub(crate) gpus: u32,
+    pub(crate) gpu_mem: u32,
+    #[serde(deserialize_with = "nullable")]
+    pub(crate) tee: Option<String>,
+    pub(crate) region: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WireRequirements {
+    pub(crate) cpu: u32,
+    pub(crate) mem: u32,
+    pub(crate) gpu: Vec<String>,
+    pub(crate) gpus: u32,
+    pub(crate) gpu_mem: u32,
+    #[serde(deserialize_with = "nullable")]
+    pub(crate) tee: Option<String>,
+    pub(crate) regions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum WireTif {
+    Gtc,
+    Ioc,
+    Fok,
+    Post,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WireAsk {
+    pub(crate) ts: u64,
+    pub(crate) id: String,
+    pub(crate) owner: String,
+    pub(crate) price: String,
+    pub(crate) qty: u64,
+    pub(crate) tif: WireTif,
+    pub(crate) hw: WireHardware,
+    pub(crate) from: u64,
+    pub(crate) until: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) expires: Option<u64>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WireBid {
+    pub(crate) ts: u64,
+    pub(crate) id: String,
+    pub(crate) owner: String,
+    pub(crate) limit: String,
+    pub(crate) qty: u64,
+    pub(crate) tif: WireTif,
+    pub(crate) req: WireRequirements,
+    pub(crate) duration: u64,
+    pub(crate) not_before: u64,
+    pub(crate) deadline: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) expires: Option<u64>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WireCancel {
+    pub(crate) ts: u64,
+    pub(crate) id: String,
+    pub(crate) owner: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WireTick {
+    pub(crate) ts: u64,
+}
+
+/// One line; the `op` field selects the variant.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub(crate) enum WireLine {
+    Ask(WireAsk),
+    Bid(WireBid),
+    Cancel(WireCancel),
+    Tick(WireTick),
+}
+
+/// What can still be read from a line that failed to decode, to name it in the rejection.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireIdOnly {
+    #[serde(default)]
+    pub(crate) id: Option<serde_json::Value>,
+}

@@ -1,0 +1,2 @@
+//! gridbook command line.
+fn main() {}
