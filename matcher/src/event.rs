@@ -120,7 +120,9 @@ impl RejectReason {
             RejectReason::BadTime => "a time is past 9999-12-31",
             RejectReason::DuplicateId => "the id was already used (ids are never reused)",
             RejectReason::BadId => "the id must be 1 to 80 printable ASCII characters",
-            RejectReason::BadPrice => "the price must be > 0 and <= 1000000000 with at most 9 decimals",
+            RejectReason::BadPrice => {
+                "the price must be > 0 and <= 1000000000 with at most 9 decimals"
+            }
             RejectReason::BadQty => "qty must be between 1 and 1000000",
             RejectReason::BadDuration => "duration must be > 0",
             RejectReason::DeadlineUnreachable => {

@@ -3,9 +3,6 @@
 //! The engine never sees a float or a `Decimal`: prices are `u64` nano-units. This module is the
 //! only place where text becomes nano-units and back, exactly.
 
-use rust_decimal::Decimal;
-use std::str::FromStr;
-
 use crate::limits::NANO_PER_TOKEN;
 
 /// Why a decimal price could not become nano-units.
@@ -28,25 +25,38 @@ pub enum PriceError {
 /// Parses a decimal token amount (`"1.25"`) into nano-units, exactly.
 ///
 /// Trailing zeros beyond 9 places are allowed (`"1.2500000000"` is 1.25); any non-zero digit past
-/// the 9th place is an error rather than a silent rounding.
+/// the 9th place is an error rather than a silent rounding. The text is judged digit by digit:
+/// a general decimal type would round inputs longer than its precision (28 digits) before any
+/// check could see the extra digits.
 pub fn parse_price_nano(text: &str) -> Result<u64, PriceError> {
-    let plain = !text.is_empty()
-        && text.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+');
-    let value = match Decimal::from_str(text) {
-        Ok(value) if plain => value,
-        _ => return Err(PriceError::NotDecimal(text.to_string())),
+    let error = |make: fn(String) -> PriceError| Err(make(text.to_string()));
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
     };
-    let value = value.normalize();
-    if value.scale() > 9 {
-        return Err(PriceError::TooPrecise(text.to_string()));
+    let (whole, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if (whole.is_empty() && frac.is_empty()) || !digits(whole) || !digits(frac) {
+        return error(PriceError::NotDecimal);
     }
-    if value <= Decimal::ZERO {
-        return Err(PriceError::NotPositive(text.to_string()));
+    let (whole, frac) = (whole.trim_start_matches('0'), frac.trim_end_matches('0'));
+    if frac.len() > 9 {
+        return error(PriceError::TooPrecise);
     }
-    let nano = value
-        .checked_mul(Decimal::from(NANO_PER_TOKEN))
-        .ok_or_else(|| PriceError::TooLarge(text.to_string()))?;
-    u64::try_from(nano.trunc()).map_err(|_| PriceError::TooLarge(text.to_string()))
+    if negative || (whole.is_empty() && frac.is_empty()) {
+        return error(PriceError::NotPositive);
+    }
+    // A whole part past u64, or a total past u64::MAX nano-units, is too large.
+    let whole = format!("0{whole}").parse::<u64>();
+    let frac = format!("{frac:0<9}").parse::<u64>();
+    let (Ok(whole), Ok(frac)) = (whole, frac) else {
+        return error(PriceError::TooLarge);
+    };
+    match whole.checked_mul(NANO_PER_TOKEN).and_then(|nano| nano.checked_add(frac)) {
+        Some(nano) => Ok(nano),
+        None => error(PriceError::TooLarge),
+    }
 }
 
 /// Formats nano-units as a decimal token amount with no trailing zeros (`1250000000` → `"1.25"`).

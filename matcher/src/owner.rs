@@ -61,7 +61,7 @@ mod tests {
 
     #[test]
     fn owners_reject_wrong_length_prefix_or_digits() {
-        for bad in ["", "0x", "abcdef0123456789abcdef0123456789abcdef01", "0x123", "0xzz" ] {
+        for bad in ["", "0x", "abcdef0123456789abcdef0123456789abcdef01", "0x123", "0xzz"] {
             assert!(Owner::parse(bad).is_err(), "{bad}");
         }
         let g = format!("0x{}g", "0".repeat(39));

@@ -45,7 +45,8 @@ fn check_hardware(hw: &Hardware) -> Result<(), RejectReason> {
 }
 
 fn check_requirements(req: &Requirements) -> Result<(), RejectReason> {
-    let counts_ok = [req.cpu, req.mem_gib, req.gpus, req.gpu_mem_gib].iter().all(|&v| v <= RESOURCE_MAX);
+    let counts_ok =
+        [req.cpu, req.mem_gib, req.gpus, req.gpu_mem_gib].iter().all(|&v| v <= RESOURCE_MAX);
     if !counts_ok || req.gpu.len() > LIST_LEN_MAX || req.regions.len() > LIST_LEN_MAX {
         return Err(RejectReason::BadHardware);
     }

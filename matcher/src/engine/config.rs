@@ -17,6 +17,9 @@ pub struct EngineConfig {
     pub reserve_resting: usize,
     /// Accepted orders to reserve id room for at start.
     pub reserve_orders: usize,
+    /// Price levels to reserve in each ladder when its group is first seen, so that a ladder
+    /// holding at most this many levels never reallocates (zero keeps growth on demand).
+    pub reserve_levels: usize,
     /// In debug builds, check every book invariant after every command (slow; for tests).
     pub debug_check_invariants: bool,
 }
@@ -31,6 +34,7 @@ impl Default for EngineConfig {
             signatures_max: 8192,
             reserve_resting: 1024,
             reserve_orders: 4096,
+            reserve_levels: 0,
             debug_check_invariants: false,
         }
     }

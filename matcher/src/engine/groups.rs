@@ -32,6 +32,8 @@ pub(crate) struct SignatureGroup {
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Groups {
+    /// Price levels each new ladder is created with room for.
+    reserve_levels: usize,
     config_index: HashMap<Hardware, u32>,
     signature_index: HashMap<Requirements, u32>,
     pub(crate) configs: Vec<ConfigGroup>,
@@ -39,6 +41,11 @@ pub(crate) struct Groups {
 }
 
 impl Groups {
+    /// No groups yet; each ladder will be created with room for `reserve_levels` levels.
+    pub(crate) fn new(reserve_levels: usize) -> Groups {
+        Groups { reserve_levels, ..Groups::default() }
+    }
+
     pub(crate) fn find_config(&self, hw: &Hardware) -> Option<u32> {
         self.config_index.get(hw).copied()
     }
@@ -60,7 +67,8 @@ impl Groups {
                 sig.configs.push(id);
             }
         }
-        self.configs.push(ConfigGroup { hw: *hw, ladder: Ladder::default(), signatures });
+        let ladder = Ladder::with_capacity(self.reserve_levels);
+        self.configs.push(ConfigGroup { hw: *hw, ladder, signatures });
         self.config_index.insert(*hw, id);
         id
     }
@@ -78,17 +86,15 @@ impl Groups {
                 config.signatures.push(id);
             }
         }
-        self.signatures.push(SignatureGroup { req: req.clone(), ladder: Ladder::default(), configs });
+        let ladder = Ladder::with_capacity(self.reserve_levels);
+        self.signatures.push(SignatureGroup { req: req.clone(), ladder, configs });
         self.signature_index.insert(req.clone(), id);
         id
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
-        let configs: usize = self
-            .configs
-            .iter()
-            .map(|c| c.ladder.heap_bytes() + c.signatures.capacity() * 4)
-            .sum();
+        let configs: usize =
+            self.configs.iter().map(|c| c.ladder.heap_bytes() + c.signatures.capacity() * 4).sum();
         let signatures: usize = self
             .signatures
             .iter()

@@ -69,13 +69,10 @@ impl Engine {
     /// - the number of listed orders equals the number of live slots.
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut listed = 0usize;
-        let ladders = self
-            .groups
-            .configs
-            .iter()
-            .enumerate()
-            .map(|(g, c)| (Side::Ask, g, &c.ladder))
-            .chain(self.groups.signatures.iter().enumerate().map(|(g, s)| (Side::Bid, g, &s.ladder)));
+        let ladders =
+            self.groups.configs.iter().enumerate().map(|(g, c)| (Side::Ask, g, &c.ladder)).chain(
+                self.groups.signatures.iter().enumerate().map(|(g, s)| (Side::Bid, g, &s.ladder)),
+            );
         for (side, group, ladder) in ladders {
             for pair in ladder.levels.windows(2) {
                 if pair[0].rank >= pair[1].rank {

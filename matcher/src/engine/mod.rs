@@ -54,10 +54,9 @@ fn ask_rank(price_nano: u64) -> u64 {
 /// The ladder a resting order lives on, and its rank there.
 fn ladder_of<'g>(groups: &'g mut Groups, resting: &Resting) -> (u64, &'g mut ladder::Ladder) {
     match resting.terms {
-        Terms::Ask { .. } => (
-            ask_rank(resting.price_nano),
-            &mut groups.configs[resting.group as usize].ladder,
-        ),
+        Terms::Ask { .. } => {
+            (ask_rank(resting.price_nano), &mut groups.configs[resting.group as usize].ladder)
+        }
         Terms::Bid { .. } => {
             (resting.price_nano, &mut groups.signatures[resting.group as usize].ladder)
         }
@@ -83,7 +82,7 @@ impl Engine {
             ids: IdRegistry::with_capacity(config.reserve_orders, config.reserve_orders * 16),
             slab: Slab::with_capacity(config.reserve_resting),
             expiry: ExpiryQueue::with_capacity(config.reserve_resting * 2 + 1024),
-            groups: Groups::default(),
+            groups: Groups::new(config.reserve_levels),
             now_ms: 0,
             deals: 0,
             scratch: Scratch::default(),
@@ -147,7 +146,10 @@ impl Engine {
                 self.check_new_id(&ask.id)?;
                 check_ask(ask, now_ms)?;
                 let new_group = self.groups.find_config(&ask.hw).is_none();
-                self.check_room(&ask.id, new_group && self.groups.configs.len() >= self.config.configs_max)
+                self.check_room(
+                    &ask.id,
+                    new_group && self.groups.configs.len() >= self.config.configs_max,
+                )
             }
             Command::Bid(bid) => {
                 self.check_new_id(&bid.id)?;
@@ -172,7 +174,8 @@ impl Engine {
     /// Capacity is checked last and before expiry frees anything, so it never depends on
     /// what this command's time would expire.
     fn check_room(&self, id: &str, groups_full: bool) -> Result<(), RejectReason> {
-        let ids_room = self.ids.has_room(id.len(), self.config.orders_max, self.config.id_bytes_max);
+        let ids_room =
+            self.ids.has_room(id.len(), self.config.orders_max, self.config.id_bytes_max);
         if groups_full || !ids_room || self.slab.live() >= self.config.resting_max {
             return Err(RejectReason::Capacity);
         }
@@ -205,7 +208,7 @@ impl Engine {
             out.push(Event::Expired { order, remaining });
         }
         let (ids, live) = (&self.ids, self.slab.live());
-        self.expiry.compact_if_stale(live, |order, slot| ids.slot(order) == slot);
+        self.expiry.sweep_stale(live, |order, slot| ids.slot(order) == slot);
     }
 
     fn cancel(&mut self, cancel: &Cancel, out: &mut Vec<Event>) {
@@ -243,7 +246,8 @@ impl Engine {
             groups: &self.groups.configs[group as usize].signatures,
         };
         let signatures = &self.groups.signatures;
-        let planned = plan(incoming, |g| &signatures[g as usize].ladder, &self.slab, &mut self.scratch);
+        let planned =
+            plan(incoming, |g| &signatures[g as usize].ladder, &self.slab, &mut self.scratch);
         let terms = Terms::Ask { from_ms, until_ms };
         let resting = Resting {
             price_nano: ask.price_nano,
@@ -284,7 +288,8 @@ impl Engine {
             groups: &self.groups.signatures[group as usize].configs,
         };
         let configs = &self.groups.configs;
-        let planned = plan(incoming, |g| &configs[g as usize].ladder, &self.slab, &mut self.scratch);
+        let planned =
+            plan(incoming, |g| &configs[g as usize].ladder, &self.slab, &mut self.scratch);
         let terms = Terms::Bid { not_before_ms, deadline_ms, duration_ms };
         let resting = Resting {
             price_nano: bid.limit_nano,
@@ -322,7 +327,11 @@ impl Engine {
         }
         if tif == Tif::Ioc {
             let remaining = u64::from(incoming.remaining);
-            out.push(Event::Cancelled { order: incoming.order, remaining, reason: CancelReason::Ioc });
+            out.push(Event::Cancelled {
+                order: incoming.order,
+                remaining,
+                reason: CancelReason::Ioc,
+            });
             return;
         }
         self.rest(incoming);
@@ -334,7 +343,8 @@ impl Engine {
             let fill = self.scratch.fills[at];
             let resting = self.slab.get_mut(fill.slot);
             resting.remaining -= fill.qty;
-            let (price_nano, other, done) = (resting.price_nano, resting.order, resting.remaining == 0);
+            let (price_nano, other, done) =
+                (resting.price_nano, resting.order, resting.remaining == 0);
             let (bid, ask) = match incoming.terms {
                 Terms::Bid { .. } => (incoming.order, other),
                 Terms::Ask { .. } => (other, incoming.order),

@@ -98,7 +98,9 @@ fn best_cursor(cursors: &[Cursor], slab: &Slab) -> Option<usize> {
         let arrival = slab.get(cursor.slot).order.0;
         let better = match best {
             None => true,
-            Some((_, rank, first)) => cursor.rank > rank || (cursor.rank == rank && arrival < first),
+            Some((_, rank, first)) => {
+                cursor.rank > rank || (cursor.rank == rank && arrival < first)
+            }
         };
         if better {
             best = Some((at, cursor.rank, arrival));

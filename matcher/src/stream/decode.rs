@@ -5,7 +5,10 @@
 //! nano-units, bad owner addresses, over-long names. Range checks on numbers are the engine's
 //! (they hold for commands built in code too).
 
-use super::wire::{WireAsk, WireBid, WireHardware, WireIdOnly, WireLine, WireRequirements, WireTif};
+use super::wire::{
+    WireAsk, WireBid, WireCancel, WireHardware, WireIdOnly, WireOp, WireRequirements, WireTick,
+    WireTif,
+};
 use crate::command::{Ask, Bid, Cancel, Command, Tif};
 use crate::event::RejectReason;
 use crate::hardware::{Hardware, Requirements, Sym};
@@ -102,30 +105,45 @@ impl Decoder {
             let detail = "a command is one JSON object per line".to_string();
             return Err(DecodeError { reason: RejectReason::MalformedJson, detail, id: None });
         }
-        let wire: WireLine = serde_json::from_slice(line).map_err(|error| DecodeError {
+        let fail = |error: serde_json::Error| DecodeError {
             reason: classify(&error),
             detail: error.to_string(),
             id: recover_id(line),
-        })?;
-        let (ts, id) = match &wire {
-            WireLine::Ask(ask) => (ask.ts, Some(&ask.id)),
-            WireLine::Bid(bid) => (bid.ts, Some(&bid.id)),
-            WireLine::Cancel(cancel) => (cancel.ts, Some(&cancel.id)),
-            WireLine::Tick(tick) => (tick.ts, None),
         };
-        let id = id.cloned();
-        self.command(wire).map(|command| (ts, command)).map_err(|error| DecodeError { id, ..error })
-    }
-
-    fn command(&mut self, wire: WireLine) -> Result<Command, DecodeError> {
-        Ok(match wire {
-            WireLine::Ask(ask) => Command::Ask(self.ask(ask)?),
-            WireLine::Bid(bid) => Command::Bid(self.bid(bid)?),
-            WireLine::Cancel(cancel) => {
-                Command::Cancel(Cancel { owner: owner(&cancel.owner)?, id: cancel.id })
+        let op: WireOp<'_> = serde_json::from_slice(line).map_err(fail)?;
+        let (ts, id, decoded) = match op.op.as_ref() {
+            "ask" => {
+                let ask: WireAsk = serde_json::from_slice(line).map_err(fail)?;
+                (ask.ts, Some(ask.id.clone()), self.ask(ask).map(Command::Ask))
             }
-            WireLine::Tick(_) => Command::Tick,
-        })
+            "bid" => {
+                let bid: WireBid = serde_json::from_slice(line).map_err(fail)?;
+                (bid.ts, Some(bid.id.clone()), self.bid(bid).map(Command::Bid))
+            }
+            "cancel" => {
+                let cancel: WireCancel = serde_json::from_slice(line).map_err(fail)?;
+                let owner = owner(&cancel.owner);
+                let id = cancel.id;
+                (
+                    cancel.ts,
+                    Some(id.clone()),
+                    owner.map(|owner| Command::Cancel(Cancel { id, owner })),
+                )
+            }
+            "tick" => {
+                let tick: WireTick = serde_json::from_slice(line).map_err(fail)?;
+                (tick.ts, None, Ok(Command::Tick))
+            }
+            other => {
+                let detail = format!("unknown op {other:?}, expected ask, bid, cancel or tick");
+                return Err(DecodeError {
+                    reason: RejectReason::BadField,
+                    detail,
+                    id: recover_id(line),
+                });
+            }
+        };
+        decoded.map(|command| (ts, command)).map_err(|error| DecodeError { id, ..error })
     }
 
     fn ask(&mut self, ask: WireAsk) -> Result<Ask, DecodeError> {
@@ -168,7 +186,11 @@ impl Decoder {
         Ok(self.symbols.intern(name))
     }
 
-    fn optional_name(&mut self, name: &Option<String>, field: &str) -> Result<Option<Sym>, DecodeError> {
+    fn optional_name(
+        &mut self,
+        name: &Option<String>,
+        field: &str,
+    ) -> Result<Option<Sym>, DecodeError> {
         name.as_deref().map(|name| self.name(name, field)).transpose()
     }
 

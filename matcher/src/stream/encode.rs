@@ -6,7 +6,9 @@
 
 use std::io::Write;
 
-use super::wire::{WireAsk, WireBid, WireCancel, WireHardware, WireLine, WireRequirements, WireTick, WireTif};
+use super::wire::{
+    WireAsk, WireBid, WireCancel, WireHardware, WireRequirements, WireTick, WireTif,
+};
 use crate::command::{Command, Tif};
 use crate::event::{Event, IdLookup};
 use crate::hardware::{Hardware, Requirements, Sym};
@@ -52,9 +54,11 @@ fn wire_requirements(symbols: &Symbols, req: &Requirements) -> WireRequirements 
 
 /// Writes `command` at `ts_ms` as one line of the order stream (without the newline).
 pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> String {
-    let wire = match command {
-        Command::Ask(ask) => WireLine::Ask(WireAsk {
+    // Serialising these plain structs to a String cannot fail.
+    let line = match command {
+        Command::Ask(ask) => serde_json::to_string(&WireAsk {
             ts: ts_ms,
+            op: "ask".into(),
             id: ask.id.clone(),
             owner: ask.owner.to_string(),
             price: format_nano(ask.price_nano),
@@ -65,8 +69,9 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
             until: ask.until_ms,
             expires: ask.expires_ms,
         }),
-        Command::Bid(bid) => WireLine::Bid(WireBid {
+        Command::Bid(bid) => serde_json::to_string(&WireBid {
             ts: ts_ms,
+            op: "bid".into(),
             id: bid.id.clone(),
             owner: bid.owner.to_string(),
             limit: format_nano(bid.limit_nano),
@@ -78,15 +83,15 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
             deadline: bid.deadline_ms,
             expires: bid.expires_ms,
         }),
-        Command::Cancel(cancel) => WireLine::Cancel(WireCancel {
+        Command::Cancel(cancel) => serde_json::to_string(&WireCancel {
             ts: ts_ms,
+            op: "cancel".into(),
             id: cancel.id.clone(),
             owner: cancel.owner.to_string(),
         }),
-        Command::Tick => WireLine::Tick(WireTick { ts: ts_ms }),
+        Command::Tick => serde_json::to_string(&WireTick { ts: ts_ms, op: "tick".into() }),
     };
-    // Serialising these plain structs to a String cannot fail.
-    serde_json::to_string(&wire).unwrap_or_default()
+    line.unwrap_or_default()
 }
 
 /// Where a rejected line came from, to name it in the event.
@@ -104,6 +109,22 @@ pub struct RejectContext<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct EventWriter {
     seq: u64,
+}
+
+/// Longest id or detail echoed back in a `rejected` event, in bytes. A rejected line may carry a
+/// megabyte-long value; the event names it without repeating all of it.
+const ECHO_LEN_MAX: usize = 200;
+
+/// `text`, cut at a character boundary to at most [`ECHO_LEN_MAX`] bytes, with its length noted.
+fn echo(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= ECHO_LEN_MAX {
+        return text.into();
+    }
+    let mut cut = ECHO_LEN_MAX;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}… ({} bytes)", &text[..cut], text.len()).into()
 }
 
 fn push_json_str(out: &mut Vec<u8>, text: &str) {
@@ -141,7 +162,7 @@ impl EventWriter {
             Event::Rejected { reason } => {
                 out.extend_from_slice(b"\"rejected\",\"id\":");
                 match reject.id {
-                    Some(id) => push_json_str(out, id),
+                    Some(id) => push_json_str(out, &echo(id)),
                     None => out.extend_from_slice(b"null"),
                 }
                 match reject.line {
@@ -151,7 +172,7 @@ impl EventWriter {
                     None => out.extend_from_slice(b",\"line\":null"),
                 }
                 let _ = write!(out, ",\"reason\":\"{}\",\"detail\":", reason.code());
-                push_json_str(out, reject.detail.unwrap_or(reason.describe()));
+                push_json_str(out, &echo(reject.detail.unwrap_or(reason.describe())));
             }
             Event::Deal(deal) => {
                 let _ = write!(out, "\"deal\",\"deal\":{},\"bid\":", deal.deal);
@@ -179,5 +200,19 @@ impl EventWriter {
             }
         }
         out.extend_from_slice(b"}\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echoed_text_is_bounded_and_cut_on_a_character_boundary() {
+        assert_eq!(echo("short"), "short");
+        let long = "é".repeat(1000);
+        let echoed = echo(&long);
+        assert!(echoed.len() < ECHO_LEN_MAX + 20, "{}", echoed.len());
+        assert!(echoed.ends_with("… (2000 bytes)"));
     }
 }

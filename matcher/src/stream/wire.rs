@@ -51,6 +51,8 @@ pub(crate) enum WireTif {
 #[serde(deny_unknown_fields)]
 pub(crate) struct WireAsk {
     pub(crate) ts: u64,
+    /// Checked before this struct is read (see [`WireOp`]); kept so the field is not unknown.
+    pub(crate) op: String,
     pub(crate) id: String,
     pub(crate) owner: String,
     pub(crate) price: String,
@@ -67,6 +69,8 @@ pub(crate) struct WireAsk {
 #[serde(deny_unknown_fields)]
 pub(crate) struct WireBid {
     pub(crate) ts: u64,
+    /// Checked before this struct is read (see [`WireOp`]); kept so the field is not unknown.
+    pub(crate) op: String,
     pub(crate) id: String,
     pub(crate) owner: String,
     pub(crate) limit: String,
@@ -84,6 +88,8 @@ pub(crate) struct WireBid {
 #[serde(deny_unknown_fields)]
 pub(crate) struct WireCancel {
     pub(crate) ts: u64,
+    /// Checked before this struct is read (see [`WireOp`]); kept so the field is not unknown.
+    pub(crate) op: String,
     pub(crate) id: String,
     pub(crate) owner: String,
 }
@@ -92,16 +98,17 @@ pub(crate) struct WireCancel {
 #[serde(deny_unknown_fields)]
 pub(crate) struct WireTick {
     pub(crate) ts: u64,
+    /// Checked before this struct is read (see [`WireOp`]); kept so the field is not unknown.
+    pub(crate) op: String,
 }
 
-/// One line; the `op` field selects the variant.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "lowercase")]
-pub(crate) enum WireLine {
-    Ask(WireAsk),
-    Bid(WireBid),
-    Cancel(WireCancel),
-    Tick(WireTick),
+/// The first pass over a line: only its `op`, every other value skipped unparsed. Deserializing
+/// the right struct directly afterwards is several times faster than serde's internally tagged
+/// enums, which buffer every field into an intermediate tree first.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireOp<'a> {
+    #[serde(borrow)]
+    pub(crate) op: std::borrow::Cow<'a, str>,
 }
 
 /// What can still be read from a line that failed to decode, to name it in the rejection.
