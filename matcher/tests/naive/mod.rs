@@ -1,0 +1,412 @@
+//! A naive reference implementation of the matching rules (docs/order-stream.md, rules 1–8),
+//! written from the rules and not from the engine, for the differential property test.
+//!
+//! Everything is a linear scan over one `Vec` of resting orders kept in arrival order, and every
+//! rule is spelled out as directly as possible: it is meant to be obviously right, not fast.
+//! It shares with the engine only the command and event types, `validate::check_id` and the
+//! constants in `limits`.
+
+use gridbook_matcher::limits::{LIST_LEN_MAX, PRICE_NANO_MAX, QTY_MAX, RESOURCE_MAX, TIME_MS_MAX};
+use gridbook_matcher::validate::check_id;
+use gridbook_matcher::{
+    Ask, Bid, Cancel, CancelReason, Command, Deal, EngineConfig, Event, Hardware, IdLookup,
+    OrderRef, Owner, RejectReason, Requirements, RestingView, Side, Sym, Tif,
+};
+
+/// A resting order: the command that placed it and what is left of it.
+#[derive(Debug, Clone)]
+enum Terms {
+    Ask(Ask),
+    Bid(Bid),
+}
+
+#[derive(Debug, Clone)]
+struct Order {
+    order: OrderRef,
+    remaining: u64,
+    terms: Terms,
+}
+
+impl Order {
+    fn owner(&self) -> Owner {
+        match &self.terms {
+            Terms::Ask(ask) => ask.owner,
+            Terms::Bid(bid) => bid.owner,
+        }
+    }
+
+    /// Rule 6, the condition itself: can this order no longer trade at `now`?
+    fn expired_at(&self, now: u64) -> bool {
+        match &self.terms {
+            Terms::Ask(ask) => now >= ask.until_ms || ask.expires_ms.is_some_and(|e| now >= e),
+            Terms::Bid(bid) => {
+                now.max(bid.not_before_ms) + bid.duration_ms > bid.deadline_ms
+                    || bid.expires_ms.is_some_and(|e| now >= e)
+            }
+        }
+    }
+
+    /// Rule 6, the expiry time that orders the `Expired` events.
+    fn expiry_time(&self) -> u64 {
+        match &self.terms {
+            Terms::Ask(ask) => ask.until_ms.min(ask.expires_ms.unwrap_or(u64::MAX)),
+            Terms::Bid(bid) => {
+                let infeasible = bid.deadline_ms - bid.duration_ms + 1;
+                infeasible.min(bid.expires_ms.unwrap_or(u64::MAX))
+            }
+        }
+    }
+}
+
+/// Rule 1: does machine `hw` satisfy requirements `req`?
+fn satisfies(hw: &Hardware, req: &Requirements) -> bool {
+    let gpu_ok = req.gpu.is_empty()
+        || (hw.gpu.is_some_and(|model| req.gpu.contains(&model))
+            && hw.gpus >= req.gpus.max(1)
+            && hw.gpu_mem_gib >= req.gpu_mem_gib);
+    let tee_ok = req.tee.is_none() || hw.tee == req.tee;
+    let region_ok = req.regions.is_empty() || req.regions.contains(&hw.region);
+    hw.cpu >= req.cpu && hw.mem_gib >= req.mem_gib && gpu_ok && tee_ok && region_ok
+}
+
+/// Rule 2: the deal's `(start, end)` if the pair can run in time at `now`.
+fn window(now: u64, ask: &Ask, bid: &Bid) -> Option<(u64, u64)> {
+    let start = now.max(bid.not_before_ms).max(ask.from_ms);
+    let end = start + bid.duration_ms;
+    (end <= bid.deadline_ms && end <= ask.until_ms).then_some((start, end))
+}
+
+/// Requirements as sets, so two spellings of the same needs count as one signature.
+fn signature(req: &Requirements) -> (Requirements, Vec<Sym>, Vec<Sym>) {
+    let mut gpu = req.gpu.clone();
+    gpu.sort();
+    gpu.dedup();
+    let mut regions = req.regions.clone();
+    regions.sort();
+    regions.dedup();
+    let bare = Requirements { gpu: Vec::new(), regions: Vec::new(), ..req.clone() };
+    (bare, gpu, regions)
+}
+
+/// A resting order the incoming one could trade with, with the deal's times.
+struct Candidate {
+    order: OrderRef,
+    price_nano: u64,
+    remaining: u64,
+    start: u64,
+    end: u64,
+}
+
+/// The reference engine.
+#[derive(Debug, Clone)]
+pub(crate) struct Naive {
+    config: EngineConfig,
+    clock: u64,
+    /// Every accepted id; the index is the order's arrival number.
+    ids: Vec<String>,
+    /// Resting orders, in arrival order.
+    book: Vec<Order>,
+    deals: u64,
+    /// Every machine configuration and requirement signature ever accepted (capacity limits).
+    configs: Vec<Hardware>,
+    signatures: Vec<(Requirements, Vec<Sym>, Vec<Sym>)>,
+}
+
+impl IdLookup for Naive {
+    fn order_id(&self, order: OrderRef) -> &str {
+        &self.ids[order.0 as usize]
+    }
+}
+
+impl Naive {
+    pub(crate) fn new(config: EngineConfig) -> Naive {
+        Naive {
+            config,
+            clock: 0,
+            ids: Vec::new(),
+            book: Vec::new(),
+            deals: 0,
+            configs: Vec::new(),
+            signatures: Vec::new(),
+        }
+    }
+
+    /// The clock: the time of the last accepted command.
+    pub(crate) fn now_ms(&self) -> u64 {
+        self.clock
+    }
+
+    /// Resting orders in arrival order, as `Engine::snapshot` shows them.
+    pub(crate) fn snapshot(&self) -> Vec<RestingView> {
+        self.book
+            .iter()
+            .map(|o| {
+                let (side, price_nano) = match &o.terms {
+                    Terms::Ask(ask) => (Side::Ask, ask.price_nano),
+                    Terms::Bid(bid) => (Side::Bid, bid.limit_nano),
+                };
+                RestingView { order: o.order, side, price_nano, remaining: o.remaining }
+            })
+            .collect()
+    }
+
+    /// Applies `command` at `now` and returns its events.
+    pub(crate) fn apply(&mut self, command: &Command, now: u64) -> Vec<Event> {
+        // Rule 8: a rejected command changes nothing, not even the clock.
+        if let Err(reason) = self.validate(command, now) {
+            return vec![Event::Rejected { reason }];
+        }
+        self.clock = now;
+        let mut events = self.expire(now);
+        match command {
+            Command::Ask(ask) => {
+                self.accept(&ask.id, &mut events);
+                if !self.configs.contains(&ask.hw) {
+                    self.configs.push(ask.hw);
+                }
+                self.place(Terms::Ask(ask.clone()), now, &mut events);
+            }
+            Command::Bid(bid) => {
+                self.accept(&bid.id, &mut events);
+                let sig = signature(&bid.req);
+                if !self.signatures.contains(&sig) {
+                    self.signatures.push(sig);
+                }
+                self.place(Terms::Bid(bid.clone()), now, &mut events);
+            }
+            Command::Cancel(cancel) => {
+                // Validation made sure it rests and survives this command's expiry.
+                let at = self.position(&cancel.id).expect("validated cancel");
+                let gone = self.book.remove(at);
+                events.push(Event::Cancelled {
+                    order: gone.order,
+                    remaining: gone.remaining,
+                    reason: CancelReason::User,
+                });
+            }
+            Command::Tick => {}
+        }
+        events
+    }
+
+    fn accept(&mut self, id: &str, events: &mut Vec<Event>) {
+        events.push(Event::Accepted { order: OrderRef(self.ids.len() as u32) });
+        self.ids.push(id.to_string());
+    }
+
+    /// Where the resting order with `id` is in the book.
+    fn position(&self, id: &str) -> Option<usize> {
+        let number = self.ids.iter().position(|known| known == id)?;
+        self.book.iter().position(|o| o.order.0 as usize == number)
+    }
+
+    /// Rule 6: removes what can no longer trade at `now`, in (expiry time, arrival) order.
+    fn expire(&mut self, now: u64) -> Vec<Event> {
+        let mut due: Vec<(u64, OrderRef, u64)> = self
+            .book
+            .iter()
+            .filter(|o| o.expired_at(now))
+            .map(|o| (o.expiry_time(), o.order, o.remaining))
+            .collect();
+        due.sort();
+        self.book.retain(|o| !o.expired_at(now));
+        due.into_iter().map(|(_, order, remaining)| Event::Expired { order, remaining }).collect()
+    }
+
+    /// Rules 1–5 for an accepted order (its `Accepted` event already emitted).
+    fn place(&mut self, incoming: Terms, now: u64, events: &mut Vec<Event>) {
+        let order = OrderRef(self.ids.len() as u32 - 1);
+        let (owner, qty, tif) = match &incoming {
+            Terms::Ask(ask) => (ask.owner, ask.qty, ask.tif),
+            Terms::Bid(bid) => (bid.owner, bid.qty, bid.tif),
+        };
+        let mut candidates: Vec<Candidate> = Vec::new();
+        for resting in &self.book {
+            if resting.owner() == owner {
+                continue; // rule 3: never trade with yourself
+            }
+            let (ask, bid, price_nano) = match (&incoming, &resting.terms) {
+                (Terms::Ask(ask), Terms::Bid(bid)) => (ask, bid, bid.limit_nano),
+                (Terms::Bid(bid), Terms::Ask(ask)) => (ask, bid, ask.price_nano),
+                _ => continue,
+            };
+            if ask.price_nano > bid.limit_nano || !satisfies(&ask.hw, &bid.req) {
+                continue;
+            }
+            if let Some((start, end)) = window(now, ask, bid) {
+                let remaining = resting.remaining;
+                candidates.push(Candidate {
+                    order: resting.order,
+                    price_nano,
+                    remaining,
+                    start,
+                    end,
+                });
+            }
+        }
+        // Rule 4: best price for the incoming order first, then arrival.
+        match incoming {
+            Terms::Bid(_) => candidates.sort_by_key(|c| (c.price_nano, c.order)),
+            Terms::Ask(_) => candidates.sort_by_key(|c| (std::cmp::Reverse(c.price_nano), c.order)),
+        }
+        // Rule 5: post-only and fill-or-kill decide before anything trades.
+        let available: u64 = candidates.iter().map(|c| c.remaining).sum();
+        let refuse = match tif {
+            Tif::Post if !candidates.is_empty() => Some(CancelReason::Post),
+            Tif::Fok if available < qty => Some(CancelReason::Fok),
+            _ => None,
+        };
+        if let Some(reason) = refuse {
+            events.push(Event::Cancelled { order, remaining: qty, reason });
+            return;
+        }
+        let mut left = qty;
+        for candidate in candidates {
+            if left == 0 {
+                break;
+            }
+            let fill = left.min(candidate.remaining);
+            left -= fill;
+            self.deals += 1;
+            let (bid, ask) = match incoming {
+                Terms::Bid(_) => (order, candidate.order),
+                Terms::Ask(_) => (candidate.order, order),
+            };
+            events.push(Event::Deal(Deal {
+                deal: self.deals,
+                bid,
+                ask,
+                qty: fill,
+                price_nano: candidate.price_nano,
+                start_ms: candidate.start,
+                end_ms: candidate.end,
+            }));
+            let at = self.book.iter().position(|o| o.order == candidate.order).expect("resting");
+            self.book[at].remaining -= fill;
+            if self.book[at].remaining == 0 {
+                self.book.remove(at);
+            }
+        }
+        if left == 0 {
+            return;
+        }
+        if tif == Tif::Ioc {
+            events.push(Event::Cancelled { order, remaining: left, reason: CancelReason::Ioc });
+            return;
+        }
+        self.book.push(Order { order, remaining: left, terms: incoming });
+    }
+
+    /// Rule 8, in its order: the first failing check is the reason.
+    fn validate(&self, command: &Command, now: u64) -> Result<(), RejectReason> {
+        if now > TIME_MS_MAX {
+            return Err(RejectReason::BadTime);
+        }
+        if now < self.clock {
+            return Err(RejectReason::TimeBackwards);
+        }
+        match command {
+            Command::Ask(ask) => self.validate_ask(ask, now),
+            Command::Bid(bid) => self.validate_bid(bid, now),
+            Command::Cancel(cancel) => self.validate_cancel(cancel, now),
+            Command::Tick => Ok(()),
+        }
+    }
+
+    fn validate_id(&self, id: &str) -> Result<(), RejectReason> {
+        check_id(id)?;
+        if self.ids.iter().any(|known| known == id) {
+            return Err(RejectReason::DuplicateId);
+        }
+        Ok(())
+    }
+
+    fn validate_ask(&self, ask: &Ask, now: u64) -> Result<(), RejectReason> {
+        self.validate_id(&ask.id)?;
+        if ask.price_nano == 0 || ask.price_nano > PRICE_NANO_MAX {
+            return Err(RejectReason::BadPrice);
+        }
+        if ask.qty == 0 || ask.qty > QTY_MAX {
+            return Err(RejectReason::BadQty);
+        }
+        let hw = &ask.hw;
+        if [hw.cpu, hw.mem_gib, hw.gpus, hw.gpu_mem_gib].iter().any(|&v| v > RESOURCE_MAX) {
+            return Err(RejectReason::BadHardware);
+        }
+        let expires = ask.expires_ms.unwrap_or(0);
+        if ask.from_ms > TIME_MS_MAX || ask.until_ms > TIME_MS_MAX || expires > TIME_MS_MAX {
+            return Err(RejectReason::BadTime);
+        }
+        if ask.until_ms <= ask.from_ms || ask.until_ms <= now {
+            return Err(RejectReason::BadWindow);
+        }
+        if ask.expires_ms.is_some_and(|e| e <= now) {
+            return Err(RejectReason::BadExpires);
+        }
+        let new_config = !self.configs.contains(&ask.hw);
+        self.validate_room(&ask.id, new_config && self.configs.len() >= self.config.configs_max)
+    }
+
+    fn validate_bid(&self, bid: &Bid, now: u64) -> Result<(), RejectReason> {
+        self.validate_id(&bid.id)?;
+        if bid.limit_nano == 0 || bid.limit_nano > PRICE_NANO_MAX {
+            return Err(RejectReason::BadPrice);
+        }
+        if bid.qty == 0 || bid.qty > QTY_MAX {
+            return Err(RejectReason::BadQty);
+        }
+        let req = &bid.req;
+        let counts = [req.cpu, req.mem_gib, req.gpus, req.gpu_mem_gib];
+        if counts.iter().any(|&v| v > RESOURCE_MAX)
+            || req.gpu.len() > LIST_LEN_MAX
+            || req.regions.len() > LIST_LEN_MAX
+        {
+            return Err(RejectReason::BadHardware);
+        }
+        let times = [bid.not_before_ms, bid.deadline_ms, bid.duration_ms];
+        if times.iter().any(|&t| t > TIME_MS_MAX) || bid.expires_ms.unwrap_or(0) > TIME_MS_MAX {
+            return Err(RejectReason::BadTime);
+        }
+        if bid.duration_ms == 0 {
+            return Err(RejectReason::BadDuration);
+        }
+        if now.max(bid.not_before_ms) + bid.duration_ms > bid.deadline_ms {
+            return Err(RejectReason::DeadlineUnreachable);
+        }
+        if bid.expires_ms.is_some_and(|e| e <= now) {
+            return Err(RejectReason::BadExpires);
+        }
+        let new_signature = !self.signatures.contains(&signature(&bid.req));
+        let full = new_signature && self.signatures.len() >= self.config.signatures_max;
+        self.validate_room(&bid.id, full)
+    }
+
+    /// Capacity, judged on the book as it is before this command's expiry.
+    fn validate_room(&self, id: &str, groups_full: bool) -> Result<(), RejectReason> {
+        let id_bytes: usize = self.ids.iter().map(String::len).sum();
+        if groups_full
+            || self.book.len() >= self.config.resting_max
+            || self.ids.len() >= self.config.orders_max
+            || id_bytes + id.len() > self.config.id_bytes_max
+        {
+            return Err(RejectReason::Capacity);
+        }
+        Ok(())
+    }
+
+    fn validate_cancel(&self, cancel: &Cancel, now: u64) -> Result<(), RejectReason> {
+        if !self.ids.iter().any(|known| known == &cancel.id) {
+            return Err(RejectReason::UnknownId);
+        }
+        // An order this command's own time would expire is already inactive.
+        let resting = self.position(&cancel.id).map(|at| &self.book[at]);
+        let resting = match resting {
+            Some(o) if !o.expired_at(now) => o,
+            _ => return Err(RejectReason::InactiveId),
+        };
+        if resting.owner() != cancel.owner {
+            return Err(RejectReason::NotOwner);
+        }
+        Ok(())
+    }
+}
