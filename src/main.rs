@@ -1,2 +1,42 @@
-//! gridbook command line.
-fn main() {}
+//! `gridbook`: the command-line program of the gridbook matching engine.
+//!
+//! Each subcommand lives in its own module and drives the library crates; this file only
+//! parses arguments and reports errors.
+
+mod gen_cmd;
+mod lines;
+mod replay_cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Matching and pricing engine of a decentralized compute marketplace.
+#[derive(Debug, Parser)]
+#[command(name = "gridbook", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Commands,
+}
+
+#[derive(Debug, Subcommand)]
+enum Commands {
+    /// Apply an order stream and write the events (JSON Lines); summary on stderr.
+    Replay(replay_cmd::ReplayArgs),
+    /// Write a seeded, realistic order stream (the one the benchmarks use).
+    Gen(gen_cmd::GenArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Commands::Replay(args) => replay_cmd::run(args),
+        Commands::Gen(args) => gen_cmd::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("gridbook: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

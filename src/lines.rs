@@ -1,0 +1,113 @@
+//! Reading the order stream line by line with a bound on line length.
+//!
+//! A line longer than the bound is not buffered: the reader skips to its end and reports it as
+//! too long, so no input, however long its lines, can exhaust memory.
+
+use std::io::{self, BufRead};
+
+/// One line of input.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Line {
+    /// The line's bytes are in the buffer (newline and a trailing `\r` removed).
+    Text,
+    /// The line was longer than the bound; its bytes were skipped.
+    TooLong {
+        /// The line's length in bytes.
+        len_bytes: u64,
+    },
+}
+
+/// Reads lines of at most `max_len_bytes` bytes.
+pub(crate) struct LineReader<R> {
+    inner: R,
+    max_len_bytes: usize,
+}
+
+impl<R: BufRead> LineReader<R> {
+    pub(crate) fn new(inner: R, max_len_bytes: usize) -> LineReader<R> {
+        LineReader { inner, max_len_bytes }
+    }
+
+    /// Reads the next line into `buf` (cleared first); `None` at the end of input.
+    pub(crate) fn next_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<Line>> {
+        buf.clear();
+        let mut len_bytes: u64 = 0;
+        let mut too_long = false;
+        loop {
+            let chunk = match self.inner.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(error),
+            };
+            if chunk.is_empty() {
+                if len_bytes == 0 {
+                    return Ok(None);
+                }
+                break;
+            }
+            let (part, found_newline) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(at) => (&chunk[..at], true),
+                None => (chunk, false),
+            };
+            len_bytes += part.len() as u64;
+            if !too_long && buf.len() + part.len() <= self.max_len_bytes + 1 {
+                buf.extend_from_slice(part);
+            } else if !too_long {
+                too_long = true;
+                buf.clear();
+            }
+            let consumed = part.len() + usize::from(found_newline);
+            self.inner.consume(consumed);
+            if found_newline {
+                len_bytes += 1;
+                break;
+            }
+        }
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+        if too_long || buf.len() > self.max_len_bytes {
+            buf.clear();
+            return Ok(Some(Line::TooLong { len_bytes }));
+        }
+        Ok(Some(Line::Text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(input: &[u8], max: usize) -> Vec<(Line, Vec<u8>)> {
+        let mut reader = LineReader::new(io::BufReader::with_capacity(4, input), max);
+        let mut buf = Vec::new();
+        let mut lines = Vec::new();
+        while let Some(line) = reader.next_line(&mut buf).unwrap() {
+            lines.push((line, buf.clone()));
+        }
+        lines
+    }
+
+    #[test]
+    fn lines_split_on_newline_and_drop_carriage_return() {
+        let lines = read_all(b"ab\r\ncd\n\nlast", 10);
+        let texts: Vec<_> = lines.iter().map(|(_, b)| b.as_slice()).collect();
+        assert_eq!(texts, [&b"ab"[..], b"cd", b"", b"last"]);
+    }
+
+    #[test]
+    fn a_line_over_the_bound_is_skipped_not_buffered() {
+        let mut input = vec![b'x'; 1000];
+        input.extend_from_slice(b"\nok\n");
+        let lines = read_all(&input, 10);
+        assert_eq!(lines[0], (Line::TooLong { len_bytes: 1001 }, vec![]));
+        assert_eq!(lines[1], (Line::Text, b"ok".to_vec()));
+        assert_eq!(lines.len(), 2);
+    }
+
+    #[test]
+    fn a_line_of_exactly_the_bound_is_kept() {
+        let lines = read_all(b"0123456789\n", 10);
+        assert_eq!(lines, vec![(Line::Text, b"0123456789".to_vec())]);
+    }
+}
