@@ -1,24 +1,41 @@
-//! The id registry: every id ever accepted, and where its order rests now.
+//! The id registry: every id ever accepted, and where its order came to rest.
 //!
 //! Ids are never reused, so the registry remembers every accepted id for the life of the engine.
-//! To keep that cheap it stores id bytes back to back in one arena and indexes them with a
-//! hash table of arrival numbers: about 16 bytes per id plus the id itself, and no allocation per
-//! order once the arena and table have room.
+//! Id bytes are stored back to back in one arena (for turning an [`OrderRef`] back into its id),
+//! and a hash table answers "which order has this id". Each bucket carries the order's number,
+//! the slot it rested in and the id's first [`HEAD_LEN`] bytes, so for ids that short (the common
+//! case) a lookup touches the table and nothing else: on a book larger than the cache every
+//! further dependent access is a trip to main memory. About 40 bytes per id plus the id itself,
+//! and no allocation per order once the arena and table have room.
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::hash::BuildHasher;
 
 use crate::event::OrderRef;
 
-/// Marks an order that is not resting (filled, cancelled or expired).
+/// Marks an order that never rested (it traded or was cancelled on arrival).
 pub(crate) const INACTIVE: u32 = u32::MAX;
+
+/// Id bytes kept in the bucket itself.
+const HEAD_LEN: usize = 15;
 
 #[derive(Debug, Clone, Copy)]
 struct Span {
     start: u32,
     len: u8,
-    /// Slot in the order slab while the order rests, else [`INACTIVE`].
+    /// Where the order came to rest, else [`INACTIVE`]; as in its bucket.
     slot: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    number: u32,
+    /// The slab slot the order was placed in when it came to rest, else [`INACTIVE`]. Written
+    /// once: when the order leaves the book its slot is freed in the slab, not here, so a
+    /// removal costs no access to the registry (see `Slab::holds`).
+    slot: u32,
+    len: u8,
+    head: [u8; HEAD_LEN],
 }
 
 /// Every accepted id, in arrival order.
@@ -26,8 +43,15 @@ struct Span {
 pub(crate) struct IdRegistry {
     arena: Vec<u8>,
     spans: Vec<Span>,
-    table: HashTable<u32>,
+    table: HashTable<Bucket>,
     hasher: DefaultHashBuilder,
+}
+
+fn head_of(id: &[u8]) -> [u8; HEAD_LEN] {
+    let mut head = [0u8; HEAD_LEN];
+    let n = id.len().min(HEAD_LEN);
+    head[..n].copy_from_slice(&id[..n]);
+    head
 }
 
 impl IdRegistry {
@@ -40,6 +64,7 @@ impl IdRegistry {
         }
     }
 
+    /// Ids registered; also the arrival number the next order gets.
     pub(crate) fn len(&self) -> usize {
         self.spans.len()
     }
@@ -48,12 +73,25 @@ impl IdRegistry {
         &self.arena[span.start as usize..span.start as usize + span.len as usize]
     }
 
-    /// The order that was accepted with `id`, if any.
-    pub(crate) fn find(&self, id: &str) -> Option<OrderRef> {
-        let hash = self.hasher.hash_one(id.as_bytes());
+    /// The hash of `id` in this registry, computed once per command and passed to
+    /// [`IdRegistry::find`] and [`IdRegistry::insert`].
+    pub(crate) fn hash(&self, id: &str) -> u64 {
+        self.hasher.hash_one(id.as_bytes())
+    }
+
+    /// The order accepted with `id` (whose [`IdRegistry::hash`] is `hash`) and the slot it came
+    /// to rest in ([`INACTIVE`] if it never rested), if any.
+    pub(crate) fn find(&self, id: &str, hash: u64) -> Option<(OrderRef, u32)> {
+        let id = id.as_bytes();
+        let head = head_of(id);
         self.table
-            .find(hash, |&n| self.bytes(self.spans[n as usize]) == id.as_bytes())
-            .map(|&n| OrderRef(n))
+            .find(hash, |bucket| {
+                usize::from(bucket.len) == id.len()
+                    && bucket.head == head
+                    && (id.len() <= HEAD_LEN
+                        || self.bytes(self.spans[bucket.number as usize]) == id)
+            })
+            .map(|bucket| (OrderRef(bucket.number), bucket.slot))
     }
 
     /// Whether one more id of `len` bytes fits in the configured limits.
@@ -61,17 +99,19 @@ impl IdRegistry {
         self.spans.len() < orders_max && self.arena.len() + len <= id_bytes_max
     }
 
-    /// Registers a new id (the caller checked it is new, valid and fits) as the next arrival.
-    pub(crate) fn insert(&mut self, id: &str) -> OrderRef {
+    /// Registers a new id (the caller checked it is new, valid and fits) as the next arrival,
+    /// with the slot it rests in (or [`INACTIVE`]).
+    pub(crate) fn insert(&mut self, id: &str, hash: u64, slot: u32) -> OrderRef {
         let number = self.spans.len() as u32;
-        let span = Span { start: self.arena.len() as u32, len: id.len() as u8, slot: INACTIVE };
-        self.arena.extend_from_slice(id.as_bytes());
+        let bytes = id.as_bytes();
+        let span = Span { start: self.arena.len() as u32, len: bytes.len() as u8, slot };
+        self.arena.extend_from_slice(bytes);
         self.spans.push(span);
-        let hash = self.hasher.hash_one(id.as_bytes());
+        let bucket = Bucket { number, slot, len: span.len, head: head_of(bytes) };
         let (spans, arena, hasher) = (&self.spans, &self.arena, &self.hasher);
-        self.table.insert_unique(hash, number, |&n| {
-            let s = spans[n as usize];
-            hasher.hash_one(&arena[s.start as usize..s.start as usize + s.len as usize])
+        self.table.insert_unique(hash, bucket, |bucket| {
+            let span = spans[bucket.number as usize];
+            hasher.hash_one(&arena[span.start as usize..span.start as usize + span.len as usize])
         });
         OrderRef(number)
     }
@@ -84,18 +124,39 @@ impl IdRegistry {
         }
     }
 
+    /// Where `order` came to rest, if it did; whether it still rests there is the slab's to say.
     pub(crate) fn slot(&self, order: OrderRef) -> u32 {
         self.spans.get(order.0 as usize).map_or(INACTIVE, |span| span.slot)
-    }
-
-    pub(crate) fn set_slot(&mut self, order: OrderRef, slot: u32) {
-        self.spans[order.0 as usize].slot = slot;
     }
 
     /// Bytes held, for the memory report.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.arena.capacity()
             + self.spans.capacity() * std::mem::size_of::<Span>()
-            + self.table.capacity() * (std::mem::size_of::<u32>() + 1)
+            + self.table.capacity() * (std::mem::size_of::<Bucket>() + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_short_and_long_are_found_with_their_slot_and_nothing_else_is() {
+        let mut ids = IdRegistry::with_capacity(4, 64);
+        let long = "0x".to_string() + &"ab".repeat(32);
+        let cases = [("o1", 7), ("exactly-15-byte", INACTIVE), (long.as_str(), 3)];
+        for (id, slot) in cases {
+            let hash = ids.hash(id);
+            ids.insert(id, hash, slot);
+        }
+        for (number, (id, slot)) in cases.iter().enumerate() {
+            assert_eq!(ids.find(id, ids.hash(id)), Some((OrderRef(number as u32), *slot)));
+            assert_eq!(ids.id(OrderRef(number as u32)), *id);
+        }
+        let near_long = "0x".to_string() + &"ab".repeat(31) + "ac";
+        for absent in ["o2", "exactly-15-bytf", "o", near_long.as_str()] {
+            assert_eq!(ids.find(absent, ids.hash(absent)), None, "{absent}");
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! and the invariant checker the property tests run after every command.
 
 use super::slab::{Terms, NIL};
-use super::{ask_rank, Engine, INACTIVE};
+use super::{ask_rank, Engine};
 use crate::event::OrderRef;
 
 /// Which side of the book an order is on.
@@ -33,10 +33,7 @@ impl Engine {
         let mut views = Vec::with_capacity(self.slab.live());
         for number in 0..self.ids.len() as u32 {
             let order = OrderRef(number);
-            let slot = self.ids.slot(order);
-            if slot == INACTIVE {
-                continue;
-            }
+            let Some(slot) = self.resting_slot(order) else { continue };
             let resting = self.slab.get(slot);
             let side = match resting.terms {
                 Terms::Ask { .. } => Side::Ask,

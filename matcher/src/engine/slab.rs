@@ -69,6 +69,14 @@ impl Slab {
         self.free_head = slot;
     }
 
+    /// Whether `slot` still holds `order`: freed slots have no remaining quantity, and a reused
+    /// slot holds a later order. This is what lets removal leave the id registry untouched.
+    pub(crate) fn holds(&self, slot: u32, order: OrderRef) -> bool {
+        self.entries
+            .get(slot as usize)
+            .is_some_and(|entry| entry.order == order && entry.remaining > 0)
+    }
+
     pub(crate) fn get(&self, slot: u32) -> &Resting {
         &self.entries[slot as usize]
     }

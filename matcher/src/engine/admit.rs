@@ -1,0 +1,92 @@
+//! Admission: rule 8's checks that need the engine's state (the clock, ids, groups, capacity,
+//! the order a cancel names), run before anything changes.
+//!
+//! What admission looks up — the id's hash, the order's group, the cancelled order's slot — is
+//! handed on in [`Admitted`], so execution never repeats a lookup.
+
+use super::{Engine, INACTIVE};
+use crate::command::{Cancel, Command};
+use crate::event::{OrderRef, RejectReason};
+use crate::limits::TIME_MS_MAX;
+use crate::validate::{check_ask, check_bid, check_id};
+
+/// A command that passed every check, with what the checks found.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Admitted {
+    /// An ask or bid: the hash of its (new) id, and its group if the group exists already.
+    Order { id_hash: u64, group: Option<u32> },
+    /// A cancel of `order`, which rests in `slot`.
+    Cancel { order: OrderRef, slot: u32 },
+    /// A tick.
+    Tick,
+}
+
+impl Engine {
+    pub(super) fn admit(&self, command: &Command, now_ms: u64) -> Result<Admitted, RejectReason> {
+        if now_ms > TIME_MS_MAX {
+            return Err(RejectReason::BadTime);
+        }
+        if now_ms < self.now_ms {
+            return Err(RejectReason::TimeBackwards);
+        }
+        match command {
+            Command::Ask(ask) => {
+                let id_hash = self.check_new_id(&ask.id)?;
+                check_ask(ask, now_ms)?;
+                let group = self.groups.find_config(&ask.hw);
+                let full = group.is_none() && self.groups.configs.len() >= self.config.configs_max;
+                self.check_room(&ask.id, full)?;
+                Ok(Admitted::Order { id_hash, group })
+            }
+            Command::Bid(bid) => {
+                let id_hash = self.check_new_id(&bid.id)?;
+                check_bid(bid, now_ms)?;
+                let group = self.groups.find_signature(&bid.req);
+                let full =
+                    group.is_none() && self.groups.signatures.len() >= self.config.signatures_max;
+                self.check_room(&bid.id, full)?;
+                Ok(Admitted::Order { id_hash, group })
+            }
+            Command::Cancel(cancel) => self.check_cancel(cancel, now_ms),
+            Command::Tick => Ok(Admitted::Tick),
+        }
+    }
+
+    /// A well-formed id that no accepted order has; its hash.
+    fn check_new_id(&self, id: &str) -> Result<u64, RejectReason> {
+        check_id(id)?;
+        let hash = self.ids.hash(id);
+        match self.ids.find(id, hash) {
+            Some(_) => Err(RejectReason::DuplicateId),
+            None => Ok(hash),
+        }
+    }
+
+    /// Capacity is checked last and before expiry frees anything, so it never depends on
+    /// what this command's time would expire.
+    fn check_room(&self, id: &str, groups_full: bool) -> Result<(), RejectReason> {
+        let ids_room =
+            self.ids.has_room(id.len(), self.config.orders_max, self.config.id_bytes_max);
+        if groups_full || !ids_room || self.slab.live() >= self.config.resting_max {
+            return Err(RejectReason::Capacity);
+        }
+        Ok(())
+    }
+
+    /// Rule 7, with the order's activity judged at `now_ms`: an order that this command's time
+    /// would expire is already inactive.
+    fn check_cancel(&self, cancel: &Cancel, now_ms: u64) -> Result<Admitted, RejectReason> {
+        let (order, slot) =
+            self.ids.find(&cancel.id, self.ids.hash(&cancel.id)).ok_or(RejectReason::UnknownId)?;
+        if slot == INACTIVE
+            || !self.slab.holds(slot, order)
+            || self.slab.get(slot).expiry_ms <= now_ms
+        {
+            return Err(RejectReason::InactiveId);
+        }
+        if self.slab.get(slot).owner != cancel.owner {
+            return Err(RejectReason::NotOwner);
+        }
+        Ok(Admitted::Cancel { order, slot })
+    }
+}

@@ -1,0 +1,183 @@
+//! Placing an admitted ask or bid: plan its fills (rules 1–4), then apply rule 5 — trade, rest
+//! or cancel the remainder.
+
+use super::plan::{plan, Incoming};
+use super::slab::{Resting, Terms};
+use super::{ask_rank, Engine, INACTIVE};
+use crate::command::{Ask, Bid, Tif};
+use crate::event::{CancelReason, Deal, Event, OrderRef};
+
+/// Rule 2 for one pair: the deal's `(start_ms, end_ms)` at `now_ms`, if it fits both windows.
+fn deal_window(now_ms: u64, ask: (u64, u64), bid: (u64, u64, u64)) -> Option<(u64, u64)> {
+    let ((from_ms, until_ms), (not_before_ms, deadline_ms, duration_ms)) = (ask, bid);
+    let start_ms = now_ms.max(not_before_ms).max(from_ms);
+    let end_ms = start_ms + duration_ms;
+    (end_ms <= deadline_ms && end_ms <= until_ms).then_some((start_ms, end_ms))
+}
+
+/// How much of an incoming order to plan: post-only only needs to know whether anything could
+/// trade.
+fn need(qty: u32, tif: Tif) -> u32 {
+    if tif == Tif::Post {
+        1
+    } else {
+        qty
+    }
+}
+
+impl Engine {
+    pub(super) fn place_ask(
+        &mut self,
+        ask: &Ask,
+        id_hash: u64,
+        group: Option<u32>,
+        out: &mut Vec<Event>,
+    ) {
+        // The id is registered once the order has found its place (with its slot), but its
+        // arrival number is fixed now.
+        let order = OrderRef(self.ids.len() as u32);
+        out.push(Event::Accepted { order });
+        let group = group.unwrap_or_else(|| self.groups.config(&ask.hw));
+        let (now_ms, window) = (self.now_ms, (ask.from_ms, ask.until_ms));
+        let fits = move |bid: &Resting| match bid.terms {
+            Terms::Bid { not_before_ms, deadline_ms, duration_ms } => {
+                deal_window(now_ms, window, (not_before_ms, deadline_ms, duration_ms))
+            }
+            Terms::Ask { .. } => None,
+        };
+        let qty = ask.qty as u32;
+        let incoming = Incoming {
+            rank_min: ask.price_nano,
+            owner: ask.owner,
+            need: need(qty, ask.tif),
+            fits,
+            groups: &self.groups.configs[group as usize].signatures,
+        };
+        let signatures = &self.groups.signatures;
+        let planned =
+            plan(incoming, |g| &signatures[g as usize].ladder, &self.slab, &mut self.scratch);
+        let resting = Resting {
+            price_nano: ask.price_nano,
+            order,
+            remaining: qty,
+            group,
+            owner: ask.owner,
+            terms: Terms::Ask { from_ms: ask.from_ms, until_ms: ask.until_ms },
+            expiry_ms: crate::validate::ask_expiry_ms(ask),
+            prev: 0,
+            next: 0,
+        };
+        let slot = self.finish(resting, ask.tif, planned, out);
+        self.ids.insert(&ask.id, id_hash, slot);
+    }
+
+    pub(super) fn place_bid(
+        &mut self,
+        bid: &Bid,
+        id_hash: u64,
+        group: Option<u32>,
+        out: &mut Vec<Event>,
+    ) {
+        // The id is registered once the order has found its place (with its slot), but its
+        // arrival number is fixed now.
+        let order = OrderRef(self.ids.len() as u32);
+        out.push(Event::Accepted { order });
+        let group = group.unwrap_or_else(|| self.groups.signature(&bid.req));
+        let (now_ms, terms) = (self.now_ms, (bid.not_before_ms, bid.deadline_ms, bid.duration_ms));
+        let fits = move |ask: &Resting| match ask.terms {
+            Terms::Ask { from_ms, until_ms } => deal_window(now_ms, (from_ms, until_ms), terms),
+            Terms::Bid { .. } => None,
+        };
+        let qty = bid.qty as u32;
+        let incoming = Incoming {
+            rank_min: ask_rank(bid.limit_nano),
+            owner: bid.owner,
+            need: need(qty, bid.tif),
+            fits,
+            groups: &self.groups.signatures[group as usize].configs,
+        };
+        let configs = &self.groups.configs;
+        let planned =
+            plan(incoming, |g| &configs[g as usize].ladder, &self.slab, &mut self.scratch);
+        let resting = Resting {
+            price_nano: bid.limit_nano,
+            order,
+            remaining: qty,
+            group,
+            owner: bid.owner,
+            terms: Terms::Bid {
+                not_before_ms: bid.not_before_ms,
+                deadline_ms: bid.deadline_ms,
+                duration_ms: bid.duration_ms,
+            },
+            expiry_ms: crate::validate::bid_expiry_ms(bid),
+            prev: 0,
+            next: 0,
+        };
+        let slot = self.finish(resting, bid.tif, planned, out);
+        self.ids.insert(&bid.id, id_hash, slot);
+    }
+
+    /// Rule 5: trades the plan (unless fill-or-kill or post-only forbid it), then rests or
+    /// cancels what remains of the incoming order. The slot it rests in, else [`INACTIVE`].
+    fn finish(
+        &mut self,
+        mut incoming: Resting,
+        tif: Tif,
+        planned: u32,
+        out: &mut Vec<Event>,
+    ) -> u32 {
+        let qty = incoming.remaining;
+        let refuse = match tif {
+            Tif::Post => (planned > 0).then_some(CancelReason::Post),
+            Tif::Fok => (planned < qty).then_some(CancelReason::Fok),
+            Tif::Gtc | Tif::Ioc => None,
+        };
+        if let Some(reason) = refuse {
+            out.push(Event::Cancelled { order: incoming.order, remaining: u64::from(qty), reason });
+            return INACTIVE;
+        }
+        if tif != Tif::Post {
+            self.execute(&incoming, out);
+            incoming.remaining -= planned;
+        }
+        if incoming.remaining == 0 {
+            return INACTIVE;
+        }
+        if tif == Tif::Ioc {
+            let remaining = u64::from(incoming.remaining);
+            let reason = CancelReason::Ioc;
+            out.push(Event::Cancelled { order: incoming.order, remaining, reason });
+            return INACTIVE;
+        }
+        self.rest(incoming)
+    }
+
+    /// Trades the planned fills; the price of each deal is the resting order's price.
+    fn execute(&mut self, incoming: &Resting, out: &mut Vec<Event>) {
+        for at in 0..self.scratch.fills.len() {
+            let fill = self.scratch.fills[at];
+            let resting = self.slab.get_mut(fill.slot);
+            resting.remaining -= fill.qty;
+            let (price_nano, other, done) =
+                (resting.price_nano, resting.order, resting.remaining == 0);
+            let (bid, ask) = match incoming.terms {
+                Terms::Bid { .. } => (incoming.order, other),
+                Terms::Ask { .. } => (other, incoming.order),
+            };
+            self.deals += 1;
+            out.push(Event::Deal(Deal {
+                deal: self.deals,
+                bid,
+                ask,
+                qty: u64::from(fill.qty),
+                price_nano,
+                start_ms: fill.start_ms,
+                end_ms: fill.end_ms,
+            }));
+            if done {
+                self.remove_resting(fill.slot);
+            }
+        }
+    }
+}
