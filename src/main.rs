@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module and drives the library crates; this file only
 //! parses arguments and reports errors.
 
+mod explain_cmd;
 mod gen_cmd;
 mod lines;
 mod replay_cmd;
@@ -24,6 +25,9 @@ enum Commands {
     Replay(replay_cmd::ReplayArgs),
     /// Write a seeded, realistic order stream (the one the benchmarks use).
     Gen(gen_cmd::GenArgs),
+    /// Why an order did or did not match: the nearest orders of the other side on its arrival,
+    /// the rules that kept each apart, and what happened to it.
+    Explain(explain_cmd::ExplainArgs),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +35,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Commands::Replay(args) => replay_cmd::run(args),
         Commands::Gen(args) => gen_cmd::run(args),
+        Commands::Explain(args) => explain_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

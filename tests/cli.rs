@@ -115,3 +115,28 @@ fn a_line_over_one_mebibyte_is_rejected_and_the_next_line_is_read() {
     assert!(lines[0].contains("\"reason\":\"line_too_long\"") && lines[0].contains("\"line\":1"));
     assert!(lines[1].contains("\"reason\":\"time_backwards\"") && lines[1].contains("\"line\":3"));
 }
+
+#[test]
+fn explain_lists_the_nearest_asks_with_the_rules_that_excluded_them() {
+    let output = gridbook(&["explain", "examples/market.jsonl", "b-wait", "--json"], None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let found: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    assert_eq!(found["line"], 9);
+    let nearest = found["nearest"].as_array().expect("nearest");
+    assert_eq!(nearest[0]["id"], "a-a100-eu");
+    assert_eq!(nearest[0]["excluded_by"], serde_json::json!(["price"]));
+    let kinds: Vec<&str> = found["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert_eq!(kinds, ["accepted", "deal", "expired"]);
+}
+
+#[test]
+fn explain_of_an_unknown_id_fails_naming_it() {
+    let output = gridbook(&["explain", "examples/market.jsonl", "no-such-order"], None);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("no-such-order"));
+}

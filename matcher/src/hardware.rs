@@ -96,14 +96,44 @@ impl Requirements {
         None
     }
 
+    /// Every hardware check `hw` fails, in rule order; empty when `hw` satisfies these
+    /// requirements. For explanations; matching uses [`Requirements::first_mismatch`].
+    pub fn mismatches(&self, hw: &Hardware) -> Vec<Mismatch> {
+        let mut failed = Vec::new();
+        if hw.cpu < self.cpu {
+            failed.push(Mismatch::Cpu);
+        }
+        if hw.mem_gib < self.mem_gib {
+            failed.push(Mismatch::Mem);
+        }
+        if !self.gpu.is_empty() {
+            if !hw.gpu.is_some_and(|model| self.gpu.contains(&model)) {
+                failed.push(Mismatch::GpuModel);
+            }
+            if hw.gpus < self.gpus.max(1) {
+                failed.push(Mismatch::GpuCount);
+            }
+            if hw.gpu_mem_gib < self.gpu_mem_gib {
+                failed.push(Mismatch::GpuMem);
+            }
+        }
+        if self.tee.is_some() && hw.tee != self.tee {
+            failed.push(Mismatch::Tee);
+        }
+        if !self.regions.is_empty() && !self.regions.contains(&hw.region) {
+            failed.push(Mismatch::Region);
+        }
+        failed
+    }
+
     /// Whether `hw` satisfies these requirements (matching rule 1).
     pub fn satisfied_by(&self, hw: &Hardware) -> bool {
         self.first_mismatch(hw).is_none()
     }
 }
 
-/// The hardware check an ask's machine failed for a bid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The hardware check an ask's machine failed for a bid, in rule order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mismatch {
     /// Fewer cores than required.
     Cpu,
@@ -160,6 +190,17 @@ mod tests {
     }
 
     #[test]
+    fn all_mismatches_start_with_the_first_one() {
+        let hw = a100(7);
+        let req = Requirements::new(9, 33, vec![Sym(2)], 2, 81, Some(Sym(9)), vec![Sym(8)]);
+        let all = req.mismatches(&hw);
+        assert_eq!(all.len(), 7);
+        assert_eq!(all.first().copied(), req.first_mismatch(&hw));
+        let fits = Requirements::new(8, 32, vec![Sym(1)], 1, 80, None, vec![Sym(7)]);
+        assert!(fits.mismatches(&hw).is_empty());
+    }
+
+    #[test]
     fn each_mismatch_is_named_in_rule_order() {
         let hw = a100(7);
         let base = Requirements::new(8, 32, vec![Sym(1)], 1, 80, None, vec![Sym(7)]);
@@ -175,6 +216,7 @@ mod tests {
         ];
         for (req, want) in cases {
             assert_eq!(req.first_mismatch(&hw), Some(want));
+            assert_eq!(req.mismatches(&hw), vec![want]);
         }
     }
 }

@@ -26,7 +26,7 @@ pub mod validate;
 pub mod workload;
 
 pub use command::{Ask, Bid, Cancel, Command, Tif};
-pub use engine::{Engine, EngineConfig, RestingView, Side};
+pub use engine::{Candidate, Engine, EngineConfig, Exclusion, RestingView, Side};
 pub use event::{CancelReason, Deal, Event, IdLookup, OrderRef, RejectReason};
 pub use hardware::{Hardware, Mismatch, Requirements, Sym};
 pub use owner::Owner;

@@ -14,6 +14,7 @@
 mod admit;
 mod config;
 mod expiry;
+mod explain;
 mod groups;
 mod ids;
 mod inspect;
@@ -23,6 +24,7 @@ mod plan;
 mod slab;
 
 pub use config::EngineConfig;
+pub use explain::{Candidate, Exclusion};
 pub use inspect::{RestingView, Side};
 
 use crate::command::Command;

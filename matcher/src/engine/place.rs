@@ -8,7 +8,11 @@ use crate::command::{Ask, Bid, Tif};
 use crate::event::{CancelReason, Deal, Event, OrderRef};
 
 /// Rule 2 for one pair: the deal's `(start_ms, end_ms)` at `now_ms`, if it fits both windows.
-fn deal_window(now_ms: u64, ask: (u64, u64), bid: (u64, u64, u64)) -> Option<(u64, u64)> {
+pub(super) fn deal_window(
+    now_ms: u64,
+    ask: (u64, u64),
+    bid: (u64, u64, u64),
+) -> Option<(u64, u64)> {
     let ((from_ms, until_ms), (not_before_ms, deadline_ms, duration_ms)) = (ask, bid);
     let start_ms = now_ms.max(not_before_ms).max(from_ms);
     let end_ms = start_ms + duration_ms;

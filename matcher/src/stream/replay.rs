@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{Decoder, EventWriter, RejectContext};
+use super::{DecodeError, Decoder, EventWriter, RejectContext};
+use crate::command::Command;
 use crate::engine::{Engine, EngineConfig};
 use crate::event::{Event, RejectReason};
 
@@ -87,9 +88,8 @@ impl Replay {
     /// Applies line number `line_no` (from 1, without its newline) and appends its events to
     /// `out`.
     pub fn line(&mut self, line_no: u64, line: &[u8], out: &mut Vec<u8>) {
-        self.stats.lines += 1;
-        let (ts_ms, command) = match self.decoder.decode(line) {
-            Ok(decoded) => decoded,
+        match self.decode(line) {
+            Ok((ts_ms, command)) => self.apply(line_no, ts_ms, &command, out),
             Err(error) => {
                 let context = RejectContext {
                     id: error.id.as_deref(),
@@ -97,11 +97,22 @@ impl Replay {
                     detail: Some(&error.detail),
                 };
                 self.reject(error.reason, context, out);
-                return;
             }
-        };
+        }
+    }
+
+    /// Decodes a line with this replay's name table, without applying it (to look at a command
+    /// before it happens, as `gridbook explain` does).
+    pub fn decode(&mut self, line: &[u8]) -> Result<(u64, Command), DecodeError> {
+        self.decoder.decode(line)
+    }
+
+    /// Applies a command decoded by [`Replay::decode`] from line `line_no`, at `ts_ms`, and
+    /// appends its events to `out`.
+    pub fn apply(&mut self, line_no: u64, ts_ms: u64, command: &Command, out: &mut Vec<u8>) {
+        self.stats.lines += 1;
         self.events.clear();
-        self.engine.apply_into(&command, ts_ms, &mut self.events);
+        self.engine.apply_into(command, ts_ms, &mut self.events);
         let now_ms = self.engine.now_ms();
         for event in &self.events {
             let mut context = RejectContext::default();
@@ -132,6 +143,7 @@ impl Replay {
 
     /// Reports a line that could not be read at all (for example, longer than the reader takes).
     pub fn reject(&mut self, reason: RejectReason, context: RejectContext<'_>, out: &mut Vec<u8>) {
+        self.stats.lines += 1;
         *self.stats.rejected.entry(reason).or_default() += 1;
         let now_ms = self.engine.now_ms();
         self.writer.write(out, now_ms, &Event::Rejected { reason }, &self.engine, context);

@@ -1,0 +1,218 @@
+//! `gridbook explain STREAM ID`: why an order did (not) match. Replays the stream up to the
+//! order's line, lists the resting orders of the other side nearest to trading with it at that
+//! moment and every rule that kept each apart, then finishes the replay and shows what happened
+//! to the order.
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::PathBuf;
+
+use gridbook_matcher::money::format_nano;
+use gridbook_matcher::stream::Replay;
+use gridbook_matcher::{Candidate, Command, IdLookup, Side};
+
+use crate::lines::{Line, LineReader};
+use crate::replay_cmd::LINE_LEN_MAX_BYTES;
+
+/// Arguments of `gridbook explain`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExplainArgs {
+    /// The order stream (JSON Lines).
+    pub(crate) stream: PathBuf,
+    /// The id of the ask or bid to explain.
+    pub(crate) id: String,
+    /// How many resting orders of the other side to list.
+    #[arg(long, default_value_t = 5)]
+    pub(crate) nearest: usize,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// What the explanation found.
+struct Found {
+    line_no: u64,
+    ts_ms: u64,
+    command: Command,
+    candidates: Vec<Value>,
+    /// The event lines that concern the order, as written.
+    events: Vec<String>,
+}
+
+pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
+    let name = args.stream.display().to_string();
+    let file = File::open(&args.stream).with_context(|| format!("cannot open {name}"))?;
+    let mut reader = LineReader::new(BufReader::new(file), LINE_LEN_MAX_BYTES);
+    let mut replay = Replay::default();
+    let (mut line, mut out) = (Vec::new(), Vec::new());
+    let mut found: Option<Found> = None;
+    let needle = serde_json::to_string(&args.id).context("id")?;
+    let mut line_no = 0u64;
+    while let Some(kind) =
+        reader.next_line(&mut line).with_context(|| format!("cannot read {name}"))?
+    {
+        line_no += 1;
+        if kind != Line::Text || line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        out.clear();
+        match replay.decode(&line) {
+            Ok((ts_ms, command)) => {
+                if found.is_none() && is_target(&command, &args.id) {
+                    let candidates = replay.engine().explain(&command, ts_ms, args.nearest);
+                    let candidates =
+                        candidates.iter().map(|c| candidate_json(&replay, c)).collect();
+                    found = Some(Found {
+                        line_no,
+                        ts_ms,
+                        command: command.clone(),
+                        candidates,
+                        events: vec![],
+                    });
+                }
+                replay.apply(line_no, ts_ms, &command, &mut out);
+            }
+            Err(_) => replay.line(line_no, &line, &mut out),
+        }
+        if let Some(found) = found.as_mut() {
+            collect_events(&out, &needle, &args.id, &mut found.events);
+        }
+    }
+    let Some(found) = found else {
+        bail!("{name} has no ask or bid with id {:?}", args.id);
+    };
+    if args.json {
+        println!("{}", explanation_json(&replay, &args.id, &found));
+    } else {
+        print!("{}", explanation_text(&replay, &args.id, &found));
+    }
+    Ok(())
+}
+
+fn is_target(command: &Command, id: &str) -> bool {
+    matches!(command, Command::Ask(ask) if ask.id == id)
+        || matches!(command, Command::Bid(bid) if bid.id == id)
+}
+
+/// The events among `out` (JSON lines) that concern `id`.
+fn collect_events(out: &[u8], needle: &str, id: &str, events: &mut Vec<String>) {
+    for event_line in out.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        if !event_line.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+            continue;
+        }
+        let Ok(event) = serde_json::from_slice::<Value>(event_line) else { continue };
+        let concerns = ["id", "bid", "ask"]
+            .iter()
+            .any(|key| event.get(*key).and_then(Value::as_str) == Some(id));
+        if concerns {
+            events.push(String::from_utf8_lossy(event_line).into_owned());
+        }
+    }
+}
+
+fn candidate_json(replay: &Replay, candidate: &Candidate) -> Value {
+    let codes: Vec<&str> = candidate.excluded_by.iter().map(|e| e.code()).collect();
+    json!({
+        "id": replay.engine().order_id(candidate.order),
+        "side": match candidate.side { Side::Ask => "ask", Side::Bid => "bid" },
+        "price": format_nano(candidate.price_nano),
+        "remaining": candidate.remaining,
+        "excluded_by": codes,
+    })
+}
+
+fn explanation_json(replay: &Replay, id: &str, found: &Found) -> Value {
+    json!({
+        "id": id,
+        "line": found.line_no,
+        "ts": found.ts_ms,
+        "order": order_summary(replay, &found.command),
+        "nearest": found.candidates,
+        "events": found.events.iter().filter_map(|e| serde_json::from_str::<Value>(e).ok()).collect::<Vec<_>>(),
+    })
+}
+
+fn order_summary(replay: &Replay, command: &Command) -> String {
+    let symbols = replay.decoder().symbols();
+    let names = |syms: &[gridbook_matcher::Sym]| -> String {
+        syms.iter().map(|&s| symbols.name(s)).collect::<Vec<_>>().join("|")
+    };
+    match command {
+        Command::Bid(bid) => {
+            let r = &bid.req;
+            let gpu = if r.gpu.is_empty() {
+                "no GPU needed".to_string()
+            } else {
+                format!("{} x{} with >= {} GiB", names(&r.gpu), r.gpus.max(1), r.gpu_mem_gib)
+            };
+            let tee = r.tee.map_or("any TEE".to_string(), |t| format!("TEE {}", symbols.name(t)));
+            let regions =
+                if r.regions.is_empty() { "any region".to_string() } else { names(&r.regions) };
+            format!(
+                "bid: {} slots for {} ms at <= {} per slot-hour, start >= {}, end <= {}; needs >= {} cores, >= {} GiB, {gpu}, {tee}, {regions}",
+                bid.qty, bid.duration_ms, format_nano(bid.limit_nano), bid.not_before_ms, bid.deadline_ms, r.cpu, r.mem_gib
+            )
+        }
+        Command::Ask(ask) => {
+            let hw = &ask.hw;
+            let gpu = hw.gpu.map_or("no GPU".to_string(), |g| {
+                format!("{} x{} ({} GiB)", symbols.name(g), hw.gpus, hw.gpu_mem_gib)
+            });
+            let tee = hw.tee.map_or("no TEE".to_string(), |t| format!("TEE {}", symbols.name(t)));
+            format!(
+                "ask: {} slots at {} per slot-hour in [{}, {}); {} cores, {} GiB, {gpu}, {tee}, {}",
+                ask.qty,
+                format_nano(ask.price_nano),
+                ask.from_ms,
+                ask.until_ms,
+                hw.cpu,
+                hw.mem_gib,
+                symbols.name(hw.region)
+            )
+        }
+        Command::Cancel(_) | Command::Tick => String::new(),
+    }
+}
+
+fn explanation_text(replay: &Replay, id: &str, found: &Found) -> String {
+    let mut text = format!(
+        "{id} (line {}, ts {})\n  {}\n",
+        found.line_no,
+        found.ts_ms,
+        order_summary(replay, &found.command)
+    );
+    let other = if matches!(found.command, Command::Bid(_)) { "asks" } else { "bids" };
+    if found.candidates.is_empty() {
+        text.push_str(&format!("On arrival there were no resting {other}.\n"));
+    } else {
+        text.push_str(&format!(
+            "On arrival, the nearest resting {other} (fewest rules against first):\n"
+        ));
+        for c in &found.candidates {
+            let rules: Vec<&str> = c["excluded_by"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let verdict = if rules.is_empty() {
+                "could trade".to_string()
+            } else {
+                format!("excluded by {}", rules.join(", "))
+            };
+            text.push_str(&format!(
+                "  {:<20} price {:<12} qty {:<8} {verdict}\n",
+                c["id"].as_str().unwrap_or("?"),
+                c["price"].as_str().unwrap_or("?"),
+                c["remaining"].as_u64().unwrap_or(0)
+            ));
+        }
+    }
+    text.push_str("What happened to it:\n");
+    for event in &found.events {
+        text.push_str(&format!("  {event}\n"));
+    }
+    text
+}
