@@ -9,9 +9,9 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::PathBuf;
 
-use gridbook_matcher::money::format_nano;
+use gridbook_matcher::money::{format_nano, format_offset_nano};
 use gridbook_matcher::stream::Replay;
-use gridbook_matcher::{Candidate, Command, IdLookup, Side};
+use gridbook_matcher::{Candidate, Command, IdLookup, Price, Side, Symbols};
 
 use crate::lines::{Line, LineReader};
 use crate::replay_cmd::LINE_LEN_MAX_BYTES;
@@ -134,6 +134,20 @@ fn explanation_json(replay: &Replay, id: &str, found: &Found) -> Value {
     })
 }
 
+/// A fixed price as a number; a peg as `class+offset` with its limit (`max`: a bid's ceiling,
+/// `min`: an ask's floor).
+fn price_text(symbols: &Symbols, price: &Price, bound: &str) -> String {
+    match price {
+        Price::Fixed(price_nano) => format_nano(*price_nano),
+        Price::Pegged(peg) => {
+            let offset = format_offset_nano(peg.offset_nano);
+            let sign = if peg.offset_nano < 0 { "" } else { "+" };
+            let (class, limit) = (symbols.name(peg.class), format_nano(peg.limit_nano));
+            format!("{class}{sign}{offset} ({bound} {limit})")
+        }
+    }
+}
+
 fn order_summary(replay: &Replay, command: &Command) -> String {
     let symbols = replay.decoder().symbols();
     let names = |syms: &[gridbook_matcher::Sym]| -> String {
@@ -152,7 +166,7 @@ fn order_summary(replay: &Replay, command: &Command) -> String {
                 if r.regions.is_empty() { "any region".to_string() } else { names(&r.regions) };
             format!(
                 "bid: {} slots for {} ms at <= {} per slot-hour, start >= {}, end <= {}; needs >= {} cores, >= {} GiB, {gpu}, {tee}, {regions}",
-                bid.qty, bid.duration_ms, format_nano(bid.limit_nano), bid.not_before_ms, bid.deadline_ms, r.cpu, r.mem_gib
+                bid.qty, bid.duration_ms, price_text(symbols, &bid.limit, "max"), bid.not_before_ms, bid.deadline_ms, r.cpu, r.mem_gib
             )
         }
         Command::Ask(ask) => {
@@ -164,7 +178,7 @@ fn order_summary(replay: &Replay, command: &Command) -> String {
             format!(
                 "ask: {} slots at {} per slot-hour in [{}, {}); {} cores, {} GiB, {gpu}, {tee}, {}",
                 ask.qty,
-                format_nano(ask.price_nano),
+                price_text(symbols, &ask.price, "min"),
                 ask.from_ms,
                 ask.until_ms,
                 hw.cpu,
@@ -172,7 +186,7 @@ fn order_summary(replay: &Replay, command: &Command) -> String {
                 symbols.name(hw.region)
             )
         }
-        Command::Cancel(_) | Command::Tick => String::new(),
+        Command::Cancel(_) | Command::Tick | Command::Reference { .. } => String::new(),
     }
 }
 

@@ -3,8 +3,62 @@
 //! A command carries no time of its own; the time it happens at is the `now_ms` passed with it
 //! to [`crate::Engine::apply`] (the stream's `ts`).
 
-use crate::hardware::{Hardware, Requirements};
+use crate::hardware::{Hardware, Requirements, Sym};
 use crate::owner::Owner;
+
+/// A price that follows a class's reference price (see docs/order-stream.md, "Pegged orders").
+///
+/// The effective price is `reference + offset`, bounded by `limit`: a bid pays at most `limit`,
+/// an ask sells at no less than `limit` (its floor). The class is an opaque name; which hardware
+/// belongs to which class is the pricing layer's business, not the matcher's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Peg {
+    /// The class whose reference price the order follows.
+    pub class: Sym,
+    /// Signed distance from the reference, nano-units per slot-hour.
+    pub offset_nano: i64,
+    /// A bid's ceiling or an ask's floor, nano-units per slot-hour.
+    pub limit_nano: u64,
+    /// How many of the class's units one slot of the order holds (GPUs for a class priced per
+    /// GPU-hour, cores for one priced per core-hour, 1 per slot-hour): the reference is kept per
+    /// unit, so that one class can hold 1-GPU and 8-GPU machines, and the order's own
+    /// reference is `reference × units`. Not part of the wire format: 1 as decoded; the pricing
+    /// layer, which knows the taxonomy, sets it.
+    pub units: u32,
+}
+
+/// An ask's price or a bid's limit: fixed, or pegged to a class's reference price.
+///
+/// A pegged order has no price of its own to read: only the engine, which knows the current
+/// reference, can say what it is worth now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Price {
+    /// A fixed price (ask) or limit (bid), nano-units per slot-hour.
+    Fixed(u64),
+    /// Follows a class's reference price.
+    Pegged(Peg),
+}
+
+impl Peg {
+    /// What the order is worth when the class's reference is `reference_nano` per unit: `None`
+    /// when it cannot trade (a bid whose `reference × units + offset ≤ 0`). A bid pays
+    /// `min(reference × units + offset, limit)`, an ask sells at
+    /// `max(reference × units + offset, limit)`.
+    pub fn effective_nano(&self, reference_nano: u64, is_bid: bool) -> Option<u64> {
+        let moved = i128::from(reference_nano) * i128::from(self.units.max(1))
+            + i128::from(self.offset_nano);
+        let limit = i128::from(self.limit_nano);
+        let price = if is_bid {
+            if moved <= 0 {
+                return None;
+            }
+            moved.min(limit)
+        } else {
+            moved.max(limit)
+        };
+        u64::try_from(price).ok()
+    }
+}
 
 /// Time in force: what happens to the part of an order that does not trade on arrival.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,8 +92,8 @@ pub struct Ask {
     pub id: String,
     /// Provider account.
     pub owner: Owner,
-    /// Price per slot-hour, nano-units.
-    pub price_nano: u64,
+    /// Price per slot-hour: fixed, or pegged (with a floor).
+    pub price: Price,
     /// Slots offered.
     pub qty: u64,
     /// Time in force.
@@ -62,8 +116,8 @@ pub struct Bid {
     pub id: String,
     /// Requester account.
     pub owner: Owner,
-    /// Highest price per slot-hour, nano-units.
-    pub limit_nano: u64,
+    /// Highest price per slot-hour: fixed, or pegged (with a ceiling).
+    pub limit: Price,
     /// Slots wanted.
     pub qty: u64,
     /// Time in force.
@@ -100,6 +154,13 @@ pub enum Command {
     Cancel(Cancel),
     /// Only advances time (and so expires orders).
     Tick,
+    /// Sets a class's reference price, re-pricing the orders pegged to it.
+    Reference {
+        /// The class.
+        class: Sym,
+        /// Its new reference price per slot-hour, nano-units.
+        price_nano: u64,
+    },
 }
 
 impl Command {
@@ -109,7 +170,7 @@ impl Command {
             Command::Ask(ask) => Some(&ask.id),
             Command::Bid(bid) => Some(&bid.id),
             Command::Cancel(cancel) => Some(&cancel.id),
-            Command::Tick => None,
+            Command::Tick | Command::Reference { .. } => None,
         }
     }
 }

@@ -3,6 +3,8 @@
 //! Events name orders by [`OrderRef`], the engine's handle for an accepted order; the stream
 //! encoder turns handles back into the ids the user gave ([`crate::IdLookup`]).
 
+use crate::hardware::Sym;
+
 /// The engine's handle for an accepted order: its arrival number (0 for the first accepted order).
 /// Arrival numbers also give time priority: a smaller number arrived earlier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -215,10 +217,26 @@ pub enum Event {
         /// Quantity removed.
         remaining: u64,
     },
+    /// A class's reference price was set; the orders pegged to it were re-priced.
+    Reference {
+        /// The class.
+        class: Sym,
+        /// The new reference price per slot-hour, nano-units.
+        price_nano: u64,
+        /// Resting pegged orders whose effective price changed (including becoming priced or
+        /// unpriced).
+        repriced: u64,
+    },
 }
 
 /// Turns an [`OrderRef`] back into the id the user gave it.
 pub trait IdLookup {
     /// The id of an accepted order.
     fn order_id(&self, order: OrderRef) -> &str;
+
+    /// The name of a class, if this lookup knows names (the engine does not: names live in the
+    /// decoder's table). Without one the event writer prints the symbol's number (`"#3"`).
+    fn class_name(&self, _class: Sym) -> Option<&str> {
+        None
+    }
 }

@@ -22,3 +22,6 @@ pub const LIST_LEN_MAX: usize = 32;
 pub const NAME_LEN_MAX: usize = 64;
 /// Largest cpu core count, memory or GPU memory (GiB), or GPU count on an order.
 pub const RESOURCE_MAX: u32 = 1 << 20;
+/// Largest distance of a pegged order from its reference, either way, in nano-units (10^9
+/// tokens). With it, `reference + offset` stays well inside an `i64`.
+pub const OFFSET_NANO_MAX: u64 = PRICE_NANO_MAX;

@@ -59,6 +59,49 @@ pub fn parse_price_nano(text: &str) -> Result<u64, PriceError> {
     }
 }
 
+/// Parses a signed decimal token amount (`"-0.05"`, `"0"`, `"+1.5"`) into nano-units, exactly,
+/// under the same rules as [`parse_price_nano`] except that zero and negative amounts are
+/// allowed. Magnitudes past an `i64` are [`PriceError::TooLarge`].
+pub fn parse_offset_nano(text: &str) -> Result<i64, PriceError> {
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if unsigned.starts_with(['-', '+']) {
+        return Err(PriceError::NotDecimal(text.to_string()));
+    }
+    let magnitude = match parse_price_nano(unsigned) {
+        Ok(nano) => nano,
+        // Only zero is "not positive" once the sign is gone.
+        Err(PriceError::NotPositive(_)) => 0,
+        Err(error) => return Err(relabel(error, text)),
+    };
+    let magnitude = i64::try_from(magnitude).map_err(|_| PriceError::TooLarge(text.into()))?;
+    Ok(if negative { -magnitude } else { magnitude })
+}
+
+/// The same error, naming the whole text (with its sign).
+fn relabel(error: PriceError, text: &str) -> PriceError {
+    let text = text.to_string();
+    match error {
+        PriceError::NotDecimal(_) => PriceError::NotDecimal(text),
+        PriceError::TooPrecise(_) => PriceError::TooPrecise(text),
+        PriceError::NotPositive(_) => PriceError::NotPositive(text),
+        PriceError::TooLarge(_) => PriceError::TooLarge(text),
+    }
+}
+
+/// Formats signed nano-units as a decimal token amount (`-50000000` → `"-0.05"`).
+pub fn format_offset_nano(nano: i64) -> String {
+    let magnitude = format_nano(nano.unsigned_abs());
+    if nano < 0 {
+        format!("-{magnitude}")
+    } else {
+        magnitude
+    }
+}
+
 /// Formats nano-units as a decimal token amount with no trailing zeros (`1250000000` → `"1.25"`).
 pub fn format_nano(nano: u64) -> String {
     let whole = nano / NANO_PER_TOKEN;
@@ -100,6 +143,18 @@ mod tests {
         assert_eq!(format_nano(1), "0.000000001");
         assert_eq!(format_nano(7_000_000_000), "7");
         assert_eq!(format_nano_wide(u128::from(u64::MAX) * 3), "55340232221.128654845");
+    }
+
+    #[test]
+    fn offsets_are_signed_and_exact() {
+        for (text, nano) in [("-0.05", -50_000_000), ("0", 0), ("+1.5", 1_500_000_000), ("-0", 0)] {
+            assert_eq!(parse_offset_nano(text), Ok(nano), "{text}");
+        }
+        assert_eq!(format_offset_nano(-50_000_000), "-0.05");
+        assert_eq!(format_offset_nano(0), "0");
+        assert!(matches!(parse_offset_nano("--1"), Err(PriceError::NotDecimal(_))));
+        assert!(matches!(parse_offset_nano("-0.0000000001"), Err(PriceError::TooPrecise(_))));
+        assert!(matches!(parse_offset_nano("-99999999999"), Err(PriceError::TooLarge(_))));
     }
 
     #[test]

@@ -2,10 +2,12 @@
 //! command and the time alone. Checks run in a fixed order and the first failure is reported,
 //! so the reason for a command with several faults is deterministic (docs/order-stream.md).
 
-use crate::command::{Ask, Bid};
+use crate::command::{Ask, Bid, Price};
 use crate::event::RejectReason;
 use crate::hardware::{Hardware, Requirements};
-use crate::limits::{ID_LEN_MAX, LIST_LEN_MAX, PRICE_NANO_MAX, QTY_MAX, RESOURCE_MAX, TIME_MS_MAX};
+use crate::limits::{
+    ID_LEN_MAX, LIST_LEN_MAX, OFFSET_NANO_MAX, PRICE_NANO_MAX, QTY_MAX, RESOURCE_MAX, TIME_MS_MAX,
+};
 
 /// An id is 1 to [`ID_LEN_MAX`] bytes of printable ASCII without spaces.
 pub fn check_id(id: &str) -> Result<(), RejectReason> {
@@ -16,11 +18,27 @@ pub fn check_id(id: &str) -> Result<(), RejectReason> {
     Ok(())
 }
 
-fn check_price(price_nano: u64) -> Result<(), RejectReason> {
+/// A price (a reference, an ask's price, a bid's limit, a peg's limit) is in (0, 10^9] tokens.
+pub fn check_price(price_nano: u64) -> Result<(), RejectReason> {
     if price_nano == 0 || price_nano > PRICE_NANO_MAX {
         return Err(RejectReason::BadPrice);
     }
     Ok(())
+}
+
+/// A fixed price, or a peg whose limit is a price and whose offset is at most 10^9 tokens
+/// either way.
+fn check_order_price(price: &Price) -> Result<(), RejectReason> {
+    match price {
+        Price::Fixed(price_nano) => check_price(*price_nano),
+        Price::Pegged(peg) => {
+            check_price(peg.limit_nano)?;
+            if peg.offset_nano.unsigned_abs() > OFFSET_NANO_MAX {
+                return Err(RejectReason::BadPrice);
+            }
+            Ok(())
+        }
+    }
 }
 
 fn check_qty(qty: u64) -> Result<(), RejectReason> {
@@ -62,7 +80,7 @@ fn check_expires(expires_ms: Option<u64>, now_ms: u64) -> Result<(), RejectReaso
 
 /// Checks an ask's own fields at `now_ms`: price, qty, hardware, times, window, expiry.
 pub fn check_ask(ask: &Ask, now_ms: u64) -> Result<(), RejectReason> {
-    check_price(ask.price_nano)?;
+    check_order_price(&ask.price)?;
     check_qty(ask.qty)?;
     check_hardware(&ask.hw)?;
     check_times(&[ask.from_ms, ask.until_ms], ask.expires_ms)?;
@@ -75,7 +93,7 @@ pub fn check_ask(ask: &Ask, now_ms: u64) -> Result<(), RejectReason> {
 /// Checks a bid's own fields at `now_ms`: limit, qty, requirements, times, duration, deadline,
 /// expiry.
 pub fn check_bid(bid: &Bid, now_ms: u64) -> Result<(), RejectReason> {
-    check_price(bid.limit_nano)?;
+    check_order_price(&bid.limit)?;
     check_qty(bid.qty)?;
     check_requirements(&bid.req)?;
     check_times(&[bid.not_before_ms, bid.deadline_ms, bid.duration_ms], bid.expires_ms)?;

@@ -2,8 +2,9 @@
 //!
 //! Random streams of commands over a deliberately small universe (3 owners, 3 GPU models plus
 //! CPU-only machines, 2 regions, TEE none/sgx, a few core and memory sizes, 4 prices, ids from a
-//! pool of 96, times a few ms apart) so that ties, self-trades, duplicate ids, partial fills,
-//! expiries and every time-in-force interact often. After every command both sides must give the
+//! pool of 96, times a few ms apart, 3 peg classes with reference moves of a few quarter tokens and
+//! peg offsets of the same size) so that ties, self-trades, duplicate ids, partial fills, expiries,
+//! every time-in-force, unpriced pegged orders and re-priced orders that cross interact often. After every command both sides must give the
 //! same events (compared as values and as the bytes `EventWriter` renders), the same clock and
 //! the same resting orders, and the engine's book must pass `check_invariants`.
 //!
@@ -16,10 +17,11 @@ mod naive;
 use std::collections::BTreeSet;
 
 use gridbook_matcher::limits::{PRICE_NANO_MAX, QTY_MAX, RESOURCE_MAX, TIME_MS_MAX};
+use gridbook_matcher::stream::Decoder;
 use gridbook_matcher::stream::{encode_command, EventWriter, RejectContext};
 use gridbook_matcher::{
-    Ask, Bid, Cancel, Command, Engine, EngineConfig, Event, Hardware, Owner, Requirements, Sym,
-    Symbols, Tif,
+    Ask, Bid, Cancel, Command, Engine, EngineConfig, Event, Hardware, Owner, Peg, Price,
+    Requirements, Sym, Symbols, Tif,
 };
 use naive::Naive;
 use proptest::prelude::*;
@@ -35,6 +37,11 @@ const REGIONS: [Sym; 2] = [Sym(4), Sym(5)];
 const NAMES: [&str; 6] = ["A100-80GB", "H100-80GB", "L40S", "sgx", "eu-west", "us-east"];
 /// Distinct symbols for over-long lists start here.
 const FILLER_SYM: u32 = 6;
+/// The peg classes' symbols come after the fillers.
+const CLASSES: [Sym; 3] = [Sym(FILLER_SYM + 33), Sym(FILLER_SYM + 34), Sym(FILLER_SYM + 35)];
+const CLASS_NAMES: [&str; 3] = ["gpu.a", "gpu.b", "gpu.c"];
+/// Peg offsets and reference moves are multiples of a quarter token.
+const QUARTER: i64 = (NANO / 4) as i64;
 /// Marks a step whose `ts` is past `TIME_MS_MAX`.
 const BAD_TS: i64 = i64::MAX;
 
@@ -50,11 +57,22 @@ enum Fault {
     ZeroDuration,
 }
 
+/// A peg instead of a fixed price: class, offset in quarter tokens, limit.
+#[derive(Debug, Clone)]
+struct PegSpec {
+    class: u8,
+    quarters: i64,
+    limit: u64,
+    /// Units per slot: the pricing layer's multiplier of the class reference.
+    units: u32,
+}
+
 #[derive(Debug, Clone)]
 struct AskSpec {
     id: u8,
     owner: u8,
     price: u64,
+    peg: Option<PegSpec>,
     qty: u64,
     tif: Tif,
     hw: Hardware,
@@ -70,6 +88,7 @@ struct BidSpec {
     id: u8,
     owner: u8,
     limit: u64,
+    peg: Option<PegSpec>,
     qty: u64,
     tif: Tif,
     req: Requirements,
@@ -94,6 +113,12 @@ enum Op {
         owner: u8,
     },
     Tick,
+    /// A reference price for class `class`; `fault` plants a bad price.
+    Reference {
+        class: u8,
+        price: u64,
+        fault: Option<u8>,
+    },
 }
 
 /// A command and how far its ts moves from the latest ts so far (negative: a late command).
@@ -114,6 +139,23 @@ fn price(lean_dear: bool) -> impl Strategy<Value = u64> {
         true => (vec![3 * NANO / 2, 2 * NANO, 3 * NANO], NANO),
     };
     prop_oneof![5 => prop::sample::select(usual), 1 => Just(rare)]
+}
+
+/// A peg on one of the classes, offsets within ±1.5 tokens, limits from the usual prices so
+/// they sometimes bind, and 1 to 3 units per slot (mostly 1) so the multiplier is exercised.
+fn peg(lean_dear: bool) -> impl Strategy<Value = Option<PegSpec>> {
+    let units = prop_oneof![4 => Just(1u32), 1 => 2u32..=3];
+    let spec = (0u8..3, -6i64..=6, price(lean_dear), units)
+        .prop_map(|(class, quarters, limit, units)| PegSpec { class, quarters, limit, units });
+    prop::option::weighted(0.35, spec)
+}
+
+/// Reference prices: a few, so repeats of the same value are common; low ones make pegged bids
+/// unpriced.
+fn reference() -> impl Strategy<Value = Op> {
+    let price = prop::sample::select(vec![NANO / 2, NANO, 3 * NANO / 2, 2 * NANO, 5 * NANO / 2]);
+    (0u8..3, price, prop::option::weighted(0.05, any::<u8>()))
+        .prop_map(|(class, price, fault)| Op::Reference { class, price, fault })
 }
 
 fn fault() -> impl Strategy<Value = Option<Fault>> {
@@ -178,34 +220,29 @@ fn requirements() -> impl Strategy<Value = Requirements> {
 
 fn ask() -> impl Strategy<Value = AskSpec> {
     (
-        (0u8..96, 0u8..3, price(false), 1u64..=5, tif(), hardware()),
+        (0u8..96, 0u8..3, price(false), peg(false), 1u64..=5, tif(), hardware()),
         (-5i64..10, 0i64..150, prop::option::weighted(0.4, -2i64..150), fault()),
     )
-        .prop_map(|((id, owner, price, qty, tif, hw), (from, len, expires, fault))| AskSpec {
-            id,
-            owner,
-            price,
-            qty,
-            tif,
-            hw,
-            from,
-            len,
-            expires,
-            fault,
+        .prop_map(|((id, owner, price, peg, qty, tif, hw), (from, len, expires, fault))| {
+            AskSpec { id, owner, price, peg, qty, tif, hw, from, len, expires, fault }
         })
 }
 
 fn bid() -> impl Strategy<Value = BidSpec> {
     (
-        (0u8..96, 0u8..3, price(true), 1u64..=5, tif(), requirements()),
+        (0u8..96, 0u8..3, price(true), peg(true), 1u64..=5, tif(), requirements()),
         (1u64..8, -5i64..10, -2i64..120, prop::option::weighted(0.4, -2i64..150), fault()),
     )
         .prop_map(
-            |((id, owner, limit, qty, tif, req), (duration, not_before, slack, expires, fault))| {
+            |(
+                (id, owner, limit, peg, qty, tif, req),
+                (duration, not_before, slack, expires, fault),
+            )| {
                 BidSpec {
                     id,
                     owner,
                     limit,
+                    peg,
                     qty,
                     tif,
                     req,
@@ -233,6 +270,7 @@ fn step() -> impl Strategy<Value = Step> {
         7 => bid().prop_map(Op::Bid),
         4 => cancel,
         2 => Just(Op::Tick),
+        3 => reference(),
     ];
     (dt, op).prop_map(|(dt, op)| Step { dt, op })
 }
@@ -240,15 +278,18 @@ fn step() -> impl Strategy<Value = Step> {
 /// Either the default limits or tight ones, so that `capacity` rejections happen too.
 fn config() -> impl Strategy<Value = EngineConfig> {
     let base = EngineConfig { debug_check_invariants: true, ..EngineConfig::default() };
-    let tight = (3usize..10, 8usize..60, 20usize..200, 1usize..5, 1usize..5).prop_map({
+    let tight = (3usize..10, 8usize..60, 20usize..200, 1usize..5, 1usize..5, 1usize..3).prop_map({
         let base = base.clone();
-        move |(resting_max, orders_max, id_bytes_max, configs_max, signatures_max)| EngineConfig {
-            resting_max,
-            orders_max,
-            id_bytes_max,
-            configs_max,
-            signatures_max,
-            ..base.clone()
+        move |(resting_max, orders_max, id_bytes_max, configs_max, signatures_max, classes_max)| {
+            EngineConfig {
+                resting_max,
+                orders_max,
+                id_bytes_max,
+                configs_max,
+                signatures_max,
+                classes_max,
+                ..base.clone()
+            }
         }
     });
     prop_oneof![4 => Just(base), 1 => tight]
@@ -271,6 +312,37 @@ fn bad_id(selector: u8) -> String {
     match selector % 6 {
         5 => "x".repeat(81),
         k => ids[k as usize].to_string(),
+    }
+}
+
+/// The price of an order: fixed, or the peg of `spec`.
+fn order_price(fixed: u64, spec: &Option<PegSpec>) -> Price {
+    match spec {
+        None => Price::Fixed(fixed),
+        Some(peg) => Price::Pegged(Peg {
+            class: CLASSES[peg.class as usize],
+            offset_nano: peg.quarters * QUARTER,
+            limit_nano: peg.limit,
+            units: peg.units,
+        }),
+    }
+}
+
+/// A bad price for fault selector `k`: a fixed price of 0 or past the maximum (or exactly the
+/// maximum, still valid); for a peg, the same on its limit, or an offset past ±10^9 tokens (or
+/// exactly at it, still valid).
+fn bad_price(price: Price, k: u8) -> Price {
+    let bad = [0, PRICE_NANO_MAX + 1, PRICE_NANO_MAX][k as usize % 3];
+    match price {
+        Price::Fixed(_) => Price::Fixed(bad),
+        Price::Pegged(peg) => match (k / 3) % 2 {
+            0 => Price::Pegged(Peg { limit_nano: bad, ..peg }),
+            _ => {
+                let max = PRICE_NANO_MAX as i64;
+                let offset_nano = [-max - 1, max + 1, -max][k as usize % 3];
+                Price::Pegged(Peg { offset_nano, ..peg })
+            }
+        },
     }
 }
 
@@ -305,6 +377,13 @@ impl Builder {
                 Command::Cancel(Cancel { id, owner })
             }
             Op::Tick => Command::Tick,
+            Op::Reference { class, price, fault } => {
+                let price_nano = match fault {
+                    Some(k) => [0, PRICE_NANO_MAX + 1, PRICE_NANO_MAX][*k as usize % 3],
+                    None => *price,
+                };
+                Command::Reference { class: CLASSES[*class as usize], price_nano }
+            }
         };
         (ts, command)
     }
@@ -314,7 +393,7 @@ impl Builder {
         let mut ask = Ask {
             id: format!("o{}", spec.id),
             owner: OWNERS[spec.owner as usize],
-            price_nano: spec.price,
+            price: order_price(spec.price, &spec.peg),
             qty: spec.qty,
             tif: spec.tif,
             hw: spec.hw,
@@ -324,9 +403,7 @@ impl Builder {
         };
         match spec.fault {
             Some(Fault::Id(k)) => ask.id = bad_id(k),
-            Some(Fault::Price(k)) => {
-                ask.price_nano = [0, PRICE_NANO_MAX + 1, PRICE_NANO_MAX][k as usize % 3]
-            }
+            Some(Fault::Price(k)) => ask.price = bad_price(ask.price, k),
             Some(Fault::Qty(k)) => ask.qty = [0, QTY_MAX + 1, QTY_MAX][k as usize % 3],
             Some(Fault::Resource(k) | Fault::LongList(k)) => {
                 let big = RESOURCE_MAX + 1 - u32::from(k % 4 == 3);
@@ -355,7 +432,7 @@ impl Builder {
         let mut bid = Bid {
             id: format!("o{}", spec.id),
             owner: OWNERS[spec.owner as usize],
-            limit_nano: spec.limit,
+            limit: order_price(spec.limit, &spec.peg),
             qty: spec.qty,
             tif: spec.tif,
             req: spec.req.clone(),
@@ -366,9 +443,7 @@ impl Builder {
         };
         match spec.fault {
             Some(Fault::Id(k)) => bid.id = bad_id(k),
-            Some(Fault::Price(k)) => {
-                bid.limit_nano = [0, PRICE_NANO_MAX + 1, PRICE_NANO_MAX][k as usize % 3]
-            }
+            Some(Fault::Price(k)) => bid.limit = bad_price(bid.limit, k),
             Some(Fault::Qty(k)) => bid.qty = [0, QTY_MAX + 1, QTY_MAX][k as usize % 3],
             Some(Fault::Resource(k)) => match k % 4 {
                 0 => bid.req.cpu = RESOURCE_MAX + 1,
@@ -396,8 +471,8 @@ impl Builder {
     }
 }
 
-/// The commands so far as an order stream, to reproduce a failure with `gridbook replay`.
-fn transcript(commands: &[(u64, Command)]) -> String {
+/// The names of every symbol the generator uses, interned in the order of their numbers.
+fn symbols() -> Symbols {
     let mut symbols = Symbols::new();
     for name in NAMES {
         symbols.intern(name);
@@ -405,6 +480,15 @@ fn transcript(commands: &[(u64, Command)]) -> String {
     for filler in FILLER_SYM..FILLER_SYM + 33 {
         symbols.intern(&format!("filler-{filler}"));
     }
+    for name in CLASS_NAMES {
+        symbols.intern(name);
+    }
+    symbols
+}
+
+/// The commands so far as an order stream, to reproduce a failure with `gridbook replay`.
+fn transcript(commands: &[(u64, Command)]) -> String {
+    let symbols = symbols();
     let mut text = String::new();
     for (ts, command) in commands {
         text.push_str(&encode_command(&symbols, *ts, command));
@@ -479,6 +563,46 @@ proptest! {
     }
 }
 
+/// A command line as JSON with its requirement lists sorted by name: the decoder numbers names
+/// in its own order, and requirement lists are kept sorted by number.
+fn canonical(line: &str) -> serde_json::Value {
+    let mut value: serde_json::Value = serde_json::from_str(line).expect("encoded lines are JSON");
+    for list in ["gpu", "regions"] {
+        if let Some(serde_json::Value::Array(names)) = value.pointer_mut(&format!("/req/{list}")) {
+            names.sort_by_key(|name| name.to_string());
+        }
+    }
+    value
+}
+
+/// Commands encode and decode to themselves: every generated command the decoder accepts
+/// re-encodes to the same line, and pegged and reference commands are among them.
+#[test]
+fn generated_commands_round_trip_through_the_wire() {
+    let mut runner = TestRunner::deterministic();
+    let strategy = stream();
+    let (mut pegged, mut references) = (0, 0);
+    for _ in 0..100 {
+        let steps = strategy.new_tree(&mut runner).expect("a stream").current();
+        let (symbols, mut decoder, mut builder) = (symbols(), Decoder::new(), Builder::default());
+        for step in &steps {
+            let (ts, command) = builder.build(step);
+            let line = encode_command(&symbols, ts, &command);
+            let Ok((decoded_ts, decoded)) = decoder.decode(line.as_bytes()) else { continue };
+            let again = encode_command(decoder.symbols(), decoded_ts, &decoded);
+            assert_eq!(canonical(&again), canonical(&line), "{line}");
+            let is_pegged = |price: &Price| matches!(price, Price::Pegged(_));
+            pegged += usize::from(match &decoded {
+                Command::Ask(ask) => is_pegged(&ask.price),
+                Command::Bid(bid) => is_pegged(&bid.limit),
+                _ => false,
+            });
+            references += usize::from(matches!(decoded, Command::Reference { .. }));
+        }
+    }
+    assert!(pegged > 0 && references > 0, "pegged {pegged}, references {references}");
+}
+
 /// What the generator's streams exercise, by kind.
 fn outcome(event: &Event) -> String {
     match event {
@@ -487,6 +611,8 @@ fn outcome(event: &Event) -> String {
         Event::Deal(_) => "deal".into(),
         Event::Cancelled { reason, .. } => format!("cancelled {}", reason.code()),
         Event::Expired { .. } => "expired".into(),
+        Event::Reference { repriced: 0, .. } => "reference".into(),
+        Event::Reference { .. } => "reference repriced".into(),
     }
 }
 
@@ -503,10 +629,58 @@ fn generator_reaches_every_outcome() {
         let mut builder = Builder::default();
         for step in &steps {
             let (ts, command) = builder.build(step);
-            seen.extend(naive.apply(&command, ts).iter().map(outcome));
+            let events = naive.apply(&command, ts);
+            seen.extend(events.iter().map(outcome));
+            let is_reference = matches!(command, Command::Reference { .. });
+            if is_reference && events.iter().any(|e| matches!(e, Event::Deal(_))) {
+                seen.insert("deal on re-pricing".into());
+            }
+            if naive.snapshot().iter().any(|view| !view.priced) {
+                seen.insert("unpriced resting".into());
+            }
+            let unpriced_arrival = match &command {
+                Command::Ask(ask) => naive.effective_price(&ask.price, false).is_none(),
+                Command::Bid(bid) => naive.effective_price(&bid.limit, true).is_none(),
+                _ => false,
+            };
+            let pegged = match &command {
+                Command::Ask(ask) => matches!(ask.price, Price::Pegged(_)),
+                Command::Bid(bid) => matches!(bid.limit, Price::Pegged(_)),
+                _ => false,
+            };
+            for event in &events {
+                match event {
+                    Event::Cancelled { reason, .. } if unpriced_arrival => {
+                        seen.insert(format!("unpriced {}", reason.code()));
+                    }
+                    Event::Rejected { reason } if is_reference => {
+                        seen.insert(format!("reference rejected {}", reason.code()));
+                    }
+                    Event::Rejected { reason } if pegged => {
+                        seen.insert(format!("pegged rejected {}", reason.code()));
+                    }
+                    _ => {}
+                }
+            }
         }
     }
-    let mut want: Vec<String> = ["accepted", "deal", "expired"].map(String::from).to_vec();
+    let mut want: Vec<String> = [
+        "accepted",
+        "deal",
+        "expired",
+        "reference",
+        "reference repriced",
+        "deal on re-pricing",
+        "unpriced resting",
+        "unpriced ioc",
+        "unpriced fok",
+        "reference rejected bad_price",
+        "reference rejected capacity",
+        "pegged rejected bad_price",
+        "pegged rejected capacity",
+    ]
+    .map(String::from)
+    .to_vec();
     want.extend(["user", "ioc", "fok", "post"].map(|r| format!("cancelled {r}")));
     want.extend(
         [

@@ -5,10 +5,11 @@
 //! handed on in [`Admitted`], so execution never repeats a lookup.
 
 use super::{Engine, INACTIVE};
-use crate::command::{Cancel, Command};
+use crate::command::{Cancel, Command, Price};
 use crate::event::{OrderRef, RejectReason};
+use crate::hardware::Sym;
 use crate::limits::TIME_MS_MAX;
-use crate::validate::{check_ask, check_bid, check_id};
+use crate::validate::{check_ask, check_bid, check_id, check_price};
 
 /// A command that passed every check, with what the checks found.
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +20,8 @@ pub(super) enum Admitted {
     Cancel { order: OrderRef, slot: u32 },
     /// A tick.
     Tick,
+    /// A reference price.
+    Reference,
 }
 
 impl Engine {
@@ -35,7 +38,7 @@ impl Engine {
                 check_ask(ask, now_ms)?;
                 let group = self.groups.find_config(&ask.hw);
                 let full = group.is_none() && self.groups.configs.len() >= self.config.configs_max;
-                self.check_room(&ask.id, full)?;
+                self.check_room(&ask.id, full || self.class_full(&ask.price))?;
                 Ok(Admitted::Order { id_hash, group })
             }
             Command::Bid(bid) => {
@@ -44,11 +47,31 @@ impl Engine {
                 let group = self.groups.find_signature(&bid.req);
                 let full =
                     group.is_none() && self.groups.signatures.len() >= self.config.signatures_max;
-                self.check_room(&bid.id, full)?;
+                self.check_room(&bid.id, full || self.class_full(&bid.limit))?;
                 Ok(Admitted::Order { id_hash, group })
             }
             Command::Cancel(cancel) => self.check_cancel(cancel, now_ms),
             Command::Tick => Ok(Admitted::Tick),
+            Command::Reference { class, price_nano } => {
+                check_price(*price_nano)?;
+                if self.new_class_full(*class) {
+                    return Err(RejectReason::Capacity);
+                }
+                Ok(Admitted::Reference)
+            }
+        }
+    }
+
+    /// Whether `class` is new and there is no room for another class.
+    fn new_class_full(&self, class: Sym) -> bool {
+        self.pegs.find(class).is_none() && self.pegs.classes.len() >= self.config.classes_max
+    }
+
+    /// Whether an order's peg names a new class with no room for it.
+    fn class_full(&self, price: &Price) -> bool {
+        match price {
+            Price::Fixed(_) => false,
+            Price::Pegged(peg) => self.new_class_full(peg.class),
         }
     }
 

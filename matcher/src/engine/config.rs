@@ -13,6 +13,9 @@ pub struct EngineConfig {
     pub configs_max: usize,
     /// Most distinct requirement signatures.
     pub signatures_max: usize,
+    /// Most distinct classes (reference prices and peg targets); a reference or pegged order
+    /// naming a new class beyond it is rejected (`capacity`).
+    pub classes_max: usize,
     /// Resting orders to reserve room for at start, so the book grows without reallocating.
     pub reserve_resting: usize,
     /// Accepted orders to reserve id room for at start.
@@ -32,6 +35,7 @@ impl Default for EngineConfig {
             id_bytes_max: u32::MAX as usize,
             configs_max: 1024,
             signatures_max: 8192,
+            classes_max: 4096,
             reserve_resting: 1024,
             reserve_orders: 4096,
             reserve_levels: 0,

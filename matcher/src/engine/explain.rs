@@ -92,9 +92,11 @@ fn exclusions(ask: &Party<'_>, bid: &Party<'_>, now_ms: u64) -> Vec<Exclusion> {
     excluded
 }
 
-fn ask_party(ask: &Ask) -> Party<'_> {
+/// `price_nano` is the ask's effective price now, `None` if unpriced: an unpriced ask is
+/// treated as priced above every bid, so the price rule excludes it.
+fn ask_party(ask: &Ask, price_nano: Option<u64>) -> Party<'_> {
     Party {
-        price_nano: ask.price_nano,
+        price_nano: price_nano.unwrap_or(u64::MAX),
         owner: ask.owner,
         hw: Some(&ask.hw),
         req: None,
@@ -104,9 +106,11 @@ fn ask_party(ask: &Ask) -> Party<'_> {
     }
 }
 
-fn bid_party(bid: &Bid) -> Party<'_> {
+/// `limit_nano` is the bid's effective limit now, `None` if unpriced: an unpriced bid is
+/// treated as a limit of 0, below every ask, so the price rule excludes it.
+fn bid_party(bid: &Bid, limit_nano: Option<u64>) -> Party<'_> {
     Party {
-        price_nano: bid.limit_nano,
+        price_nano: limit_nano.unwrap_or(0),
         owner: bid.owner,
         hw: None,
         req: Some(&bid.req),
@@ -121,15 +125,18 @@ impl Engine {
     /// `now_ms`, nearest first: fewest excluding rules, then the smallest price gap, then
     /// earliest arrival. Empty for a cancel or a tick.
     pub fn explain(&self, command: &Command, now_ms: u64, nearest: usize) -> Vec<Candidate> {
-        let mut candidates = match command {
-            Command::Ask(ask) => self.explain_against(Side::Bid, &ask_party(ask), now_ms),
-            Command::Bid(bid) => self.explain_against(Side::Ask, &bid_party(bid), now_ms),
-            Command::Cancel(_) | Command::Tick => Vec::new(),
-        };
-        let probe_price_nano = match command {
-            Command::Ask(ask) => ask.price_nano,
-            Command::Bid(bid) => bid.limit_nano,
-            Command::Cancel(_) | Command::Tick => 0,
+        let (mut candidates, probe_price_nano) = match command {
+            Command::Ask(ask) => {
+                let price_nano = self.effective_price(&ask.price, false);
+                let party = ask_party(ask, price_nano);
+                (self.explain_against(Side::Bid, &party, now_ms), party.price_nano)
+            }
+            Command::Bid(bid) => {
+                let limit_nano = self.effective_price(&bid.limit, true);
+                let party = bid_party(bid, limit_nano);
+                (self.explain_against(Side::Ask, &party, now_ms), party.price_nano)
+            }
+            Command::Cancel(_) | Command::Tick | Command::Reference { .. } => (Vec::new(), 0),
         };
         candidates.sort_by_key(|c| {
             (c.excluded_by.len(), c.price_nano.abs_diff(probe_price_nano), c.order)

@@ -21,8 +21,12 @@ pub struct RestingView {
     pub order: OrderRef,
     /// Its side.
     pub side: Side,
-    /// Ask price or bid limit, nano-units per slot-hour.
+    /// Ask price or bid limit, nano-units per slot-hour (for a pegged order, its effective
+    /// price now); 0 when `priced` is false.
     pub price_nano: u64,
+    /// False for a pegged order that cannot trade yet (its class has no reference, or a bid's
+    /// `reference + offset ≤ 0`).
+    pub priced: bool,
     /// Quantity still resting.
     pub remaining: u64,
 }
@@ -39,10 +43,12 @@ impl Engine {
                 Terms::Ask { .. } => Side::Ask,
                 Terms::Bid { .. } => Side::Bid,
             };
+            let priced = resting.peg == NIL || self.pegs.get(resting.peg).priced;
             views.push(RestingView {
                 order,
                 side,
-                price_nano: resting.price_nano,
+                price_nano: if priced { resting.price_nano } else { 0 },
+                priced,
                 remaining: u64::from(resting.remaining),
             });
         }
@@ -55,6 +61,8 @@ impl Engine {
             + self.slab.heap_bytes()
             + self.groups.heap_bytes()
             + self.expiry.heap_bytes()
+            + self.pegs.heap_bytes()
+            + self.repriced.capacity() * std::mem::size_of::<(OrderRef, u32)>()
     }
 
     /// Checks every structural invariant of the book; the first broken one is described.
@@ -63,7 +71,10 @@ impl Engine {
     ///   list is linked both ways in strictly increasing arrival order;
     /// - every listed order rests on its own group's ladder at its own rank, with a positive
     ///   remaining quantity, and the id registry points at its slot;
-    /// - the number of listed orders equals the number of live slots.
+    /// - every class's list of pegged orders is linked both ways in strictly increasing arrival
+    ///   order, each entry's order rests and points back at it, and its price is what its peg
+    ///   and the class's reference say (an unpriced one is on no ladder);
+    /// - the number of listed orders (on ladders, or unpriced) equals the number of live slots.
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut listed = 0usize;
         let ladders =
@@ -91,6 +102,9 @@ impl Engine {
                     if rank != level.rank || resting.group as usize != group {
                         return Err(format!("slot {slot} on the wrong level or group"));
                     }
+                    if resting.peg != NIL && !self.pegs.get(resting.peg).priced {
+                        return Err(format!("slot {slot}: unpriced order on a ladder"));
+                    }
                     if resting.prev != prev || resting.remaining == 0 {
                         return Err(format!("slot {slot}: broken link or empty order"));
                     }
@@ -109,9 +123,56 @@ impl Engine {
                 }
             }
         }
+        listed += self.check_pegs()?;
         if listed != self.slab.live() {
             return Err(format!("{listed} orders listed but {} slots live", self.slab.live()));
         }
         Ok(())
+    }
+}
+
+impl Engine {
+    /// The class lists' part of [`Engine::check_invariants`]; the number of unpriced orders
+    /// (which are on no ladder).
+    fn check_pegs(&self) -> Result<usize, String> {
+        let (mut unpriced, mut pegged) = (0usize, 0usize);
+        for (at, class) in self.pegs.classes.iter().enumerate() {
+            let (mut peg_at, mut prev, mut last_arrival) = (class.head, NIL, None);
+            while peg_at != NIL {
+                let entry = self.pegs.get(peg_at);
+                if entry.prev != prev || entry.class as usize != at {
+                    return Err(format!("class {at}: broken peg list at {peg_at}"));
+                }
+                let resting = self.slab.get(entry.slot);
+                if !self.slab.holds(entry.slot, resting.order) || resting.peg != peg_at {
+                    return Err(format!("class {at}: peg {peg_at} names no resting order"));
+                }
+                if last_arrival.is_some_and(|a| a >= resting.order) {
+                    return Err(format!("class {at}: pegs not in arrival order"));
+                }
+                let peg = crate::command::Peg {
+                    class: class.sym,
+                    offset_nano: entry.offset_nano,
+                    limit_nano: entry.limit_nano,
+                    units: entry.units,
+                };
+                let is_bid = matches!(resting.terms, Terms::Bid { .. });
+                let want = class.reference_nano.and_then(|r| peg.effective_nano(r, is_bid));
+                if want != entry.priced.then_some(resting.price_nano) {
+                    return Err(format!("class {at}: order {:?} mispriced", resting.order));
+                }
+                unpriced += usize::from(!entry.priced);
+                pegged += 1;
+                last_arrival = Some(resting.order);
+                (prev, peg_at) = (peg_at, entry.next);
+            }
+            if prev != class.tail {
+                return Err(format!("class {at}: tail is not the last peg"));
+            }
+        }
+        if pegged != self.pegs.live() {
+            return Err(format!("{pegged} pegs listed but {} live", self.pegs.live()));
+        }
+        Ok(unpriced)
     }
 }

@@ -48,6 +48,36 @@ impl Ladder {
         }
     }
 
+    /// Puts `slot` into the level of `rank` at its arrival position (after every order that
+    /// arrived earlier), creating the level if needed. A re-priced order keeps its time
+    /// priority this way; the walk starts at the tail because re-priced orders are moved in
+    /// arrival order, so each usually lands at or near the end.
+    pub(crate) fn insert_by_arrival(&mut self, slab: &mut Slab, slot: u32, rank: u64) {
+        let at = match self.find(rank) {
+            Ok(at) => at,
+            Err(_) => return self.push(slab, slot, rank),
+        };
+        let order = slab.get(slot).order;
+        let mut before = self.levels[at].tail;
+        while before != NIL && slab.get(before).order > order {
+            before = slab.get(before).prev;
+        }
+        let after = if before == NIL { self.levels[at].head } else { slab.get(before).next };
+        let entry = slab.get_mut(slot);
+        entry.prev = before;
+        entry.next = after;
+        if before == NIL {
+            self.levels[at].head = slot;
+        } else {
+            slab.get_mut(before).next = slot;
+        }
+        if after == NIL {
+            self.levels[at].tail = slot;
+        } else {
+            slab.get_mut(after).prev = slot;
+        }
+    }
+
     /// Unlinks `slot` from the level of `rank`, dropping the level when it empties.
     pub(crate) fn unlink(&mut self, slab: &mut Slab, slot: u32, rank: u64) {
         let (prev, next) = {

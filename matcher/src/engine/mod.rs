@@ -6,6 +6,9 @@
 //!                 └──────────── Rejected (nothing changes) ◄──────────┘ events, in order
 //! ```
 //!
+//! A `reference` command takes the same path up to expiry, then re-prices the orders pegged to
+//! its class (`repricing.rs`).
+//!
 //! Assumptions: the caller passes each command with the time it happens at (the stream's `ts`);
 //! the engine never reads a clock, does no I/O, starts no thread and never iterates a hash map
 //! into its output, so the same commands always give the same events. Once its buffers have
@@ -19,13 +22,17 @@ mod groups;
 mod ids;
 mod inspect;
 mod ladder;
+mod pegs;
 mod place;
 mod plan;
+mod quote;
+mod repricing;
 mod slab;
 
 pub use config::EngineConfig;
 pub use explain::{Candidate, Exclusion};
 pub use inspect::{RestingView, Side};
+pub use quote::{Quote, QuoteFill};
 
 use crate::command::Command;
 use crate::event::{CancelReason, Event, IdLookup, OrderRef};
@@ -33,8 +40,9 @@ use admit::Admitted;
 use expiry::ExpiryQueue;
 use groups::Groups;
 use ids::{IdRegistry, INACTIVE};
+use pegs::{PegEntry, Pegs};
 use plan::Scratch;
-use slab::{Resting, Slab, Terms};
+use slab::{Resting, Slab, Terms, NIL};
 
 /// The order book and its matching rules.
 #[derive(Debug, Clone)]
@@ -47,6 +55,9 @@ pub struct Engine {
     expiry: ExpiryQueue,
     deals: u64,
     scratch: Scratch,
+    pegs: Pegs,
+    /// Orders re-priced by the current reference command, in arrival order (reused buffer).
+    repriced: Vec<(OrderRef, u32)>,
 }
 
 /// Rank of an ask price on its ladder: lower prices rank higher.
@@ -89,6 +100,8 @@ impl Engine {
             now_ms: 0,
             deals: 0,
             scratch: Scratch::default(),
+            pegs: Pegs::default(),
+            repriced: Vec::new(),
             config,
         }
     }
@@ -134,6 +147,9 @@ impl Engine {
                 self.place_bid(bid, id_hash, group, out)
             }
             (Command::Cancel(_), Admitted::Cancel { order, slot }) => self.cancel(order, slot, out),
+            (Command::Reference { class, price_nano }, Admitted::Reference) => {
+                self.set_reference(*class, *price_nano, out)
+            }
             _ => {}
         }
         #[cfg(debug_assertions)]
@@ -172,21 +188,36 @@ impl Engine {
         out.push(Event::Cancelled { order, remaining, reason: CancelReason::User });
     }
 
-    /// Puts `resting` in the book; the slot it rests in.
-    fn rest(&mut self, resting: Resting) -> u32 {
+    /// Puts `resting` in the book, with its peg if it has one; the slot it rests in. An
+    /// unpriced pegged order rests on no ladder, only in its class's list.
+    fn rest(&mut self, resting: Resting, peg: Option<PegEntry>) -> u32 {
         let slot = self.slab.insert(resting);
-        let (rank, ladder) = ladder_of(&mut self.groups, &resting);
-        ladder.push(&mut self.slab, slot, rank);
+        let on_ladder = match peg {
+            None => true,
+            Some(peg) => {
+                let at = self.pegs.insert(PegEntry { slot, ..peg });
+                self.slab.get_mut(slot).peg = at;
+                peg.priced
+            }
+        };
+        if on_ladder {
+            let (rank, ladder) = ladder_of(&mut self.groups, &resting);
+            ladder.push(&mut self.slab, slot, rank);
+        }
         self.expiry.push(resting.expiry_ms, resting.order, slot);
         slot
     }
 
-    /// Takes a resting order out of its ladder and frees its slot. The id registry is not
-    /// touched: a freed slot no longer `holds` the order, which is how its end is known.
+    /// Takes a resting order out of its ladder (and its class's list, if pegged) and frees its
+    /// slot. The id registry is not touched: a freed slot no longer `holds` the order, which is
+    /// how its end is known.
     fn remove_resting(&mut self, slot: u32) {
         let resting = *self.slab.get(slot);
-        let (rank, ladder) = ladder_of(&mut self.groups, &resting);
-        ladder.unlink(&mut self.slab, slot, rank);
+        let on_ladder = resting.peg == NIL || self.pegs.remove(resting.peg).priced;
+        if on_ladder {
+            let (rank, ladder) = ladder_of(&mut self.groups, &resting);
+            ladder.unlink(&mut self.slab, slot, rank);
+        }
         self.slab.remove(slot);
     }
 }

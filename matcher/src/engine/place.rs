@@ -1,11 +1,13 @@
 //! Placing an admitted ask or bid: plan its fills (rules 1–4), then apply rule 5 — trade, rest
 //! or cancel the remainder.
 
+use super::pegs::PegEntry;
 use super::plan::{plan, Incoming};
-use super::slab::{Resting, Terms};
+use super::slab::{Resting, Terms, NIL};
 use super::{ask_rank, Engine, INACTIVE};
-use crate::command::{Ask, Bid, Tif};
+use crate::command::{Ask, Bid, Price, Tif};
 use crate::event::{CancelReason, Deal, Event, OrderRef};
+use crate::owner::Owner;
 
 /// Rule 2 for one pair: the deal's `(start_ms, end_ms)` at `now_ms`, if it fits both windows.
 pub(super) fn deal_window(
@@ -42,26 +44,20 @@ impl Engine {
         let order = OrderRef(self.ids.len() as u32);
         out.push(Event::Accepted { order });
         let group = group.unwrap_or_else(|| self.groups.config(&ask.hw));
-        let (now_ms, window) = (self.now_ms, (ask.from_ms, ask.until_ms));
-        let fits = move |bid: &Resting| match bid.terms {
-            Terms::Bid { not_before_ms, deadline_ms, duration_ms } => {
-                deal_window(now_ms, window, (not_before_ms, deadline_ms, duration_ms))
-            }
-            Terms::Ask { .. } => None,
-        };
+        let (price_nano, peg) = self.price_on_arrival(&ask.price, false);
         let qty = ask.qty as u32;
-        let incoming = Incoming {
-            rank_min: ask.price_nano,
-            owner: ask.owner,
-            need: need(qty, ask.tif),
-            fits,
-            groups: &self.groups.configs[group as usize].signatures,
+        let planned = match price_nano {
+            Some(price_nano) => self.plan_ask(
+                price_nano,
+                ask.owner,
+                need(qty, ask.tif),
+                (ask.from_ms, ask.until_ms),
+                group,
+            ),
+            None => self.plan_nothing(),
         };
-        let signatures = &self.groups.signatures;
-        let planned =
-            plan(incoming, |g| &signatures[g as usize].ladder, &self.slab, &mut self.scratch);
         let resting = Resting {
-            price_nano: ask.price_nano,
+            price_nano: price_nano.unwrap_or(0),
             order,
             remaining: qty,
             group,
@@ -70,9 +66,94 @@ impl Engine {
             expiry_ms: crate::validate::ask_expiry_ms(ask),
             prev: 0,
             next: 0,
+            peg: NIL,
         };
-        let slot = self.finish(resting, ask.tif, planned, out);
+        let slot = self.finish(resting, ask.tif, planned, peg, out);
         self.ids.insert(&ask.id, id_hash, slot);
+    }
+
+    /// Plans what an ask at `price_nano` takes from the resting bids its configuration
+    /// `group` satisfies (rules 1–4), into the scratch fills; the planned quantity.
+    pub(super) fn plan_ask(
+        &mut self,
+        price_nano: u64,
+        owner: Owner,
+        need: u32,
+        window: (u64, u64),
+        group: u32,
+    ) -> u32 {
+        let now_ms = self.now_ms;
+        let fits = move |bid: &Resting| match bid.terms {
+            Terms::Bid { not_before_ms, deadline_ms, duration_ms } => {
+                deal_window(now_ms, window, (not_before_ms, deadline_ms, duration_ms))
+            }
+            Terms::Ask { .. } => None,
+        };
+        let incoming = Incoming {
+            rank_min: price_nano,
+            owner,
+            need,
+            fits,
+            groups: &self.groups.configs[group as usize].signatures,
+        };
+        let signatures = &self.groups.signatures;
+        plan(incoming, |g| &signatures[g as usize].ladder, &self.slab, &mut self.scratch)
+    }
+
+    /// Plans what a bid with limit `limit_nano` takes from the resting asks of the
+    /// configurations its signature `group` fits (rules 1–4); the planned quantity.
+    pub(super) fn plan_bid(
+        &mut self,
+        limit_nano: u64,
+        owner: Owner,
+        need: u32,
+        terms: (u64, u64, u64),
+        group: u32,
+    ) -> u32 {
+        let now_ms = self.now_ms;
+        let fits = move |ask: &Resting| match ask.terms {
+            Terms::Ask { from_ms, until_ms } => deal_window(now_ms, (from_ms, until_ms), terms),
+            Terms::Bid { .. } => None,
+        };
+        let incoming = Incoming {
+            rank_min: ask_rank(limit_nano),
+            owner,
+            need,
+            fits,
+            groups: &self.groups.signatures[group as usize].configs,
+        };
+        let configs = &self.groups.configs;
+        plan(incoming, |g| &configs[g as usize].ladder, &self.slab, &mut self.scratch)
+    }
+
+    /// An unpriced order plans nothing: it cannot trade until a reference prices it.
+    fn plan_nothing(&mut self) -> u32 {
+        self.scratch.fills.clear();
+        0
+    }
+
+    /// What an arriving order is worth now, and for a pegged one the peg to file it under
+    /// (its class created if new; admission checked there is room).
+    fn price_on_arrival(&mut self, price: &Price, is_bid: bool) -> (Option<u64>, Option<PegEntry>) {
+        match *price {
+            Price::Fixed(price_nano) => (Some(price_nano), None),
+            Price::Pegged(peg) => {
+                let class = self.pegs.class(peg.class);
+                let reference_nano = self.pegs.classes[class as usize].reference_nano;
+                let price_nano = reference_nano.and_then(|r| peg.effective_nano(r, is_bid));
+                let entry = PegEntry {
+                    class,
+                    offset_nano: peg.offset_nano,
+                    limit_nano: peg.limit_nano,
+                    units: peg.units,
+                    slot: NIL,
+                    priced: price_nano.is_some(),
+                    prev: NIL,
+                    next: NIL,
+                };
+                (price_nano, Some(entry))
+            }
+        }
     }
 
     pub(super) fn place_bid(
@@ -87,24 +168,17 @@ impl Engine {
         let order = OrderRef(self.ids.len() as u32);
         out.push(Event::Accepted { order });
         let group = group.unwrap_or_else(|| self.groups.signature(&bid.req));
-        let (now_ms, terms) = (self.now_ms, (bid.not_before_ms, bid.deadline_ms, bid.duration_ms));
-        let fits = move |ask: &Resting| match ask.terms {
-            Terms::Ask { from_ms, until_ms } => deal_window(now_ms, (from_ms, until_ms), terms),
-            Terms::Bid { .. } => None,
-        };
+        let (limit_nano, peg) = self.price_on_arrival(&bid.limit, true);
+        let terms = (bid.not_before_ms, bid.deadline_ms, bid.duration_ms);
         let qty = bid.qty as u32;
-        let incoming = Incoming {
-            rank_min: ask_rank(bid.limit_nano),
-            owner: bid.owner,
-            need: need(qty, bid.tif),
-            fits,
-            groups: &self.groups.signatures[group as usize].configs,
+        let planned = match limit_nano {
+            Some(limit_nano) => {
+                self.plan_bid(limit_nano, bid.owner, need(qty, bid.tif), terms, group)
+            }
+            None => self.plan_nothing(),
         };
-        let configs = &self.groups.configs;
-        let planned =
-            plan(incoming, |g| &configs[g as usize].ladder, &self.slab, &mut self.scratch);
         let resting = Resting {
-            price_nano: bid.limit_nano,
+            price_nano: limit_nano.unwrap_or(0),
             order,
             remaining: qty,
             group,
@@ -117,8 +191,9 @@ impl Engine {
             expiry_ms: crate::validate::bid_expiry_ms(bid),
             prev: 0,
             next: 0,
+            peg: NIL,
         };
-        let slot = self.finish(resting, bid.tif, planned, out);
+        let slot = self.finish(resting, bid.tif, planned, peg, out);
         self.ids.insert(&bid.id, id_hash, slot);
     }
 
@@ -129,6 +204,7 @@ impl Engine {
         mut incoming: Resting,
         tif: Tif,
         planned: u32,
+        peg: Option<PegEntry>,
         out: &mut Vec<Event>,
     ) -> u32 {
         let qty = incoming.remaining;
@@ -154,11 +230,11 @@ impl Engine {
             out.push(Event::Cancelled { order: incoming.order, remaining, reason });
             return INACTIVE;
         }
-        self.rest(incoming)
+        self.rest(incoming, peg)
     }
 
     /// Trades the planned fills; the price of each deal is the resting order's price.
-    fn execute(&mut self, incoming: &Resting, out: &mut Vec<Event>) {
+    pub(super) fn execute(&mut self, incoming: &Resting, out: &mut Vec<Event>) {
         for at in 0..self.scratch.fills.len() {
             let fill = self.scratch.fills[at];
             let resting = self.slab.get_mut(fill.slot);

@@ -16,7 +16,8 @@ pub(crate) enum Terms {
 /// A resting order.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Resting {
-    /// Ask price or bid limit, nano-units per slot-hour.
+    /// Ask price or bid limit, nano-units per slot-hour; for a pegged order, its effective
+    /// price, meaningless (0) while its peg entry says it is unpriced.
     pub(crate) price_nano: u64,
     pub(crate) order: OrderRef,
     pub(crate) remaining: u32,
@@ -29,6 +30,8 @@ pub(crate) struct Resting {
     /// Neighbours in the order's price level (earlier, later); the free list uses `next`.
     pub(crate) prev: u32,
     pub(crate) next: u32,
+    /// The order's entry in [`super::pegs::Pegs`], or [`NIL`] for a fixed-price order.
+    pub(crate) peg: u32,
 }
 
 /// Slot storage for resting orders.

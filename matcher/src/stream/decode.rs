@@ -6,14 +6,14 @@
 //! (they hold for commands built in code too).
 
 use super::wire::{
-    WireAsk, WireBid, WireCancel, WireHardware, WireIdOnly, WireOp, WireRequirements, WireTick,
-    WireTif,
+    WireAsk, WireBid, WireCancel, WireHardware, WireIdOnly, WireOp, WirePeg, WireReference,
+    WireRequirements, WireTick, WireTif,
 };
-use crate::command::{Ask, Bid, Cancel, Command, Tif};
+use crate::command::{Ask, Bid, Cancel, Command, Peg, Price, Tif};
 use crate::event::RejectReason;
 use crate::hardware::{Hardware, Requirements, Sym};
 use crate::limits::NAME_LEN_MAX;
-use crate::money::{parse_price_nano, PriceError};
+use crate::money::{parse_offset_nano, parse_price_nano, PriceError};
 use crate::owner::Owner;
 use crate::symbols::Symbols;
 
@@ -56,14 +56,18 @@ fn classify(error: &serde_json::Error) -> RejectReason {
     }
 }
 
+/// A price error as a rejection: text that is no decimal is a `bad_field`, a decimal the
+/// engine cannot hold exactly is a `bad_price`.
+fn price_error(error: PriceError, field: &str) -> DecodeError {
+    let reason = match error {
+        PriceError::NotDecimal(_) => RejectReason::BadField,
+        _ => RejectReason::BadPrice,
+    };
+    field_error(reason, format!("{field}: {error}"))
+}
+
 fn price(text: &str, field: &str) -> Result<u64, DecodeError> {
-    parse_price_nano(text).map_err(|error| {
-        let reason = match error {
-            PriceError::NotDecimal(_) => RejectReason::BadField,
-            _ => RejectReason::BadPrice,
-        };
-        field_error(reason, format!("{field}: {error}"))
-    })
+    parse_price_nano(text).map_err(|error| price_error(error, field))
 }
 
 fn owner(text: &str) -> Result<Owner, DecodeError> {
@@ -96,6 +100,11 @@ impl Decoder {
     /// The names interned so far.
     pub fn symbols(&self) -> &Symbols {
         &self.symbols
+    }
+
+    /// The symbol of `name`, interned if new.
+    pub fn intern(&mut self, name: &str) -> Sym {
+        self.symbols.intern(name)
     }
 
     /// Decodes one line (without its newline) into `(ts, command)`.
@@ -134,8 +143,13 @@ impl Decoder {
                 let tick: WireTick = serde_json::from_slice(line).map_err(fail)?;
                 (tick.ts, None, Ok(Command::Tick))
             }
+            "reference" => {
+                let reference: WireReference = serde_json::from_slice(line).map_err(fail)?;
+                (reference.ts, None, self.reference(&reference))
+            }
             other => {
-                let detail = format!("unknown op {other:?}, expected ask, bid, cancel or tick");
+                let detail =
+                    format!("unknown op {other:?}, expected ask, bid, cancel, tick or reference");
                 return Err(DecodeError {
                     reason: RejectReason::BadField,
                     detail,
@@ -148,12 +162,12 @@ impl Decoder {
 
     fn ask(&mut self, ask: WireAsk) -> Result<Ask, DecodeError> {
         let owner = owner(&ask.owner)?;
-        let price_nano = price(&ask.price, "price")?;
+        let price = self.order_price(ask.price.as_deref(), ask.peg.as_ref(), "price")?;
         let hw = self.hardware(&ask.hw)?;
         Ok(Ask {
             id: ask.id,
             owner,
-            price_nano,
+            price,
             qty: ask.qty,
             tif: tif(ask.tif),
             hw,
@@ -165,12 +179,12 @@ impl Decoder {
 
     fn bid(&mut self, bid: WireBid) -> Result<Bid, DecodeError> {
         let owner = owner(&bid.owner)?;
-        let limit_nano = price(&bid.limit, "limit")?;
+        let limit = self.order_price(bid.limit.as_deref(), bid.peg.as_ref(), "limit")?;
         let req = self.requirements(&bid.req)?;
         Ok(Bid {
             id: bid.id,
             owner,
-            limit_nano,
+            limit,
             qty: bid.qty,
             tif: tif(bid.tif),
             req,
@@ -179,6 +193,51 @@ impl Decoder {
             deadline_ms: bid.deadline,
             expires_ms: bid.expires,
         })
+    }
+
+    /// An order's price: exactly one of the fixed `field` (`price` or `limit`) and `peg`.
+    fn order_price(
+        &mut self,
+        fixed: Option<&str>,
+        peg: Option<&WirePeg>,
+        field: &str,
+    ) -> Result<Price, DecodeError> {
+        match (fixed, peg) {
+            (Some(text), None) => Ok(Price::Fixed(price(text, field)?)),
+            (None, Some(peg)) => Ok(Price::Pegged(self.peg(peg)?)),
+            (None, None) => {
+                let detail =
+                    format!("missing field `{field}` or `peg`: an order needs exactly one");
+                Err(field_error(RejectReason::MissingField, detail))
+            }
+            (Some(_), Some(_)) => {
+                let detail =
+                    format!("`{field}` and `peg` both given: an order has exactly one of the two");
+                Err(field_error(RejectReason::BadField, detail))
+            }
+        }
+    }
+
+    fn peg(&mut self, peg: &WirePeg) -> Result<Peg, DecodeError> {
+        let offset_nano =
+            parse_offset_nano(&peg.offset).map_err(|error| price_error(error, "peg.offset"))?;
+        let limit_nano = price(&peg.limit, "peg.limit")?;
+        let class = self.class(&peg.class, "peg.class")?;
+        Ok(Peg { class, offset_nano, limit_nano, units: 1 })
+    }
+
+    /// A class name: 1 to 64 bytes, like other names, but a bad one is a `bad_field` (a class
+    /// is not hardware).
+    fn class(&mut self, name: &str, field: &str) -> Result<Sym, DecodeError> {
+        check_name(name, field)
+            .map_err(|error| DecodeError { reason: RejectReason::BadField, ..error })?;
+        Ok(self.symbols.intern(name))
+    }
+
+    fn reference(&mut self, reference: &WireReference) -> Result<Command, DecodeError> {
+        let price_nano = price(&reference.price, "price")?;
+        let class = self.class(&reference.class, "class")?;
+        Ok(Command::Reference { class, price_nano })
     }
 
     fn name(&mut self, name: &str, field: &str) -> Result<Sym, DecodeError> {

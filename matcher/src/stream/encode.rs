@@ -7,12 +7,13 @@
 use std::io::Write;
 
 use super::wire::{
-    WireAsk, WireBid, WireCancel, WireHardware, WireRequirements, WireTick, WireTif,
+    WireAsk, WireBid, WireCancel, WireHardware, WirePeg, WireReference, WireRequirements, WireTick,
+    WireTif,
 };
-use crate::command::{Command, Tif};
+use crate::command::{Command, Price, Tif};
 use crate::event::{Event, IdLookup};
 use crate::hardware::{Hardware, Requirements, Sym};
-use crate::money::format_nano;
+use crate::money::{format_nano, format_offset_nano};
 use crate::symbols::Symbols;
 
 fn wire_tif(tif: Tif) -> WireTif {
@@ -52,37 +53,60 @@ fn wire_requirements(symbols: &Symbols, req: &Requirements) -> WireRequirements 
     }
 }
 
+/// A price as the wire has it: the fixed text, or the peg.
+fn wire_price(symbols: &Symbols, price: &Price) -> (Option<String>, Option<WirePeg>) {
+    match price {
+        Price::Fixed(price_nano) => (Some(format_nano(*price_nano)), None),
+        Price::Pegged(peg) => (
+            None,
+            Some(WirePeg {
+                class: symbols.name(peg.class).to_string(),
+                offset: format_offset_nano(peg.offset_nano),
+                limit: format_nano(peg.limit_nano),
+            }),
+        ),
+    }
+}
+
 /// Writes `command` at `ts_ms` as one line of the order stream (without the newline).
 pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> String {
     // Serialising these plain structs to a String cannot fail.
     let line = match command {
-        Command::Ask(ask) => serde_json::to_string(&WireAsk {
-            ts: ts_ms,
-            op: "ask".into(),
-            id: ask.id.clone(),
-            owner: ask.owner.to_string(),
-            price: format_nano(ask.price_nano),
-            qty: ask.qty,
-            tif: wire_tif(ask.tif),
-            hw: wire_hardware(symbols, &ask.hw),
-            from: ask.from_ms,
-            until: ask.until_ms,
-            expires: ask.expires_ms,
-        }),
-        Command::Bid(bid) => serde_json::to_string(&WireBid {
-            ts: ts_ms,
-            op: "bid".into(),
-            id: bid.id.clone(),
-            owner: bid.owner.to_string(),
-            limit: format_nano(bid.limit_nano),
-            qty: bid.qty,
-            tif: wire_tif(bid.tif),
-            req: wire_requirements(symbols, &bid.req),
-            duration: bid.duration_ms,
-            not_before: bid.not_before_ms,
-            deadline: bid.deadline_ms,
-            expires: bid.expires_ms,
-        }),
+        Command::Ask(ask) => {
+            let (price, peg) = wire_price(symbols, &ask.price);
+            serde_json::to_string(&WireAsk {
+                ts: ts_ms,
+                op: "ask".into(),
+                id: ask.id.clone(),
+                owner: ask.owner.to_string(),
+                price,
+                peg,
+                qty: ask.qty,
+                tif: wire_tif(ask.tif),
+                hw: wire_hardware(symbols, &ask.hw),
+                from: ask.from_ms,
+                until: ask.until_ms,
+                expires: ask.expires_ms,
+            })
+        }
+        Command::Bid(bid) => {
+            let (limit, peg) = wire_price(symbols, &bid.limit);
+            serde_json::to_string(&WireBid {
+                ts: ts_ms,
+                op: "bid".into(),
+                id: bid.id.clone(),
+                owner: bid.owner.to_string(),
+                limit,
+                peg,
+                qty: bid.qty,
+                tif: wire_tif(bid.tif),
+                req: wire_requirements(symbols, &bid.req),
+                duration: bid.duration_ms,
+                not_before: bid.not_before_ms,
+                deadline: bid.deadline_ms,
+                expires: bid.expires_ms,
+            })
+        }
         Command::Cancel(cancel) => serde_json::to_string(&WireCancel {
             ts: ts_ms,
             op: "cancel".into(),
@@ -90,6 +114,12 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
             owner: cancel.owner.to_string(),
         }),
         Command::Tick => serde_json::to_string(&WireTick { ts: ts_ms, op: "tick".into() }),
+        Command::Reference { class, price_nano } => serde_json::to_string(&WireReference {
+            ts: ts_ms,
+            op: "reference".into(),
+            class: symbols.name(*class).to_string(),
+            price: format_nano(*price_nano),
+        }),
     };
     line.unwrap_or_default()
 }
@@ -197,6 +227,15 @@ impl EventWriter {
                 out.extend_from_slice(b"\"expired\",\"id\":");
                 push_json_str(out, ids.order_id(order));
                 let _ = write!(out, ",\"remaining\":{remaining}");
+            }
+            Event::Reference { class, price_nano, repriced } => {
+                out.extend_from_slice(b"\"reference\",\"class\":");
+                match ids.class_name(class) {
+                    Some(name) => push_json_str(out, name),
+                    None => push_json_str(out, &format!("#{}", class.0)),
+                }
+                let price = format_nano(price_nano);
+                let _ = write!(out, ",\"price\":\"{price}\",\"repriced\":{repriced}");
             }
         }
         out.extend_from_slice(b"}\n");

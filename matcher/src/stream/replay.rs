@@ -8,7 +8,25 @@ use std::collections::BTreeMap;
 use super::{DecodeError, Decoder, EventWriter, RejectContext};
 use crate::command::Command;
 use crate::engine::{Engine, EngineConfig};
-use crate::event::{Event, RejectReason};
+use crate::event::{Event, IdLookup, OrderRef, RejectReason};
+use crate::hardware::Sym;
+use crate::symbols::Symbols;
+
+/// The engine's ids with the decoder's names, so events can name classes.
+struct Names<'a> {
+    engine: &'a Engine,
+    symbols: &'a Symbols,
+}
+
+impl IdLookup for Names<'_> {
+    fn order_id(&self, order: OrderRef) -> &str {
+        self.engine.order_id(order)
+    }
+
+    fn class_name(&self, class: Sym) -> Option<&str> {
+        Some(self.symbols.name(class))
+    }
+}
 
 /// Tallies of a replay so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -80,6 +98,17 @@ impl Replay {
         &self.decoder
     }
 
+    /// The events of the last command applied (to follow deals without parsing event lines).
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The symbol of `name` in this replay's name table, interned if new (for commands built in
+    /// code, such as the references a pricing model publishes).
+    pub fn intern(&mut self, name: &str) -> Sym {
+        self.decoder.intern(name)
+    }
+
     /// Tallies so far.
     pub fn stats(&self) -> &ReplayStats {
         &self.stats
@@ -111,6 +140,26 @@ impl Replay {
     /// appends its events to `out`.
     pub fn apply(&mut self, line_no: u64, ts_ms: u64, command: &Command, out: &mut Vec<u8>) {
         self.stats.lines += 1;
+        self.apply_command(Some(line_no), ts_ms, command, out);
+        if !matches!(self.events.first(), Some(Event::Rejected { .. })) {
+            self.stats.applied += 1;
+        }
+    }
+
+    /// Applies a command that no input line holds — such as a reference a pricing model
+    /// publishes — and appends its events to `out`. It counts as neither a line nor an applied
+    /// command; its deals count.
+    pub fn apply_generated(&mut self, ts_ms: u64, command: &Command, out: &mut Vec<u8>) {
+        self.apply_command(None, ts_ms, command, out);
+    }
+
+    fn apply_command(
+        &mut self,
+        line_no: Option<u64>,
+        ts_ms: u64,
+        command: &Command,
+        out: &mut Vec<u8>,
+    ) {
         self.events.clear();
         self.engine.apply_into(command, ts_ms, &mut self.events);
         let now_ms = self.engine.now_ms();
@@ -119,7 +168,7 @@ impl Replay {
             match *event {
                 Event::Rejected { reason } => {
                     *self.stats.rejected.entry(reason).or_default() += 1;
-                    context = RejectContext { id: command.id(), line: Some(line_no), detail: None };
+                    context = RejectContext { id: command.id(), line: line_no, detail: None };
                 }
                 Event::Deal(deal) => {
                     self.stats.deals += 1;
@@ -134,10 +183,8 @@ impl Replay {
                 }
                 _ => {}
             }
-            self.writer.write(out, now_ms, event, &self.engine, context);
-        }
-        if !matches!(self.events.first(), Some(Event::Rejected { .. })) {
-            self.stats.applied += 1;
+            let names = Names { engine: &self.engine, symbols: self.decoder.symbols() };
+            self.writer.write(out, now_ms, event, &names, context);
         }
     }
 

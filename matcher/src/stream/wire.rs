@@ -2,7 +2,8 @@
 //!
 //! Both directions use these types, so what [`super::encode_command`] writes is by construction
 //! what [`super::Decoder`] reads. Unknown fields are refused everywhere; optional fields are
-//! only `expires`; `tee` must be present even when null.
+//! only `expires` and the pair `price`/`limit` or `peg` (exactly one of the two, which the
+//! decoder checks); `tee` must be present even when null.
 
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -47,6 +48,15 @@ pub(crate) enum WireTif {
     Post,
 }
 
+/// A peg: `{"class":"gpu.a100-80gb","offset":"-0.05","limit":"2.00"}`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WirePeg {
+    pub(crate) class: String,
+    pub(crate) offset: String,
+    pub(crate) limit: String,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct WireAsk {
@@ -55,7 +65,10 @@ pub(crate) struct WireAsk {
     pub(crate) op: String,
     pub(crate) id: String,
     pub(crate) owner: String,
-    pub(crate) price: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) price: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) peg: Option<WirePeg>,
     pub(crate) qty: u64,
     pub(crate) tif: WireTif,
     pub(crate) hw: WireHardware,
@@ -73,7 +86,10 @@ pub(crate) struct WireBid {
     pub(crate) op: String,
     pub(crate) id: String,
     pub(crate) owner: String,
-    pub(crate) limit: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) limit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) peg: Option<WirePeg>,
     pub(crate) qty: u64,
     pub(crate) tif: WireTif,
     pub(crate) req: WireRequirements,
@@ -100,6 +116,16 @@ pub(crate) struct WireTick {
     pub(crate) ts: u64,
     /// Checked before this struct is read (see [`WireOp`]); kept so the field is not unknown.
     pub(crate) op: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WireReference {
+    pub(crate) ts: u64,
+    /// Checked before this struct is read (see [`WireOp`]); kept so the field is not unknown.
+    pub(crate) op: String,
+    pub(crate) class: String,
+    pub(crate) price: String,
 }
 
 /// The first pass over a line: only its `op`, every other value skipped unparsed. Deserializing

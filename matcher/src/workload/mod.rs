@@ -28,7 +28,7 @@ mod tests;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::command::{Ask, Bid, Cancel, Command, Tif};
+use crate::command::{Ask, Bid, Cancel, Command, Price, Tif};
 use crate::engine::{Engine, EngineConfig};
 use crate::event::{Event, IdLookup};
 use crate::owner::Owner;
@@ -245,7 +245,7 @@ impl Workload {
         let ask = Ask {
             id: self.next_id(),
             owner,
-            price_nano: scale_bps(reference_nano, bps),
+            price: Price::Fixed(scale_bps(reference_nano, bps)),
             qty,
             tif,
             hw,
@@ -282,7 +282,7 @@ impl Workload {
         let bid = Bid {
             id: self.next_id(),
             owner,
-            limit_nano: limit_nano.max(1),
+            limit: Price::Fixed(limit_nano.max(1)),
             qty,
             tif,
             req,
@@ -357,7 +357,7 @@ impl Workload {
                 Event::Cancelled { order, .. } | Event::Expired { order, .. } => {
                     self.live.remove(order)
                 }
-                Event::Rejected { .. } => {}
+                Event::Rejected { .. } | Event::Reference { .. } => {}
             }
         }
     }

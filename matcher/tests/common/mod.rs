@@ -116,7 +116,8 @@ fn text(value: &Value) -> String {
 
 /// One event in a short, exact form:
 /// `accepted b`, `deal 1 b/a qty=2 price=1.25 start=1000 end=3601000`,
-/// `cancelled b remaining=3 ioc`, `expired a remaining=1`, `rejected b bad_qty line=4`.
+/// `cancelled b remaining=3 ioc`, `expired a remaining=1`, `rejected b bad_qty line=4`,
+/// `reference gpu.a price=1.8 repriced=2`.
 pub(crate) fn compact(event: &Value) -> String {
     let field = |name: &str| text(&event[name]);
     match field("type").as_str() {
@@ -140,6 +141,12 @@ pub(crate) fn compact(event: &Value) -> String {
             )
         }
         "expired" => format!("expired {} remaining={}", field("id"), field("remaining")),
+        "reference" => format!(
+            "reference {} price={} repriced={}",
+            field("class"),
+            field("price"),
+            field("repriced")
+        ),
         "rejected" => {
             format!("rejected {} {} line={}", field("id"), field("reason"), field("line"))
         }

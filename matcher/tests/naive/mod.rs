@@ -1,8 +1,11 @@
-//! A naive reference implementation of the matching rules (docs/order-stream.md, rules 1–8),
-//! written from the rules and not from the engine, for the differential property test.
+//! A naive reference implementation of the matching rules (docs/order-stream.md, rules 1–8,
+//! pegged orders and re-pricing), written from the rules and not from the engine, for the
+//! differential property test.
 //!
 //! Everything is a linear scan over one `Vec` of resting orders kept in arrival order, and every
-//! rule is spelled out as directly as possible: it is meant to be obviously right, not fast.
+//! rule is spelled out as directly as possible: it is meant to be obviously right, not fast. A
+//! pegged order's price is never stored: it is computed from its peg and the class's reference
+//! every time it is needed.
 //! It shares with the engine only the command and event types, `validate::check_id` and the
 //! constants in `limits`.
 
@@ -10,7 +13,7 @@ use gridbook_matcher::limits::{LIST_LEN_MAX, PRICE_NANO_MAX, QTY_MAX, RESOURCE_M
 use gridbook_matcher::validate::check_id;
 use gridbook_matcher::{
     Ask, Bid, Cancel, CancelReason, Command, Deal, EngineConfig, Event, Hardware, IdLookup,
-    OrderRef, Owner, RejectReason, Requirements, RestingView, Side, Sym, Tif,
+    OrderRef, Owner, Price, RejectReason, Requirements, RestingView, Side, Sym, Tif,
 };
 
 /// A resting order: the command that placed it and what is left of it.
@@ -25,6 +28,15 @@ struct Order {
     order: OrderRef,
     remaining: u64,
     terms: Terms,
+}
+
+impl Terms {
+    fn price(&self) -> Price {
+        match self {
+            Terms::Ask(ask) => ask.price,
+            Terms::Bid(bid) => bid.limit,
+        }
+    }
 }
 
 impl Order {
@@ -88,6 +100,18 @@ fn signature(req: &Requirements) -> (Requirements, Vec<Sym>, Vec<Sym>) {
     (bare, gpu, regions)
 }
 
+/// A price's validity (rule 8, bad_price): a fixed price or a peg's limit in (0, 10^9] tokens, a
+/// peg's offset at most 10^9 tokens either way.
+fn price_ok(price: &Price) -> bool {
+    let in_range = |nano: u64| nano > 0 && nano <= PRICE_NANO_MAX;
+    match price {
+        Price::Fixed(nano) => in_range(*nano),
+        Price::Pegged(peg) => {
+            in_range(peg.limit_nano) && peg.offset_nano.unsigned_abs() <= PRICE_NANO_MAX
+        }
+    }
+}
+
 /// A resting order the incoming one could trade with, with the deal's times.
 struct Candidate {
     order: OrderRef,
@@ -110,6 +134,10 @@ pub(crate) struct Naive {
     /// Every machine configuration and requirement signature ever accepted (capacity limits).
     configs: Vec<Hardware>,
     signatures: Vec<(Requirements, Vec<Sym>, Vec<Sym>)>,
+    /// Every class ever named by an accepted reference or pegged order (capacity limit).
+    classes: Vec<Sym>,
+    /// The reference price of each class that has one.
+    references: Vec<(Sym, u64)>,
 }
 
 impl IdLookup for Naive {
@@ -128,7 +156,57 @@ impl Naive {
             deals: 0,
             configs: Vec::new(),
             signatures: Vec::new(),
+            classes: Vec::new(),
+            references: Vec::new(),
         }
+    }
+
+    fn reference(&self, class: Sym) -> Option<u64> {
+        self.references.iter().find(|(c, _)| *c == class).map(|(_, price)| *price)
+    }
+
+    /// What an order is worth now: a fixed price as is; a pegged bid pays
+    /// `min(reference + offset, limit)` and is unpriced when `reference + offset ≤ 0`; a pegged
+    /// ask sells at `max(reference + offset, limit)`; no reference, no price.
+    fn effective(&self, terms: &Terms) -> Option<u64> {
+        self.effective_price(&terms.price(), matches!(terms, Terms::Bid(_)))
+    }
+
+    /// [`Naive::effective`] for a price alone (`is_bid`: a bid's limit).
+    pub(crate) fn effective_price(&self, price: &Price, is_bid: bool) -> Option<u64> {
+        let peg = match price {
+            Price::Fixed(nano) => return Some(*nano),
+            Price::Pegged(peg) => peg,
+        };
+        let reference = self.reference(peg.class)?;
+        let moved = reference as i128 * i128::from(peg.units.max(1)) + peg.offset_nano as i128;
+        if is_bid && moved <= 0 {
+            None
+        } else if is_bid {
+            Some(moved.min(peg.limit_nano as i128) as u64)
+        } else {
+            Some(moved.max(peg.limit_nano as i128) as u64)
+        }
+    }
+
+    /// Classes an accepted command names, remembered for the capacity rule.
+    fn note_class(&mut self, price: Price) {
+        if let Price::Pegged(peg) = price {
+            if !self.classes.contains(&peg.class) {
+                self.classes.push(peg.class);
+            }
+        }
+    }
+
+    fn class_full(&self, price: &Price) -> bool {
+        match price {
+            Price::Fixed(_) => false,
+            Price::Pegged(peg) => self.new_class_full(peg.class),
+        }
+    }
+
+    fn new_class_full(&self, class: Sym) -> bool {
+        !self.classes.contains(&class) && self.classes.len() >= self.config.classes_max
     }
 
     /// The clock: the time of the last accepted command.
@@ -141,11 +219,18 @@ impl Naive {
         self.book
             .iter()
             .map(|o| {
-                let (side, price_nano) = match &o.terms {
-                    Terms::Ask(ask) => (Side::Ask, ask.price_nano),
-                    Terms::Bid(bid) => (Side::Bid, bid.limit_nano),
+                let side = match &o.terms {
+                    Terms::Ask(_) => Side::Ask,
+                    Terms::Bid(_) => Side::Bid,
                 };
-                RestingView { order: o.order, side, price_nano, remaining: o.remaining }
+                let price = self.effective(&o.terms);
+                RestingView {
+                    order: o.order,
+                    side,
+                    price_nano: price.unwrap_or(0),
+                    priced: price.is_some(),
+                    remaining: o.remaining,
+                }
             })
             .collect()
     }
@@ -164,6 +249,7 @@ impl Naive {
                 if !self.configs.contains(&ask.hw) {
                     self.configs.push(ask.hw);
                 }
+                self.note_class(ask.price);
                 self.place(Terms::Ask(ask.clone()), now, &mut events);
             }
             Command::Bid(bid) => {
@@ -172,7 +258,11 @@ impl Naive {
                 if !self.signatures.contains(&sig) {
                     self.signatures.push(sig);
                 }
+                self.note_class(bid.limit);
                 self.place(Terms::Bid(bid.clone()), now, &mut events);
+            }
+            Command::Reference { class, price_nano } => {
+                self.set_reference(*class, *price_nano, now, &mut events);
             }
             Command::Cancel(cancel) => {
                 // Validation made sure it rests and survives this command's expiry.
@@ -213,31 +303,34 @@ impl Naive {
         due.into_iter().map(|(_, order, remaining)| Event::Expired { order, remaining }).collect()
     }
 
-    /// Rules 1–5 for an accepted order (its `Accepted` event already emitted).
-    fn place(&mut self, incoming: Terms, now: u64, events: &mut Vec<Event>) {
-        let order = OrderRef(self.ids.len() as u32 - 1);
-        let (owner, qty, tif) = match &incoming {
-            Terms::Ask(ask) => (ask.owner, ask.qty, ask.tif),
-            Terms::Bid(bid) => (bid.owner, bid.qty, bid.tif),
+    /// Rules 1–4: the resting orders `incoming` (worth `price` now) could trade with at `now`,
+    /// best for it first. An unpriced order trades with nothing; unpriced resting orders are
+    /// never candidates.
+    fn candidates(&self, incoming: &Terms, price: Option<u64>, now: u64) -> Vec<Candidate> {
+        let Some(price) = price else { return Vec::new() };
+        let owner = match incoming {
+            Terms::Ask(ask) => ask.owner,
+            Terms::Bid(bid) => bid.owner,
         };
         let mut candidates: Vec<Candidate> = Vec::new();
         for resting in &self.book {
             if resting.owner() == owner {
                 continue; // rule 3: never trade with yourself
             }
-            let (ask, bid, price_nano) = match (&incoming, &resting.terms) {
-                (Terms::Ask(ask), Terms::Bid(bid)) => (ask, bid, bid.limit_nano),
-                (Terms::Bid(bid), Terms::Ask(ask)) => (ask, bid, ask.price_nano),
+            let Some(resting_price) = self.effective(&resting.terms) else { continue };
+            let (ask, bid, ask_price, bid_price) = match (incoming, &resting.terms) {
+                (Terms::Ask(ask), Terms::Bid(bid)) => (ask, bid, price, resting_price),
+                (Terms::Bid(bid), Terms::Ask(ask)) => (ask, bid, resting_price, price),
                 _ => continue,
             };
-            if ask.price_nano > bid.limit_nano || !satisfies(&ask.hw, &bid.req) {
+            if ask_price > bid_price || !satisfies(&ask.hw, &bid.req) {
                 continue;
             }
             if let Some((start, end)) = window(now, ask, bid) {
                 let remaining = resting.remaining;
                 candidates.push(Candidate {
                     order: resting.order,
-                    price_nano,
+                    price_nano: resting_price,
                     remaining,
                     start,
                     end,
@@ -249,17 +342,19 @@ impl Naive {
             Terms::Bid(_) => candidates.sort_by_key(|c| (c.price_nano, c.order)),
             Terms::Ask(_) => candidates.sort_by_key(|c| (std::cmp::Reverse(c.price_nano), c.order)),
         }
-        // Rule 5: post-only and fill-or-kill decide before anything trades.
-        let available: u64 = candidates.iter().map(|c| c.remaining).sum();
-        let refuse = match tif {
-            Tif::Post if !candidates.is_empty() => Some(CancelReason::Post),
-            Tif::Fok if available < qty => Some(CancelReason::Fok),
-            _ => None,
-        };
-        if let Some(reason) = refuse {
-            events.push(Event::Cancelled { order, remaining: qty, reason });
-            return;
-        }
+        candidates
+    }
+
+    /// Trades `order` (on side `terms`) against `candidates`, in their order, for up to
+    /// `qty`: each fill at the candidate's price. Returns what is left of `qty`.
+    fn trade(
+        &mut self,
+        order: OrderRef,
+        terms: &Terms,
+        candidates: Vec<Candidate>,
+        qty: u64,
+        events: &mut Vec<Event>,
+    ) -> u64 {
         let mut left = qty;
         for candidate in candidates {
             if left == 0 {
@@ -268,7 +363,7 @@ impl Naive {
             let fill = left.min(candidate.remaining);
             left -= fill;
             self.deals += 1;
-            let (bid, ask) = match incoming {
+            let (bid, ask) = match terms {
                 Terms::Bid(_) => (order, candidate.order),
                 Terms::Ask(_) => (candidate.order, order),
             };
@@ -287,6 +382,70 @@ impl Naive {
                 self.book.remove(at);
             }
         }
+        left
+    }
+
+    /// A reference command: set the price; list the resting orders pegged to the class whose
+    /// effective price (or pricedness) changed, in arrival order; then each of them that still
+    /// rests and is priced trades as an incoming gtc order would, its remainder staying put.
+    fn set_reference(&mut self, class: Sym, price: u64, now: u64, events: &mut Vec<Event>) {
+        if !self.classes.contains(&class) {
+            self.classes.push(class);
+        }
+        let pegged_here =
+            |o: &Order| matches!(o.terms.price(), Price::Pegged(peg) if peg.class == class);
+        let before: Vec<(OrderRef, Option<u64>)> = self
+            .book
+            .iter()
+            .filter(|o| pegged_here(o))
+            .map(|o| (o.order, self.effective(&o.terms)))
+            .collect();
+        self.references.retain(|(c, _)| *c != class);
+        self.references.push((class, price));
+        let mut changed = Vec::new();
+        for (order, old) in before {
+            let o = self.book.iter().find(|o| o.order == order).expect("still resting");
+            if self.effective(&o.terms) != old {
+                changed.push(order);
+            }
+        }
+        events.push(Event::Reference { class, price_nano: price, repriced: changed.len() as u64 });
+        for order in changed {
+            let Some(at) = self.book.iter().position(|o| o.order == order) else { continue };
+            let (terms, remaining) = (self.book[at].terms.clone(), self.book[at].remaining);
+            let price = self.effective(&terms);
+            let candidates = self.candidates(&terms, price, now);
+            let left = self.trade(order, &terms, candidates, remaining, events);
+            let at = self.book.iter().position(|o| o.order == order).expect("aggressor rests");
+            if left == 0 {
+                self.book.remove(at);
+            } else {
+                self.book[at].remaining = left;
+            }
+        }
+    }
+
+    /// Rules 1–5 for an accepted order (its `Accepted` event already emitted).
+    fn place(&mut self, incoming: Terms, now: u64, events: &mut Vec<Event>) {
+        let order = OrderRef(self.ids.len() as u32 - 1);
+        let (qty, tif) = match &incoming {
+            Terms::Ask(ask) => (ask.qty, ask.tif),
+            Terms::Bid(bid) => (bid.qty, bid.tif),
+        };
+        let price = self.effective(&incoming);
+        let candidates = self.candidates(&incoming, price, now);
+        // Rule 5: post-only and fill-or-kill decide before anything trades.
+        let available: u64 = candidates.iter().map(|c| c.remaining).sum();
+        let refuse = match tif {
+            Tif::Post if !candidates.is_empty() => Some(CancelReason::Post),
+            Tif::Fok if available < qty => Some(CancelReason::Fok),
+            _ => None,
+        };
+        if let Some(reason) = refuse {
+            events.push(Event::Cancelled { order, remaining: qty, reason });
+            return;
+        }
+        let left = self.trade(order, &incoming, candidates, qty, events);
         if left == 0 {
             return;
         }
@@ -310,6 +469,15 @@ impl Naive {
             Command::Bid(bid) => self.validate_bid(bid, now),
             Command::Cancel(cancel) => self.validate_cancel(cancel, now),
             Command::Tick => Ok(()),
+            Command::Reference { class, price_nano } => {
+                if !price_ok(&Price::Fixed(*price_nano)) {
+                    return Err(RejectReason::BadPrice);
+                }
+                if self.new_class_full(*class) {
+                    return Err(RejectReason::Capacity);
+                }
+                Ok(())
+            }
         }
     }
 
@@ -323,7 +491,7 @@ impl Naive {
 
     fn validate_ask(&self, ask: &Ask, now: u64) -> Result<(), RejectReason> {
         self.validate_id(&ask.id)?;
-        if ask.price_nano == 0 || ask.price_nano > PRICE_NANO_MAX {
+        if !price_ok(&ask.price) {
             return Err(RejectReason::BadPrice);
         }
         if ask.qty == 0 || ask.qty > QTY_MAX {
@@ -344,12 +512,13 @@ impl Naive {
             return Err(RejectReason::BadExpires);
         }
         let new_config = !self.configs.contains(&ask.hw);
-        self.validate_room(&ask.id, new_config && self.configs.len() >= self.config.configs_max)
+        let configs_full = new_config && self.configs.len() >= self.config.configs_max;
+        self.validate_room(&ask.id, configs_full || self.class_full(&ask.price))
     }
 
     fn validate_bid(&self, bid: &Bid, now: u64) -> Result<(), RejectReason> {
         self.validate_id(&bid.id)?;
-        if bid.limit_nano == 0 || bid.limit_nano > PRICE_NANO_MAX {
+        if !price_ok(&bid.limit) {
             return Err(RejectReason::BadPrice);
         }
         if bid.qty == 0 || bid.qty > QTY_MAX {
@@ -378,7 +547,7 @@ impl Naive {
         }
         let new_signature = !self.signatures.contains(&signature(&bid.req));
         let full = new_signature && self.signatures.len() >= self.config.signatures_max;
-        self.validate_room(&bid.id, full)
+        self.validate_room(&bid.id, full || self.class_full(&bid.limit))
     }
 
     /// Capacity, judged on the book as it is before this command's expiry.
