@@ -3,10 +3,16 @@
 //! Each subcommand lives in its own module and drives the library crates; this file only
 //! parses arguments and reports errors.
 
+mod backtest_cmd;
 mod explain_cmd;
 mod gen_cmd;
 mod lines;
+mod price_cmd;
+mod price_csv;
+mod pricing_args;
+mod quote_cmd;
 mod replay_cmd;
+mod stream_file;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -28,6 +34,12 @@ enum Commands {
     /// Why an order did or did not match: the nearest orders of the other side on its arrival,
     /// the rules that kept each apart, and what happened to it.
     Explain(explain_cmd::ExplainArgs),
+    /// Replay one stream under several pricing models and compare them side by side.
+    Backtest(backtest_cmd::BacktestArgs),
+    /// For a requester: what a bid would get now, its cost, depth and class references.
+    Quote(quote_cmd::QuoteArgs),
+    /// For a provider: what a machine is worth now, and a suggested ask price.
+    Price(price_cmd::PriceArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +48,9 @@ fn main() -> ExitCode {
         Commands::Replay(args) => replay_cmd::run(args),
         Commands::Gen(args) => gen_cmd::run(args),
         Commands::Explain(args) => explain_cmd::run(args),
+        Commands::Backtest(args) => backtest_cmd::run(args),
+        Commands::Quote(args) => quote_cmd::run(args),
+        Commands::Price(args) => price_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

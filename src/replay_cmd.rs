@@ -9,8 +9,11 @@ use std::time::Instant;
 use gridbook_matcher::money::format_nano_wide;
 use gridbook_matcher::stream::{RejectContext, Replay, ReplayStats};
 use gridbook_matcher::{EngineConfig, RejectReason};
+use gridbook_pricing::PricedReplay;
 
 use crate::lines::{Line, LineReader};
+use crate::price_csv::PriceCsv;
+use crate::pricing_args::PricingArgs;
 
 /// Longest line accepted, in bytes. Real commands are well under 2 KiB.
 pub(crate) const LINE_LEN_MAX_BYTES: usize = 1 << 20;
@@ -23,6 +26,44 @@ pub(crate) struct ReplayArgs {
     /// Write events here instead of standard output.
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
+    /// Apply a pricing model inside the engine (vwap, ewma, utilization, clearing): its class
+    /// references re-price pegged orders as they move.
+    #[arg(long, value_name = "MODEL")]
+    pub(crate) pricing: Option<String>,
+    /// With --pricing: write the reference price series per class here (CSV).
+    #[arg(long, value_name = "FILE.csv", requires = "pricing")]
+    pub(crate) prices_out: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) pricing_args: PricingArgs,
+}
+
+/// The replay being driven: plain, or with a pricing model inside each step.
+enum Driver {
+    Plain(Box<Replay>),
+    Priced(Box<PricedReplay>),
+}
+
+impl Driver {
+    fn line(&mut self, line_no: u64, line: &[u8], out: &mut Vec<u8>) {
+        match self {
+            Driver::Plain(replay) => replay.line(line_no, line, out),
+            Driver::Priced(priced) => priced.line(line_no, line, out),
+        }
+    }
+
+    fn reject(&mut self, reason: RejectReason, context: RejectContext<'_>, out: &mut Vec<u8>) {
+        match self {
+            Driver::Plain(replay) => replay.reject(reason, context, out),
+            Driver::Priced(priced) => priced.reject(reason, context, out),
+        }
+    }
+
+    fn replay(&self) -> &Replay {
+        match self {
+            Driver::Plain(replay) => replay,
+            Driver::Priced(priced) => priced.replay(),
+        }
+    }
 }
 
 fn open_input(path: &PathBuf) -> Result<Box<dyn Read>> {
@@ -51,7 +92,14 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<()> {
     let input = open_input(&args.input)?;
     let mut output = BufWriter::with_capacity(1 << 20, open_output(&args.out)?);
     let mut reader = LineReader::new(BufReader::with_capacity(1 << 20, input), LINE_LEN_MAX_BYTES);
-    let mut replay = Replay::new(EngineConfig::default());
+    let mut replay = match &args.pricing {
+        Some(model) => Driver::Priced(Box::new(args.pricing_args.priced_replay(model)?)),
+        None => Driver::Plain(Box::new(Replay::new(EngineConfig::default()))),
+    };
+    let mut prices = match &args.prices_out {
+        Some(path) => Some(PriceCsv::create(path)?),
+        None => None,
+    };
     let (mut line, mut events) = (Vec::with_capacity(4096), Vec::with_capacity(1 << 16));
     let mut line_no = 0u64;
     let started = Instant::now();
@@ -69,6 +117,9 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<()> {
                 replay.reject(RejectReason::LineTooLong, context, &mut events);
             }
         }
+        if let (Some(csv), Driver::Priced(priced)) = (prices.as_mut(), &mut replay) {
+            csv.write(priced)?;
+        }
         if events.len() >= 1 << 16 {
             output.write_all(&events).with_context(|| format!("cannot write {output_name}"))?;
             events.clear();
@@ -76,8 +127,12 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<()> {
     }
     output.write_all(&events).with_context(|| format!("cannot write {output_name}"))?;
     output.flush().with_context(|| format!("cannot write {output_name}"))?;
+    if let Some(csv) = prices.as_mut() {
+        csv.finish()?;
+    }
     let elapsed_s = started.elapsed().as_secs_f64();
-    eprint!("{}", summary(&input_name, replay.stats(), replay.engine().resting(), elapsed_s));
+    let (stats, resting) = (replay.replay().stats(), replay.replay().engine().resting());
+    eprint!("{}", summary(&input_name, stats, resting, elapsed_s));
     Ok(())
 }
 

@@ -15,6 +15,7 @@
 //! grown to the book's size, applying a command allocates nothing.
 
 mod admit;
+mod book_view;
 mod config;
 mod expiry;
 mod explain;

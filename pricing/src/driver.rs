@@ -1,0 +1,295 @@
+//! [`PricedReplay`]: the matching engine with a pricing model applied inside each engine step.
+//!
+//! For every line: decode it; prepare pegged orders (an ask's peg class must be its own class;
+//! a peg's reference is the class's unit reference × the order's units per slot); apply it;
+//! feed its deals to the model; give the model the time and, every `book_interval_ms`, a fresh
+//! [`BookSummary`]; then publish every class reference that moved to the engine as a
+//! `reference` command, in class order, which re-prices that class's pegged orders in the same
+//! step. Deals caused by re-pricing reach the model at once, but the references they move are
+//! published at the next step, so one step never loops.
+//!
+//! Deterministic like the engine: no clock, no I/O, no hash-map order in outputs.
+
+use gridbook_matcher::stream::{DecodeError, RejectContext, Replay};
+use gridbook_matcher::{Command, EngineConfig, Event, Price, RejectReason, Sym};
+
+use crate::book::{bid_units_per_slot, BookSummary};
+use crate::model::PricingModel;
+use crate::taxonomy::{ClassId, Taxonomy};
+
+/// Marks an order that is not an ask of a known class.
+const NO_CLASS: u32 = u32::MAX;
+
+/// One row of the reference price series: a class at the end of a book interval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceRow {
+    /// Engine time of the row, ms.
+    pub ts_ms: u64,
+    /// The class.
+    pub class: ClassId,
+    /// The model's reference, nano-units per class unit.
+    pub reference_nano: Option<u64>,
+    /// Best resting bid and ask, per class unit.
+    pub best_bid_nano: Option<u64>,
+    /// Best resting ask, per class unit.
+    pub best_ask_nano: Option<u64>,
+    /// Price of the class's last deal so far, per class unit.
+    pub last_deal_nano: Option<u64>,
+    /// Units traded in the class since the previous row.
+    pub volume_units: u64,
+}
+
+/// Per-class running figures for the price series.
+#[derive(Debug, Clone, Copy, Default)]
+struct ClassTape {
+    published_nano: Option<u64>,
+    last_deal_nano: Option<u64>,
+    volume_units: u64,
+    sym: Option<Sym>,
+}
+
+/// A replay whose references come from a pricing model.
+pub struct PricedReplay {
+    replay: Replay,
+    taxonomy: Taxonomy,
+    model: Box<dyn PricingModel>,
+    summary: BookSummary,
+    book_interval_ms: u64,
+    next_book_ms: Option<u64>,
+    /// By arrival number: the class of each accepted ask and its units per slot.
+    order_class: Vec<(u32, u32)>,
+    tapes: Vec<ClassTape>,
+    rows: Vec<PriceRow>,
+    /// Deals seen, as (class, unit price, units), for callers measuring models.
+    deals: Vec<(ClassId, u64, u64, u64)>,
+    /// Slots of every accepted bid, for fill rates.
+    bid_slots_accepted: u64,
+}
+
+impl PricedReplay {
+    /// A replay into an empty engine, priced by `model` under `taxonomy`, with a book summary
+    /// every `book_interval_ms` of engine time.
+    pub fn new(
+        config: EngineConfig,
+        taxonomy: Taxonomy,
+        model: Box<dyn PricingModel>,
+        book_interval_ms: u64,
+    ) -> PricedReplay {
+        let tapes = vec![ClassTape::default(); taxonomy.len()];
+        PricedReplay {
+            replay: Replay::new(config),
+            taxonomy,
+            model,
+            summary: BookSummary::default(),
+            book_interval_ms: book_interval_ms.max(1),
+            next_book_ms: None,
+            order_class: Vec::new(),
+            tapes,
+            rows: Vec::new(),
+            deals: Vec::new(),
+            bid_slots_accepted: 0,
+        }
+    }
+
+    /// The underlying replay (engine, decoder, tallies).
+    pub fn replay(&self) -> &Replay {
+        &self.replay
+    }
+
+    /// The taxonomy.
+    pub fn taxonomy(&self) -> &Taxonomy {
+        &self.taxonomy
+    }
+
+    /// The model.
+    pub fn model(&self) -> &dyn PricingModel {
+        self.model.as_ref()
+    }
+
+    /// Price rows produced since the last call.
+    pub fn take_rows(&mut self) -> Vec<PriceRow> {
+        std::mem::take(&mut self.rows)
+    }
+
+    /// Deals seen since the last call: (class, unit price, units, ts_ms).
+    pub fn take_deals(&mut self) -> Vec<(ClassId, u64, u64, u64)> {
+        std::mem::take(&mut self.deals)
+    }
+
+    /// Slots of every bid accepted so far.
+    pub fn bid_slots_accepted(&self) -> u64 {
+        self.bid_slots_accepted
+    }
+
+    /// The class of the ask accepted as `order` (arrival number), if it has one.
+    pub fn ask_class(&self, order: u32) -> Option<ClassId> {
+        self.order_class
+            .get(order as usize)
+            .filter(|(c, _)| *c != NO_CLASS)
+            .map(|(c, _)| ClassId(*c))
+    }
+
+    /// Decodes a line with this replay's name table, without applying it.
+    pub fn decode(&mut self, line: &[u8]) -> Result<(u64, Command), DecodeError> {
+        self.replay.decode(line)
+    }
+
+    /// Reports a line that could not be read at all (for example, too long).
+    pub fn reject(&mut self, reason: RejectReason, context: RejectContext<'_>, out: &mut Vec<u8>) {
+        self.replay.reject(reason, context, out);
+    }
+
+    /// Applies line `line_no` and appends its events (and those of any re-pricing) to `out`.
+    pub fn line(&mut self, line_no: u64, line: &[u8], out: &mut Vec<u8>) {
+        let (ts_ms, mut command) = match self.replay.decode(line) {
+            Ok(decoded) => decoded,
+            Err(_) => return self.replay.line(line_no, line, out),
+        };
+        if let Err(detail) = self.prepare(&mut command) {
+            let id = command.id();
+            let context = RejectContext { id, line: Some(line_no), detail: Some(&detail) };
+            return self.replay.reject(RejectReason::BadField, context, out);
+        }
+        self.replay.apply(line_no, ts_ms, &command, out);
+        self.record_accepted(&command);
+        self.feed_deals();
+        let now_ms = self.replay.engine().now_ms();
+        self.advance_time(now_ms);
+        self.publish(now_ms, out);
+    }
+
+    /// Checks and completes a pegged order: an ask may only peg to its own class; a peg's
+    /// reference is scaled to the order's units per slot.
+    fn prepare(&mut self, command: &mut Command) -> Result<(), String> {
+        let symbols = self.replay.decoder().symbols();
+        match command {
+            Command::Ask(ask) => {
+                let Price::Pegged(peg) = &mut ask.price else { return Ok(()) };
+                let own = self.taxonomy.classify(&ask.hw, symbols);
+                let named = self.taxonomy.find(symbols.name(peg.class));
+                match own {
+                    Some(class) if Some(class) == named => {
+                        peg.units = self.taxonomy.class(class).unit.units_per_slot(&ask.hw) as u32;
+                        Ok(())
+                    }
+                    Some(class) => Err(format!(
+                        "peg.class: an ask pegs to its own class, {}, not {}",
+                        self.taxonomy.class(class).name,
+                        symbols.name(peg.class)
+                    )),
+                    None => Err("peg.class: the ask's hardware belongs to no class".into()),
+                }
+            }
+            Command::Bid(bid) => {
+                let Price::Pegged(peg) = &mut bid.limit else { return Ok(()) };
+                let Some(class) = self.taxonomy.find(symbols.name(peg.class)) else {
+                    return Err(format!("peg.class: no class named {}", symbols.name(peg.class)));
+                };
+                let unit = self.taxonomy.class(class).unit;
+                peg.units = bid_units_per_slot(unit, &bid.req) as u32;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn record_accepted(&mut self, command: &Command) {
+        let accepted = self.replay.events().iter().find_map(|event| match event {
+            Event::Accepted { order } => Some(*order),
+            _ => None,
+        });
+        let Some(order) = accepted else { return };
+        if let Command::Bid(bid) = command {
+            self.bid_slots_accepted += bid.qty;
+        }
+        let Command::Ask(ask) = command else { return };
+        let symbols = self.replay.decoder().symbols();
+        let entry = match self.taxonomy.classify(&ask.hw, symbols) {
+            Some(class) => {
+                (class.0, self.taxonomy.class(class).unit.units_per_slot(&ask.hw) as u32)
+            }
+            None => (NO_CLASS, 1),
+        };
+        let at = order.0 as usize;
+        if self.order_class.len() <= at {
+            self.order_class.resize(at + 1, (NO_CLASS, 1));
+        }
+        self.order_class[at] = entry;
+    }
+
+    /// Gives the model every deal of the last applied command.
+    fn feed_deals(&mut self) {
+        let now_ms = self.replay.engine().now_ms();
+        for event in self.replay.events() {
+            let Event::Deal(deal) = event else { continue };
+            let Some(&(class, units_per_slot)) = self.order_class.get(deal.ask.0 as usize) else {
+                continue;
+            };
+            if class == NO_CLASS {
+                continue;
+            }
+            let units = deal.qty.saturating_mul(u64::from(units_per_slot));
+            // Rounded to nearest, halves up, as `Taxonomy::normalise_nano` does.
+            let per = u64::from(units_per_slot.max(1));
+            let unit_price_nano =
+                deal.price_nano / per + u64::from(deal.price_nano % per * 2 >= per);
+            self.model.on_deal(ClassId(class), unit_price_nano, units, now_ms);
+            let tape = &mut self.tapes[class as usize];
+            tape.last_deal_nano = Some(unit_price_nano);
+            tape.volume_units = tape.volume_units.saturating_add(units);
+            self.deals.push((ClassId(class), unit_price_nano, units, now_ms));
+        }
+    }
+
+    /// Every `book_interval_ms`, a new book summary for the model, and a row per class.
+    fn advance_time(&mut self, now_ms: u64) {
+        let due = self.next_book_ms.is_none_or(|next| now_ms >= next);
+        if !due {
+            return;
+        }
+        let symbols = self.replay.decoder().symbols();
+        self.summary.rebuild(self.replay.engine(), &self.taxonomy, symbols);
+        self.model.on_time(now_ms, &self.summary);
+        self.next_book_ms = Some(now_ms.saturating_add(self.book_interval_ms));
+        for (at, tape) in self.tapes.iter_mut().enumerate() {
+            let class = ClassId(at as u32);
+            let book = self.summary.class(class);
+            self.rows.push(PriceRow {
+                ts_ms: now_ms,
+                class,
+                reference_nano: self.model.reference_nano(class),
+                best_bid_nano: book.and_then(|b| b.best_bid_nano()),
+                best_ask_nano: book.and_then(|b| b.best_ask_nano()),
+                last_deal_nano: tape.last_deal_nano,
+                volume_units: std::mem::take(&mut tape.volume_units),
+            });
+        }
+    }
+
+    /// Sends every class reference that moved to the engine, in class order.
+    fn publish(&mut self, now_ms: u64, out: &mut Vec<u8>) {
+        for at in 0..self.tapes.len() {
+            let class = ClassId(at as u32);
+            let reference = self.model.reference_nano(class);
+            if reference.is_none() || reference == self.tapes[at].published_nano {
+                continue;
+            }
+            let Some(price_nano) = reference else { continue };
+            self.tapes[at].published_nano = reference;
+            let sym = match self.tapes[at].sym {
+                Some(sym) => sym,
+                None => {
+                    let sym = self.replay.intern(&self.taxonomy.class(class).name);
+                    self.tapes[at].sym = Some(sym);
+                    sym
+                }
+            };
+            self.replay.apply_generated(
+                now_ms,
+                &Command::Reference { class: sym, price_nano },
+                out,
+            );
+            self.feed_deals();
+        }
+    }
+}

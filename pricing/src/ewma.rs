@@ -1,0 +1,141 @@
+//! `ewma`: an exponentially weighted deal price whose weights decay with **time**, not with the
+//! number of deals.
+//!
+//! Each class keeps a price `p` and a weight `W` (units, Q32). A deal of `units` at `price`,
+//! `Δt` ms after the previous deal of the class, does:
+//!
+//! ```text
+//! w   = 2^(−Δt / half_life_ms)          decay of the old weight (fixed::decay_q32, Q32)
+//! W'  = W·w + units
+//! α   = units / W'                      share of the new deal, Q32, rounded down
+//! p'  = p·(1 − α) + price·α             rounded to nearest, halves up
+//! ```
+//!
+//! So every deal's weight is its units × 2^(−age/half_life): after one half-life the old value
+//! weighs half as much as it did. Folding volume into the weight (rather than `p' = w·p +
+//! (1−w)·price`) keeps deals at the same millisecond from cancelling each other out (Δt = 0
+//! would give the newest deal no weight at all). `units` is capped at 2^40 per deal and `W` at
+//! 2^90 (Q32), far beyond any real book, so nothing overflows. Before any deal the price is
+//! `initial_nano`; every output is clamped to `floor_nano..=cap_nano`.
+
+use crate::book::BookSummary;
+use crate::config::EwmaConfig;
+use crate::fixed::{decay_q32, saturate_u64, Q32_ONE};
+use crate::model::{slot_of, PricingModel};
+use crate::taxonomy::ClassId;
+
+/// Most units one deal counts for.
+const UNITS_MAX: u64 = 1 << 40;
+/// Most accumulated weight, Q32.
+const WEIGHT_MAX_Q32: u128 = 1 << 90;
+
+#[derive(Debug, Clone, Copy, Default)]
+struct ClassState {
+    seen: bool,
+    price_nano: Option<u64>,
+    weight_q32: u128,
+    last_deal_ms: u64,
+}
+
+/// The time-decayed EWMA model.
+#[derive(Debug, Clone)]
+pub struct Ewma {
+    config: EwmaConfig,
+    now_ms: u64,
+    classes: Vec<ClassState>,
+}
+
+impl Ewma {
+    /// A model with no history.
+    pub fn new(config: EwmaConfig) -> Ewma {
+        Ewma { config, now_ms: 0, classes: Vec::new() }
+    }
+}
+
+/// One EWMA step (module docs); returns the new price and weight.
+fn blend(
+    state: &ClassState,
+    price_nano: u64,
+    units: u64,
+    now_ms: u64,
+    half_life_ms: u64,
+) -> (u64, u128) {
+    let units_q32 = u128::from(units.min(UNITS_MAX)) << 32;
+    let Some(old_nano) = state.price_nano else { return (price_nano, units_q32) };
+    let decay = u128::from(decay_q32(now_ms.saturating_sub(state.last_deal_ms), half_life_ms));
+    let weight_q32 = ((state.weight_q32 * decay) >> 32) + units_q32;
+    // units_q32 ≤ weight_q32, so alpha ≤ 1 (Q32_ONE); weight_q32 > 0 as units > 0.
+    let alpha = (units_q32 << 32) / weight_q32;
+    let one = u128::from(Q32_ONE);
+    let mixed = u128::from(old_nano) * (one - alpha) + u128::from(price_nano) * alpha;
+    let price = saturate_u64((mixed + one / 2) >> 32);
+    (price, weight_q32.min(WEIGHT_MAX_Q32))
+}
+
+impl PricingModel for Ewma {
+    fn name(&self) -> &'static str {
+        "ewma"
+    }
+
+    fn on_deal(&mut self, class: ClassId, unit_price_nano: u64, units: u64, now_ms: u64) {
+        self.now_ms = self.now_ms.max(now_ms);
+        let state = slot_of(&mut self.classes, class);
+        state.seen = true;
+        if units == 0 {
+            return; // no volume, no weight
+        }
+        let (price, weight) =
+            blend(state, unit_price_nano, units, self.now_ms, self.config.half_life_ms);
+        *state = ClassState {
+            seen: true,
+            price_nano: Some(price),
+            weight_q32: weight,
+            last_deal_ms: self.now_ms,
+        };
+    }
+
+    fn on_time(&mut self, now_ms: u64, book: &BookSummary) {
+        self.now_ms = self.now_ms.max(now_ms);
+        for at in 0..book.classes().len() {
+            slot_of(&mut self.classes, ClassId(at as u32)).seen = true;
+        }
+    }
+
+    fn reference_nano(&self, class: ClassId) -> Option<u64> {
+        let state = self.classes.get(class.index()).filter(|s| s.seen)?;
+        let bounds = self.config.bounds();
+        Some(bounds.clamp(state.price_nano.unwrap_or(bounds.initial_nano)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: ClassId = ClassId(0);
+
+    /// The worked example of docs/pricing.md.
+    #[test]
+    fn worked_example() {
+        let config = EwmaConfig { half_life_ms: 3_600_000, ..EwmaConfig::default() };
+        let mut model = Ewma::new(config);
+        model.on_time(0, &BookSummary::from_classes(vec![Default::default()]));
+        assert_eq!(model.reference_nano(A), Some(1_000_000_000));
+        model.on_deal(A, 1_000_000_000, 1, 0);
+        assert_eq!(model.reference_nano(A), Some(1_000_000_000));
+        // One half-life later: old weight 1/2, new 1, α = 2/3 → 1 + 2/3 → 1.666666667.
+        model.on_deal(A, 2_000_000_000, 1, 3_600_000);
+        assert_eq!(model.reference_nano(A), Some(1_666_666_667));
+        // Same millisecond, 2 units: W = 1.5 + 2, α = 4/7 → 1.666666667·3/7 + 2·4/7 ≈ 1.857142857.
+        model.on_deal(A, 2_000_000_000, 2, 3_600_000);
+        assert_eq!(model.reference_nano(A), Some(1_857_142_857));
+    }
+
+    #[test]
+    fn a_very_old_value_is_forgotten() {
+        let mut model = Ewma::new(EwmaConfig { half_life_ms: 1000, ..EwmaConfig::default() });
+        model.on_deal(A, 1_000, 5, 0);
+        model.on_deal(A, 9_000, 1, 40_000);
+        assert_eq!(model.reference_nano(A), Some(9_000));
+    }
+}

@@ -1,0 +1,32 @@
+//! gridbook's pricing: hardware classes and deterministic reference-price models.
+//!
+//! - [`taxonomy`]: operator-defined hardware classes and the most-specific-class rule.
+//! - [`book`]: [`BookSummary`], the resting supply and demand of each class.
+//! - [`model`]: the [`PricingModel`] trait and the factory [`model_by_name`]; one file per model
+//!   ([`vwap`], [`ewma`], [`utilization`], [`clearing`]).
+//! - [`config`]: [`PricingConfig`], every model's parameters, from TOML.
+//! - [`fixed`]: the integer fixed-point arithmetic the models share.
+//! - [`driver`]: [`PricedReplay`], the engine with a model applied inside each step.
+//!
+//! Principles: every model is a pure state machine fed only by events and the engine's clock
+//! (time is an input, in ms); prices are `u64` nano-units (9 decimals) and are computed with
+//! integers only, never floating point; no output depends on hash-map order. docs/pricing.md
+//! gives each formula, its rounding and a worked example.
+
+pub mod book;
+pub mod clearing;
+pub mod config;
+pub mod driver;
+pub mod ewma;
+pub mod fixed;
+pub mod model;
+pub mod taxonomy;
+mod toml_error;
+pub mod utilization;
+pub mod vwap;
+
+pub use book::{BookSummary, ClassBook};
+pub use config::{Bounds, ConfigError, PricingConfig};
+pub use driver::{PriceRow, PricedReplay};
+pub use model::{model_by_name, PricingModel, UnknownModel, MODEL_NAMES};
+pub use taxonomy::{Class, ClassId, Predicate, Taxonomy, TaxonomyError, TeeRule, Unit};

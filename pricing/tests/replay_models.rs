@@ -1,0 +1,99 @@
+//! Every model fed the way a deployment would feed it: a generated workload replayed through
+//! the engine, each deal turned into class units through the taxonomy, and a book summary
+//! every simulated minute. Checks that the classes that trade get plausible prices and that a
+//! second run gives the same prices.
+
+use gridbook_matcher::workload::{Workload, WorkloadConfig};
+use gridbook_matcher::{Command, Engine, Event, Hardware};
+use gridbook_pricing::{
+    model_by_name, BookSummary, ClassId, PricingConfig, PricingModel, Taxonomy, MODEL_NAMES,
+};
+
+/// The generator's commands are 0–2 ms apart, so the models run on a compressed scale: a
+/// summary every 100 ms, a 100 ms utilisation interval, a 1 s VWAP window.
+const SUMMARY_EVERY_MS: u64 = 100;
+const TOKEN_NANO: u64 = 1_000_000_000;
+
+/// Every model's reference for every class after each book summary, and the classes that
+/// traded.
+fn run() -> (Vec<Vec<Option<u64>>>, Vec<ClassId>) {
+    let taxonomy = Taxonomy::default_taxonomy();
+    let config =
+        WorkloadConfig { seed: 3, configs: 32, resting: 800, orders: 4000, ..Default::default() };
+    let workload = Workload::new(config);
+    let symbols = workload.symbols().clone();
+    let mut pricing = PricingConfig::default();
+    pricing.vwap.window_ms = 1_000;
+    pricing.ewma.half_life_ms = 500;
+    pricing.utilization.interval_ms = SUMMARY_EVERY_MS;
+    let mut models: Vec<Box<dyn PricingModel>> = MODEL_NAMES
+        .iter()
+        .map(|name| model_by_name(name, &pricing).expect("a known model"))
+        .collect();
+    let mut engine = Engine::default();
+    let mut ask_hw: Vec<Option<Hardware>> = Vec::new();
+    let mut summary = BookSummary::default();
+    let (mut next_summary_ms, mut outputs, mut traded) = (0u64, Vec::new(), Vec::new());
+    for (ts_ms, command) in workload {
+        for event in engine.apply(&command, ts_ms) {
+            match (event, &command) {
+                (Event::Accepted { order }, Command::Ask(ask)) => {
+                    let at = order.0 as usize;
+                    ask_hw.resize(ask_hw.len().max(at + 1), None);
+                    ask_hw[at] = Some(ask.hw);
+                }
+                (Event::Deal(deal), _) => {
+                    let hw = ask_hw[deal.ask.0 as usize].expect("a deal's ask was accepted");
+                    let Some(class) = taxonomy.classify(&hw, &symbols) else { continue };
+                    let price = taxonomy.normalise_nano(class, &hw, deal.price_nano);
+                    let units = taxonomy.units(class, &hw, deal.qty);
+                    for model in &mut models {
+                        model.on_deal(class, price, units, ts_ms);
+                    }
+                    traded.push(class);
+                }
+                _ => {}
+            }
+        }
+        if ts_ms >= next_summary_ms {
+            summary.rebuild(&engine, &taxonomy, &symbols);
+            for model in &mut models {
+                model.on_time(ts_ms, &summary);
+                let classes = (0..taxonomy.len() as u32).map(|c| model.reference_nano(ClassId(c)));
+                outputs.push(classes.collect());
+            }
+            next_summary_ms = ts_ms + SUMMARY_EVERY_MS;
+        }
+    }
+    traded.sort_unstable();
+    traded.dedup();
+    // Final prices of the deal-driven models, for the plausibility check below.
+    let last: Vec<Option<u64>> = traded
+        .iter()
+        .flat_map(|&class| models[..2].iter().map(move |m| m.reference_nano(class)))
+        .collect();
+    outputs.push(last);
+    (outputs, traded)
+}
+
+#[test]
+fn models_price_a_replayed_market_deterministically() {
+    let (outputs, traded) = run();
+    assert!(traded.len() >= 4, "several classes should trade: {traded:?}");
+    assert!(outputs.len() > 8, "several book summaries");
+    let summaries = &outputs[..outputs.len() - 1];
+    for prices in summaries {
+        for price in prices {
+            // Every class is in every summary, so every model prices every class.
+            let price = price.expect("every class has a price after a summary");
+            assert!(price >= 1);
+        }
+    }
+    // VWAP and EWMA of traded classes stay within the generator's price range (a few cents
+    // to a few tokens per GPU-hour or core-hour).
+    for price in outputs.last().into_iter().flatten() {
+        let price = price.expect("traded classes have a price");
+        assert!((TOKEN_NANO / 1000..=10 * TOKEN_NANO).contains(&price), "{price}");
+    }
+    assert_eq!(run(), (outputs, traded), "the same inputs give the same prices");
+}

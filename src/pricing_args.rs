@@ -1,0 +1,49 @@
+//! The pricing options shared by `replay`, `backtest`, `quote` and `price`: which model, its
+//! configuration, the class taxonomy and how often the model sees the book.
+
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+
+use gridbook_matcher::EngineConfig;
+use gridbook_pricing::{model_by_name, PricedReplay, PricingConfig, Taxonomy};
+
+/// Options that choose and configure a pricing model.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct PricingArgs {
+    /// Hardware classes (TOML); the default taxonomy when absent.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) classes: Option<PathBuf>,
+    /// Model parameters (TOML, see docs/pricing.md); defaults when absent.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) pricing_config: Option<PathBuf>,
+    /// Engine time between book summaries given to the model, ms.
+    #[arg(long, default_value_t = 60_000)]
+    pub(crate) book_interval_ms: u64,
+}
+
+impl PricingArgs {
+    pub(crate) fn taxonomy(&self) -> Result<Taxonomy> {
+        let Some(path) = &self.classes else { return Ok(Taxonomy::default_taxonomy()) };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Taxonomy::from_toml_str(&text).with_context(|| format!("in {}", path.display()))
+    }
+
+    pub(crate) fn config(&self) -> Result<PricingConfig> {
+        let Some(path) = &self.pricing_config else { return Ok(PricingConfig::default()) };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        PricingConfig::from_toml_str(&text).with_context(|| format!("in {}", path.display()))
+    }
+
+    /// A priced replay under `model`.
+    pub(crate) fn priced_replay(&self, model: &str) -> Result<PricedReplay> {
+        let model = model_by_name(model, &self.config()?)?;
+        Ok(PricedReplay::new(
+            EngineConfig::default(),
+            self.taxonomy()?,
+            model,
+            self.book_interval_ms,
+        ))
+    }
+}

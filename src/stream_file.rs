@@ -1,0 +1,38 @@
+//! Replaying a whole stream file through a priced replay, for the commands that answer
+//! questions about the book it leaves (`quote`, `price`).
+
+use anyhow::{Context, Result};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use gridbook_matcher::stream::RejectContext;
+use gridbook_matcher::RejectReason;
+use gridbook_pricing::PricedReplay;
+
+use crate::lines::{Line, LineReader};
+use crate::replay_cmd::LINE_LEN_MAX_BYTES;
+
+/// Applies every line of `path` to `priced`, discarding the events.
+pub(crate) fn replay_file(path: &Path, priced: &mut PricedReplay) -> Result<()> {
+    let name = path.display().to_string();
+    let file = File::open(path).with_context(|| format!("cannot open {name}"))?;
+    let mut reader = LineReader::new(BufReader::with_capacity(1 << 20, file), LINE_LEN_MAX_BYTES);
+    let (mut line, mut out) = (Vec::new(), Vec::new());
+    let mut line_no = 0u64;
+    while let Some(kind) =
+        reader.next_line(&mut line).with_context(|| format!("cannot read {name}"))?
+    {
+        line_no += 1;
+        out.clear();
+        match kind {
+            Line::Text if line.iter().all(u8::is_ascii_whitespace) => {}
+            Line::Text => priced.line(line_no, &line, &mut out),
+            Line::TooLong { .. } => {
+                let context = RejectContext { id: None, line: Some(line_no), detail: None };
+                priced.reject(RejectReason::LineTooLong, context, &mut out);
+            }
+        }
+    }
+    Ok(())
+}
