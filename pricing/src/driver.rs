@@ -1,6 +1,7 @@
 //! [`PricedReplay`]: the matching engine with a pricing model applied inside each engine step.
 //!
-//! For every line: decode it; prepare pegged orders (an ask's peg class must be its own class;
+//! For every line: decode it; refuse `reference` lines (the model owns the references);
+//! prepare pegged orders (an ask's peg class must be its own class;
 //! a peg's reference is the class's unit reference × the order's units per slot); apply it;
 //! feed its deals to the model; give the model the time and, every `book_interval_ms`, a fresh
 //! [`BookSummary`]; then publish every class reference that moved to the engine as a
@@ -189,6 +190,11 @@ impl PricedReplay {
                 peg.units = bid_units_per_slot(unit, &bid.req) as u32;
                 Ok(())
             }
+            Command::Reference { .. } => Err(
+                "reference: with a pricing model the model sets the references; a stream's own \
+                 reference lines are refused rather than mixed with it"
+                    .into(),
+            ),
             _ => Ok(()),
         }
     }
