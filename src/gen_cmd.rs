@@ -1,5 +1,9 @@
 //! `gridbook gen`: writes a seeded, realistic order stream (the generator the tests and
 //! benchmarks use), so every benchmark figure can be reproduced from its command line.
+//!
+//! With `--pegged PCT`, that share of new orders is pegged to its class of the default taxonomy
+//! (docs/pricing.md): the generator lives in the matcher, which knows no taxonomy, so this
+//! command hands it the taxonomy (`gridbook_pricing`'s `PegClassifier` for `Taxonomy`).
 
 use anyhow::{Context, Result};
 use std::fs::File;
@@ -8,6 +12,7 @@ use std::path::PathBuf;
 
 use gridbook_matcher::stream::encode_command;
 use gridbook_matcher::workload::{Workload, WorkloadConfig};
+use gridbook_pricing::Taxonomy;
 
 /// Arguments of `gridbook gen`.
 #[derive(Debug, clap::Args)]
@@ -24,6 +29,10 @@ pub(crate) struct GenArgs {
     /// Distinct machine configurations.
     #[arg(long, alias = "classes", default_value_t = 64)]
     pub(crate) configs: usize,
+    /// Share of new orders, in per cent, pegged to their class's reference price (classes of
+    /// the default taxonomy) instead of carrying a fixed price.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub(crate) pegged: u8,
     /// Write the stream here instead of standard output.
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
@@ -36,6 +45,7 @@ pub(crate) fn run(args: &GenArgs) -> Result<()> {
         configs: args.configs,
         resting: args.resting,
         orders: args.orders,
+        pegged_percent: args.pegged,
         ..WorkloadConfig::default()
     };
     let (sink, name): (Box<dyn Write>, String) = match &args.out {
@@ -47,7 +57,11 @@ pub(crate) fn run(args: &GenArgs) -> Result<()> {
         None => (Box::new(io::stdout().lock()), "standard output".into()),
     };
     let mut out = BufWriter::with_capacity(1 << 20, sink);
-    let mut workload = Workload::new(config);
+    let mut workload = if args.pegged > 0 {
+        Workload::with_classes(config, &Taxonomy::default_taxonomy())
+    } else {
+        Workload::new(config)
+    };
     while let Some((ts_ms, command)) = workload.next() {
         let line = encode_command(workload.symbols(), ts_ms, &command);
         writeln!(out, "{line}").with_context(|| format!("cannot write {name}"))?;

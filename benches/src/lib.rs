@@ -8,6 +8,7 @@
 
 use gridbook_matcher::workload::{Workload, WorkloadConfig};
 use gridbook_matcher::{Command, Engine, EngineConfig, Event};
+use gridbook_pricing::Taxonomy;
 
 /// Price levels reserved per ladder: more than a ladder holds up to 100 000 resting orders, so
 /// ladders do not grow while measuring (larger books grow theirs during the warm-up).
@@ -28,11 +29,20 @@ pub struct Setup {
     pub warm_mix: usize,
     /// Mix commands to measure.
     pub measured: usize,
+    /// Share of new orders pegged to their class of the default taxonomy, per cent.
+    pub pegged_percent: u8,
 }
 
 impl Default for Setup {
     fn default() -> Setup {
-        Setup { seed: 1, configs: 64, resting: 100_000, warm_mix: 100_000, measured: 100_000 }
+        Setup {
+            seed: 1,
+            configs: 64,
+            resting: 100_000,
+            warm_mix: 100_000,
+            measured: 100_000,
+            pegged_percent: 0,
+        }
     }
 }
 
@@ -52,6 +62,7 @@ impl Setup {
             configs: self.configs,
             resting: self.resting,
             orders: self.warm_mix + self.measured,
+            pegged_percent: self.pegged_percent,
             ..WorkloadConfig::default()
         }
     }
@@ -69,7 +80,12 @@ impl Setup {
 
     /// Generates every command of the set-up.
     pub fn generate(&self) -> Commands {
-        let mut warm: Vec<(u64, Command)> = Workload::new(self.workload()).collect();
+        let workload = if self.pegged_percent > 0 {
+            Workload::with_classes(self.workload(), &Taxonomy::default_taxonomy())
+        } else {
+            Workload::new(self.workload())
+        };
+        let mut warm: Vec<(u64, Command)> = workload.collect();
         let measured = warm.split_off(self.resting + self.warm_mix);
         Commands { warm, measured }
     }

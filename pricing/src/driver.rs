@@ -142,10 +142,31 @@ impl PricedReplay {
 
     /// Applies line `line_no` and appends its events (and those of any re-pricing) to `out`.
     pub fn line(&mut self, line_no: u64, line: &[u8], out: &mut Vec<u8>) {
-        let (ts_ms, mut command) = match self.replay.decode(line) {
-            Ok(decoded) => decoded,
-            Err(_) => return self.replay.line(line_no, line, out),
-        };
+        match self.replay.decode(line) {
+            Ok((ts_ms, command)) => self.apply_command(line_no, ts_ms, command, out),
+            // The replay reports the decoding error itself, as for an unpriced stream.
+            Err(_) => self.replay.line(line_no, line, out),
+        }
+    }
+
+    /// Turns rendering events as JSON into `out` off (or back on); see
+    /// [`Replay::set_write_events`]. Pricing, tallies and price rows are unchanged.
+    pub fn set_write_events(&mut self, write_events: bool) {
+        self.replay.set_write_events(write_events);
+    }
+
+    /// Applies a command already decoded (with this replay's symbols, see
+    /// [`PricedReplay::decode`]) from line `line_no` at `ts_ms`, as [`PricedReplay::line`]
+    /// does after decoding: prepare its peg, apply it, feed its deals to the model, advance the
+    /// model's time, publish moved references. Its events and those of any re-pricing are
+    /// appended to `out`.
+    pub fn apply_command(
+        &mut self,
+        line_no: u64,
+        ts_ms: u64,
+        mut command: Command,
+        out: &mut Vec<u8>,
+    ) {
         if let Err(detail) = self.prepare(&mut command) {
             let id = command.id();
             let context = RejectContext { id, line: Some(line_no), detail: Some(&detail) };

@@ -7,6 +7,8 @@
 //! - [`config`]: [`PricingConfig`], every model's parameters, from TOML.
 //! - [`fixed`]: the integer fixed-point arithmetic the models share.
 //! - [`driver`]: [`PricedReplay`], the engine with a model applied inside each step.
+//! - `peg_classes`: the [`Taxonomy`] as the order generator's
+//!   [`gridbook_matcher::workload::PegClassifier`], for generated pegged orders.
 //!
 //! Principles: every model is a pure state machine fed only by events and the engine's clock
 //! (time is an input, in ms); prices are `u64` nano-units (9 decimals) and are computed with
@@ -20,6 +22,7 @@ pub mod driver;
 pub mod ewma;
 pub mod fixed;
 pub mod model;
+mod peg_classes;
 pub mod taxonomy;
 mod toml_error;
 pub mod utilization;

@@ -68,6 +68,9 @@ pub struct Replay {
     writer: EventWriter,
     events: Vec<Event>,
     stats: ReplayStats,
+    /// Whether events are rendered as JSON into `out`; off only to measure what the engine and
+    /// its drivers cost without the rendering (benchmarks).
+    write_events: bool,
 }
 
 impl Default for Replay {
@@ -85,6 +88,7 @@ impl Replay {
             writer: EventWriter::new(),
             events: Vec::with_capacity(64),
             stats: ReplayStats::default(),
+            write_events: true,
         }
     }
 
@@ -107,6 +111,13 @@ impl Replay {
     /// code, such as the references a pricing model publishes).
     pub fn intern(&mut self, name: &str) -> Sym {
         self.decoder.intern(name)
+    }
+
+    /// Turns rendering events into `out` off (or back on). Everything else — tallies,
+    /// [`Replay::events`] — is unchanged; benchmarks use it to time the engine and its drivers
+    /// without the JSON writer.
+    pub fn set_write_events(&mut self, write_events: bool) {
+        self.write_events = write_events;
     }
 
     /// Tallies so far.
@@ -183,8 +194,10 @@ impl Replay {
                 }
                 _ => {}
             }
-            let names = Names { engine: &self.engine, symbols: self.decoder.symbols() };
-            self.writer.write(out, now_ms, event, &names, context);
+            if self.write_events {
+                let names = Names { engine: &self.engine, symbols: self.decoder.symbols() };
+                self.writer.write(out, now_ms, event, &names, context);
+            }
         }
     }
 

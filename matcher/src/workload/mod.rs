@@ -19,9 +19,18 @@
 //!
 //! To cancel only live orders, and to keep the book near `resting` orders, the generator applies
 //! each command it emits to its own [`Engine`] and follows the events.
+//!
+//! **Pegged orders** (opt-in, `pegged_percent`): built with [`Workload::with_classes`], that
+//! share of new orders (resting and crossing alike) carries a [`Peg`](crate::command::Peg)
+//! instead of a fixed price (`pegs.rs` says how offsets and limits are chosen). With
+//! `pegged_percent = 0` no extra random draw is made, so streams without pegs are the same as
+//! before pegs existed. The generator's own engine never receives a reference, so its pegged
+//! orders rest unpriced (or are cancelled, if immediate) there; what it tracks as live is what
+//! that engine says, as for any order.
 
 mod live;
 mod market;
+mod pegs;
 #[cfg(test)]
 mod tests;
 
@@ -36,6 +45,8 @@ use crate::symbols::Symbols;
 
 use live::{LiveOrder, LiveSet};
 use market::{Config, Market};
+pub use pegs::PegClassifier;
+use pegs::PegTable;
 
 /// What to generate. Every field is part of the reproduction recipe of a figure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +61,10 @@ pub struct WorkloadConfig {
     pub orders: usize,
     /// Time of the first command, ms since the Unix epoch.
     pub start_ms: u64,
+    /// Share of new orders, in per cent (0 to 100), that are pegged to their class's reference
+    /// instead of carrying a fixed price; only with [`Workload::with_classes`], which says what
+    /// the classes are.
+    pub pegged_percent: u8,
 }
 
 impl Default for WorkloadConfig {
@@ -60,6 +75,7 @@ impl Default for WorkloadConfig {
             resting: 1000,
             orders: 10_000,
             start_ms: 1_767_225_600_000, // 2026-01-01T00:00:00Z
+            pegged_percent: 0,
         }
     }
 }
@@ -96,6 +112,8 @@ pub struct Workload {
     config: WorkloadConfig,
     rng: ChaCha8Rng,
     market: Market,
+    /// Classes to peg to; empty (no pegs) unless built by [`Workload::with_classes`].
+    pegs: PegTable,
     engine: Engine,
     events: Vec<Event>,
     live: LiveSet,
@@ -125,6 +143,7 @@ impl Workload {
             config,
             rng,
             market,
+            pegs: PegTable::default(),
             engine,
             events: Vec::with_capacity(64),
             live: LiveSet::default(),
@@ -135,7 +154,17 @@ impl Workload {
         }
     }
 
-    /// The names (GPU models, TEE kinds, regions) the commands' symbols stand for.
+    /// A generator for `config` whose pegged orders (`config.pegged_percent`) peg to the classes
+    /// `classifier` gives; it is asked once per configuration and signature, here. The market,
+    /// and so every draw, is the same as [`Workload::new`]'s: class names are only added to the
+    /// symbol table.
+    pub fn with_classes(config: WorkloadConfig, classifier: &dyn PegClassifier) -> Workload {
+        let mut workload = Workload::new(config);
+        workload.pegs = PegTable::build(&mut workload.market, classifier);
+        workload
+    }
+
+    /// The names (GPU models, TEE kinds, regions, classes) the commands' symbols stand for.
     pub fn symbols(&self) -> &Symbols {
         &self.market.symbols
     }
@@ -242,17 +271,15 @@ impl Workload {
         let from_ms = self.now_ms + self.pick_below(HOUR_MS / 1000 + 1) * 1000;
         let until_ms = from_ms + 2 * DAY_MS + self.pick_below(28) * DAY_MS;
         let expires_ms = self.expires_ms(expires);
-        let ask = Ask {
-            id: self.next_id(),
-            owner,
-            price: Price::Fixed(scale_bps(reference_nano, bps)),
-            qty,
-            tif,
-            hw,
-            from_ms,
-            until_ms,
-            expires_ms,
+        let fixed_nano = scale_bps(reference_nano, bps);
+        let price = match self.peg_target(self.pegs.configs.get(config).copied().flatten()) {
+            Some(target) => {
+                Price::Pegged(pegs::ask_peg(&mut self.rng, target, fixed_nano, reference_nano))
+            }
+            None => Price::Fixed(fixed_nano),
         };
+        let ask =
+            Ask { id: self.next_id(), owner, price, qty, tif, hw, from_ms, until_ms, expires_ms };
         let expiry_ms = crate::validate::ask_expiry_ms(&ask);
         (Command::Ask(ask), Some(Placed { qty, owner, expiry_ms }))
     }
@@ -279,10 +306,17 @@ impl Workload {
         let not_before_ms = self.now_ms + self.pick_below(HOUR_MS / 1000 + 1) * 1000;
         let deadline_ms = not_before_ms + duration_ms + DAY_MS + self.pick_below(6) * DAY_MS;
         let expires_ms = self.expires_ms(expires);
+        let fixed_nano = limit_nano.max(1);
+        let limit = match self.peg_target(self.pegs.signatures.get(signature).copied().flatten()) {
+            Some(target) => {
+                Price::Pegged(pegs::bid_peg(&mut self.rng, target, fixed_nano, target_nano))
+            }
+            None => Price::Fixed(fixed_nano),
+        };
         let bid = Bid {
             id: self.next_id(),
             owner,
-            limit: Price::Fixed(limit_nano.max(1)),
+            limit,
             qty,
             tif,
             req,
@@ -293,6 +327,19 @@ impl Workload {
         };
         let expiry_ms = crate::validate::bid_expiry_ms(&bid);
         (Command::Bid(bid), Some(Placed { qty, owner, expiry_ms }))
+    }
+
+    /// Whether the order being drawn is pegged, and to what. Draws nothing when pegs are off
+    /// (`pegged_percent = 0`), so that streams without pegs do not change; one draw per order
+    /// otherwise, even for an order whose hardware has no class, so that the draw sequence does
+    /// not depend on the classifier's answers.
+    fn peg_target(&mut self, target: Option<pegs::PegTarget>) -> Option<pegs::PegTarget> {
+        let percent = u32::from(self.config.pegged_percent.min(100));
+        if percent == 0 {
+            return None;
+        }
+        let pegged = self.rng.random_range(0..100u32) < percent;
+        target.filter(|_| pegged)
     }
 
     /// A good-till-date 30 s to 10 min ahead, when asked for.

@@ -1,0 +1,281 @@
+//! Criterion cost of pricing (see BENCHMARKS.md, "Pricing"):
+//!
+//! - `model_on_deal/<model>`: one model fed the deals of a real run, in order — the deals a
+//!   `PricedReplay` (vwap) saw on the benchmark workload with 30 % pegged orders (classes of the
+//!   default taxonomy, prices near their references, time increasing). Throughput is per deal,
+//!   so criterion's figure is the amortised cost of one `on_deal`.
+//! - `model_on_time/<model>`: one `on_time` with the `BookSummary` of that workload's 100 000
+//!   resting orders, the time advanced by one book interval each call; `book_summary/rebuild`
+//!   is what building that summary from the engine costs.
+//! - `replay_mix/<engine|model>`: the same mix commands, decoded before timing, applied in
+//!   chunks of 10 000 to one warm replay — a `Replay` (no pricing) or a `PricedReplay` with that
+//!   model (prepare, apply, feed deals, advance time, publish references) — 110 000 commands in
+//!   all (one chunk per sample, one to warm up); both with event rendering off
+//!   (`set_write_events`), so the difference is pricing alone. `replay_mix_json/<engine|vwap>`
+//!   is the same with events rendered as JSON.
+//!
+//! Run: `cargo bench -p gridbook-benches --bench pricing`
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
+use gridbook_benches::Setup;
+use gridbook_matcher::stream::{encode_command, Replay};
+use gridbook_matcher::workload::Workload;
+use gridbook_matcher::Command;
+use gridbook_pricing::{
+    model_by_name, BookSummary, ClassId, PricedReplay, PricingConfig, PricingModel, Taxonomy,
+    MODEL_NAMES,
+};
+
+/// Book summaries every minute of engine time, as `gridbook replay --model` does by default.
+const BOOK_INTERVAL_MS: u64 = 60_000;
+/// The model that prices the run whose deals the `on_deal` benchmark replays.
+const DEAL_SOURCE_MODEL: &str = "vwap";
+
+/// The benchmark workload with 30 % pegged orders.
+/// 100 000 resting, 100 000 warm mix commands, then 120 000 to measure (12 chunks; a
+/// `replay_mix` benchmark uses 11).
+fn setup() -> Setup {
+    Setup { pegged_percent: 30, measured: 120_000, ..Setup::default() }
+}
+
+/// The workload as stream lines: warm-up and warm mix, then the measured mix.
+struct Lines {
+    warm: Vec<Vec<u8>>,
+    measured: Vec<Vec<u8>>,
+}
+
+fn lines(setup: &Setup) -> Lines {
+    let mut workload = if setup.pegged_percent > 0 {
+        Workload::with_classes(setup.workload(), &Taxonomy::default_taxonomy())
+    } else {
+        Workload::new(setup.workload())
+    };
+    let mut all = Vec::with_capacity(workload.len());
+    while let Some((ts_ms, command)) = workload.next() {
+        all.push(encode_command(workload.symbols(), ts_ms, &command).into_bytes());
+    }
+    let measured = all.split_off(setup.resting + setup.warm_mix);
+    Lines { warm: all, measured }
+}
+
+fn model(name: &str) -> Box<dyn PricingModel> {
+    match model_by_name(name, &PricingConfig::default()) {
+        Ok(model) => model,
+        Err(error) => panic!("{error}"),
+    }
+}
+
+fn priced_replay(setup: &Setup, name: &str) -> PricedReplay {
+    let taxonomy = Taxonomy::default_taxonomy();
+    PricedReplay::new(setup.engine_config(), taxonomy, model(name), BOOK_INTERVAL_MS)
+}
+
+/// Commands with their times, ms.
+type Timed = Vec<(u64, Command)>;
+
+/// Decodes every line with `decode` before anything is applied, so every name of the stream
+/// (class names included) is interned in stream order and later interning changes nothing.
+fn decode_all(
+    lines: &Lines,
+    mut decode: impl FnMut(&[u8]) -> Option<(u64, Command)>,
+) -> (Timed, Timed) {
+    let mut decode_many = |lines: &[Vec<u8>]| -> Vec<(u64, Command)> {
+        lines.iter().filter_map(|line| decode(line)).collect()
+    };
+    let warm = decode_many(&lines.warm);
+    let measured = decode_many(&lines.measured);
+    (warm, measured)
+}
+
+/// A warm priced replay and the measured commands, decoded with its own symbols.
+fn warm_priced(
+    setup: &Setup,
+    lines: &Lines,
+    name: &str,
+    write_events: bool,
+) -> (PricedReplay, Vec<(u64, Command)>) {
+    let mut priced = priced_replay(setup, name);
+    priced.set_write_events(write_events);
+    let (warm, measured) = decode_all(lines, |line| priced.decode(line).ok());
+    let mut out = Vec::with_capacity(1 << 16);
+    for (line_no, (ts_ms, command)) in warm.into_iter().enumerate() {
+        out.clear();
+        priced.apply_command(line_no as u64 + 1, ts_ms, command, &mut out);
+    }
+    (priced, measured)
+}
+
+/// A warm unpriced replay and the measured commands, decoded with its own symbols.
+fn warm_plain(setup: &Setup, lines: &Lines, write_events: bool) -> (Replay, Vec<(u64, Command)>) {
+    let mut replay = Replay::new(setup.engine_config());
+    replay.set_write_events(write_events);
+    let (warm, measured) = decode_all(lines, |line| replay.decode(line).ok());
+    let mut out = Vec::with_capacity(1 << 16);
+    for (line_no, (ts_ms, command)) in warm.iter().enumerate() {
+        out.clear();
+        replay.apply(line_no as u64 + 1, *ts_ms, command, &mut out);
+    }
+    (replay, measured)
+}
+
+/// The deals, in class units, that a priced run of the whole workload sees.
+fn deals(setup: &Setup, lines: &Lines) -> Vec<(ClassId, u64, u64, u64)> {
+    let mut priced = priced_replay(setup, DEAL_SOURCE_MODEL);
+    priced.set_write_events(false);
+    let mut out = Vec::new();
+    for (at, line) in lines.warm.iter().chain(&lines.measured).enumerate() {
+        out.clear();
+        priced.line(at as u64 + 1, line, &mut out);
+    }
+    priced.take_deals()
+}
+
+fn on_deal(c: &mut Criterion, deals: &[(ClassId, u64, u64, u64)]) {
+    let mut group = c.benchmark_group("model_on_deal");
+    group.sampling_mode(SamplingMode::Flat);
+    group.throughput(Throughput::Elements(deals.len() as u64));
+    for name in MODEL_NAMES {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || model(name),
+                |mut model| {
+                    for &(class, unit_price_nano, units, ts_ms) in deals {
+                        model.on_deal(class, unit_price_nano, units, ts_ms);
+                    }
+                    model
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+fn on_time(c: &mut Criterion, setup: &Setup, lines: &Lines) {
+    // Any model gives the same book shape; clearing builds it fastest (it publishes once per
+    // book interval, so it re-prices pegged orders least often).
+    let (priced, _) = warm_priced(setup, lines, "clearing", false);
+    let engine = priced.replay().engine();
+    let (taxonomy, symbols) = (priced.taxonomy(), priced.replay().decoder().symbols());
+    let summary = BookSummary::from_engine(engine, taxonomy, symbols);
+    let start_ms = engine.now_ms();
+    let mut group = c.benchmark_group("model_on_time");
+    for name in MODEL_NAMES {
+        let mut model = model(name);
+        let mut now_ms = start_ms;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                now_ms += BOOK_INTERVAL_MS;
+                model.on_time(now_ms, black_box(&summary));
+            })
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("book_summary");
+    let mut rebuilt = summary.clone();
+    group.bench_function("rebuild_100k_resting", |b| {
+        b.iter(|| rebuilt.rebuild(engine, taxonomy, symbols))
+    });
+    group.finish();
+}
+
+/// Commands per timed iteration of `replay_mix`: one iteration applies the next chunk of the
+/// measured stream to one warm replay (rebuilding a priced replay per iteration would cost
+/// tens of seconds each, see BENCHMARKS.md).
+const CHUNK: usize = 10_000;
+
+/// A warm replay of any kind and the commands it has not applied yet.
+struct Driver<R> {
+    replay: R,
+    pending: std::vec::IntoIter<(u64, Command)>,
+    line_no: u64,
+}
+
+impl<R> Driver<R> {
+    /// Applies the next `iters` chunks with `apply` and returns the time they took. Should the
+    /// stream run out, the time is scaled up from the commands that were applied (and said
+    /// so), so a figure is never silently computed from fewer commands than it claims.
+    fn time_chunks(
+        &mut self,
+        iters: u64,
+        mut apply: impl FnMut(&mut R, u64, u64, Command, &mut Vec<u8>),
+    ) -> Duration {
+        let wanted = iters as usize * CHUNK;
+        let mut out = Vec::with_capacity(1 << 16);
+        let started = Instant::now();
+        let mut applied = 0;
+        for (ts_ms, command) in self.pending.by_ref().take(wanted) {
+            out.clear();
+            self.line_no += 1;
+            apply(&mut self.replay, self.line_no, ts_ms, command, &mut out);
+            applied += 1;
+        }
+        let elapsed = started.elapsed();
+        if applied == wanted {
+            return elapsed;
+        }
+        eprintln!("replay_mix: stream ran out after {applied} of {wanted} commands; scaled");
+        elapsed.mul_f64(wanted as f64 / applied.max(1) as f64)
+    }
+}
+
+fn replay_mix(c: &mut Criterion, setup: &Setup, lines: &Lines, write_events: bool) {
+    let group_name = if write_events { "replay_mix_json" } else { "replay_mix" };
+    let mut group = c.benchmark_group(group_name);
+    // One chunk per sample and one to warm up: 11 chunks of the measured stream in all.
+    group.sampling_mode(SamplingMode::Flat);
+    group.warm_up_time(Duration::from_millis(1));
+    group.measurement_time(Duration::from_millis(10));
+    group.throughput(Throughput::Elements(CHUNK as u64));
+    let (replay, measured) = warm_plain(setup, lines, write_events);
+    let mut driver = Driver { replay, pending: measured.into_iter(), line_no: 0 };
+    group.bench_function("engine", |b| {
+        b.iter_custom(|iters| {
+            driver.time_chunks(iters, |replay, line_no, ts_ms, command, out| {
+                replay.apply(line_no, ts_ms, &command, out)
+            })
+        })
+    });
+    // With events rendered, one model suffices to show the share of pricing in a full replay.
+    let models: &[&str] = if write_events { &[DEAL_SOURCE_MODEL] } else { &MODEL_NAMES };
+    for &name in models {
+        let (replay, measured) = warm_priced(setup, lines, name, write_events);
+        let mut driver = Driver { replay, pending: measured.into_iter(), line_no: 0 };
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                driver.time_chunks(iters, |priced, line_no, ts_ms, command, out| {
+                    priced.apply_command(line_no, ts_ms, command, out)
+                })
+            })
+        });
+    }
+    group.finish();
+}
+
+fn pricing(c: &mut Criterion) {
+    let setup = setup();
+    let lines = lines(&setup);
+    let deals = deals(&setup, &lines);
+    eprintln!("{} deals in the run", deals.len());
+    on_deal(c, &deals);
+    on_time(c, &setup, &lines);
+    replay_mix(c, &setup, &lines, false);
+    replay_mix(c, &setup, &lines, true);
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = pricing
+}
+criterion_main!(benches);
