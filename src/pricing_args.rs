@@ -19,6 +19,10 @@ pub(crate) struct PricingArgs {
     /// Engine time between book summaries given to the model, ms.
     #[arg(long, default_value_t = 60_000)]
     pub(crate) book_interval_ms: u64,
+    /// A class reference reaches the engine (re-pricing its pegged orders) once it has moved by
+    /// this many basis points since last published; 0 publishes every change.
+    #[arg(long, default_value_t = gridbook_pricing::driver::PUBLISH_STEP_BPS_DEFAULT)]
+    pub(crate) publish_step_bps: u64,
 }
 
 impl PricingArgs {
@@ -39,11 +43,13 @@ impl PricingArgs {
     /// A priced replay under `model`.
     pub(crate) fn priced_replay(&self, model: &str) -> Result<PricedReplay> {
         let model = model_by_name(model, &self.config()?)?;
-        Ok(PricedReplay::new(
+        let mut priced = PricedReplay::new(
             EngineConfig::default(),
             self.taxonomy()?,
             model,
             self.book_interval_ms,
-        ))
+        );
+        priced.set_publish_step_bps(self.publish_step_bps);
+        Ok(priced)
     }
 }

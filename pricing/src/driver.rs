@@ -12,7 +12,9 @@
 //! Deterministic like the engine: no clock, no I/O, no hash-map order in outputs.
 
 use gridbook_matcher::stream::{DecodeError, RejectContext, Replay};
-use gridbook_matcher::{Command, EngineConfig, Event, Price, RejectReason, Sym};
+use std::collections::HashMap;
+
+use gridbook_matcher::{Command, EngineConfig, Event, Hardware, Price, RejectReason, Sym};
 
 use crate::book::{bid_units_per_slot, BookSummary};
 use crate::model::PricingModel;
@@ -65,7 +67,18 @@ pub struct PricedReplay {
     deals: Vec<(ClassId, u64, u64, u64)>,
     /// Slots of every accepted bid, for fill rates.
     bid_slots_accepted: u64,
+    /// Smallest move, in basis points of the last published value, that is published.
+    publish_step_bps: u64,
+    /// Class and units per slot of each distinct machine seen (looked up, never iterated).
+    hw_class: HashMap<Hardware, Option<(ClassId, u32)>>,
 }
+
+/// Default publication step: a reference reaches the engine (and re-prices its pegged orders)
+/// once it has moved by 0.1 % since it was last published. Models such as vwap move their
+/// reference a little with every deal; re-pricing every pegged order of a class after every
+/// deal would cost more than the matching itself, for moves far smaller than any price a
+/// person would act on.
+pub const PUBLISH_STEP_BPS_DEFAULT: u64 = 10;
 
 impl PricedReplay {
     /// A replay into an empty engine, priced by `model` under `taxonomy`, with a book summary
@@ -89,7 +102,30 @@ impl PricedReplay {
             rows: Vec::new(),
             deals: Vec::new(),
             bid_slots_accepted: 0,
+            publish_step_bps: PUBLISH_STEP_BPS_DEFAULT,
+            hw_class: HashMap::new(),
         }
+    }
+
+    /// Publishes a class reference to the engine only once it has moved by at least `bps`
+    /// basis points since it was last published (0: on every change). See
+    /// [`PUBLISH_STEP_BPS_DEFAULT`].
+    pub fn set_publish_step_bps(&mut self, bps: u64) {
+        self.publish_step_bps = bps;
+    }
+
+    /// The class of `hw` and its units per slot, classified once per distinct machine.
+    fn class_of(&mut self, hw: &Hardware) -> Option<(ClassId, u32)> {
+        if let Some(known) = self.hw_class.get(hw) {
+            return *known;
+        }
+        let symbols = self.replay.decoder().symbols();
+        let found = self
+            .taxonomy
+            .classify(hw, symbols)
+            .map(|class| (class, self.taxonomy.class(class).unit.units_per_slot(hw) as u32));
+        self.hw_class.insert(*hw, found);
+        found
     }
 
     /// The underlying replay (engine, decoder, tallies).
@@ -183,27 +219,29 @@ impl PricedReplay {
     /// Checks and completes a pegged order: an ask may only peg to its own class; a peg's
     /// reference is scaled to the order's units per slot.
     fn prepare(&mut self, command: &mut Command) -> Result<(), String> {
-        let symbols = self.replay.decoder().symbols();
         match command {
             Command::Ask(ask) => {
                 let Price::Pegged(peg) = &mut ask.price else { return Ok(()) };
-                let own = self.taxonomy.classify(&ask.hw, symbols);
-                let named = self.taxonomy.find(symbols.name(peg.class));
+                let (hw, peg_class) = (ask.hw, peg.class);
+                let own = self.class_of(&hw);
+                let symbols = self.replay.decoder().symbols();
+                let named = self.taxonomy.find(symbols.name(peg_class));
                 match own {
-                    Some(class) if Some(class) == named => {
-                        peg.units = self.taxonomy.class(class).unit.units_per_slot(&ask.hw) as u32;
+                    Some((class, units)) if Some(class) == named => {
+                        peg.units = units;
                         Ok(())
                     }
-                    Some(class) => Err(format!(
+                    Some((class, _)) => Err(format!(
                         "peg.class: an ask pegs to its own class, {}, not {}",
                         self.taxonomy.class(class).name,
-                        symbols.name(peg.class)
+                        symbols.name(peg_class)
                     )),
                     None => Err("peg.class: the ask's hardware belongs to no class".into()),
                 }
             }
             Command::Bid(bid) => {
                 let Price::Pegged(peg) = &mut bid.limit else { return Ok(()) };
+                let symbols = self.replay.decoder().symbols();
                 let Some(class) = self.taxonomy.find(symbols.name(peg.class)) else {
                     return Err(format!("peg.class: no class named {}", symbols.name(peg.class)));
                 };
@@ -230,11 +268,8 @@ impl PricedReplay {
             self.bid_slots_accepted += bid.qty;
         }
         let Command::Ask(ask) = command else { return };
-        let symbols = self.replay.decoder().symbols();
-        let entry = match self.taxonomy.classify(&ask.hw, symbols) {
-            Some(class) => {
-                (class.0, self.taxonomy.class(class).unit.units_per_slot(&ask.hw) as u32)
-            }
+        let entry = match self.class_of(&ask.hw) {
+            Some((class, units)) => (class.0, units),
             None => (NO_CLASS, 1),
         };
         let at = order.0 as usize;
@@ -297,11 +332,11 @@ impl PricedReplay {
     fn publish(&mut self, now_ms: u64, out: &mut Vec<u8>) {
         for at in 0..self.tapes.len() {
             let class = ClassId(at as u32);
-            let reference = self.model.reference_nano(class);
-            if reference.is_none() || reference == self.tapes[at].published_nano {
+            let Some(price_nano) = self.model.reference_nano(class) else { continue };
+            if !moved_enough(self.tapes[at].published_nano, price_nano, self.publish_step_bps) {
                 continue;
             }
-            let Some(price_nano) = reference else { continue };
+            let reference = Some(price_nano);
             self.tapes[at].published_nano = reference;
             let sym = match self.tapes[at].sym {
                 Some(sym) => sym,
@@ -318,5 +353,34 @@ impl PricedReplay {
             );
             self.feed_deals();
         }
+    }
+}
+
+/// Whether `now_nano` differs from the `published` reference by at least `step_bps` basis
+/// points of it (any change when `step_bps` is 0; always when nothing was published).
+fn moved_enough(published: Option<u64>, now_nano: u64, step_bps: u64) -> bool {
+    match published {
+        None => true,
+        Some(published) if published == now_nano => false,
+        Some(published) => {
+            let moved = u128::from(published.abs_diff(now_nano)) * 10_000;
+            moved >= u128::from(step_bps) * u128::from(published)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::moved_enough;
+
+    #[test]
+    fn a_reference_is_published_once_it_moves_by_the_step() {
+        assert!(moved_enough(None, 5, 10));
+        assert!(!moved_enough(Some(1_000_000), 1_000_000, 0));
+        assert!(moved_enough(Some(1_000_000), 1_000_001, 0));
+        assert!(!moved_enough(Some(1_000_000), 1_000_999, 10));
+        assert!(moved_enough(Some(1_000_000), 1_001_000, 10));
+        assert!(moved_enough(Some(1_000_000), 999_000, 10));
+        assert!(!moved_enough(Some(1_000_000), 999_001, 10));
     }
 }
