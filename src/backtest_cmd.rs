@@ -54,6 +54,8 @@ pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
     println!("|---|---|---|---|---|---|---|---|");
     for model in &args.models {
         let mut priced = args.pricing_args.priced_replay(model)?;
+        priced.record_rows(true);
+        priced.record_deals(true);
         let scores = score(&mut priced, &lines);
         println!("{}", row(model, &scores));
     }
@@ -78,15 +80,17 @@ fn score(priced: &mut PricedReplay, lines: &[Vec<u8>]) -> Scores {
     let mut scores = Scores::default();
     let classes = priced.taxonomy().len();
     let mut last_reference: Vec<Option<u64>> = vec![None; classes];
-    let mut out = Vec::new();
+    let (mut out, mut before) = (Vec::new(), Vec::with_capacity(classes));
     for (at, line) in lines.iter().enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         // The reference each class had before this line is the model's prediction of its deals.
-        let before: Vec<Option<u64>> = (0..classes)
-            .map(|c| priced.model().reference_nano(gridbook_pricing::ClassId(c as u32)))
-            .collect();
+        before.clear();
+        before.extend(
+            (0..classes)
+                .map(|c| priced.model().reference_nano(gridbook_pricing::ClassId(c as u32))),
+        );
         out.clear();
         priced.line(at as u64 + 1, line, &mut out);
         for (class, unit_price_nano, _units, _ts) in priced.take_deals() {

@@ -74,7 +74,7 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
                 }
                 replay.apply(line_no, ts_ms, &command, &mut out);
             }
-            Err(_) => replay.line(line_no, &line, &mut out),
+            Err(error) => replay.reject_undecodable(line_no, &error, &mut out),
         }
         if let Some(found) = found.as_mut() {
             collect_events(&out, &needle, &args.id, &mut found.events);

@@ -46,6 +46,7 @@ fn quantile(prices: &[u64], q: usize) -> Option<u64> {
 
 pub(crate) fn run(args: &PriceArgs) -> Result<()> {
     let mut priced = args.pricing_args.priced_replay(&args.pricing)?;
+    priced.record_deals(true);
     let mut deals = Vec::new();
     replay_file(&args.stream, &mut priced)?;
     deals.extend(priced.take_deals());

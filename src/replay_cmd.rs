@@ -93,7 +93,11 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<()> {
     let mut output = BufWriter::with_capacity(1 << 20, open_output(&args.out)?);
     let mut reader = LineReader::new(BufReader::with_capacity(1 << 20, input), LINE_LEN_MAX_BYTES);
     let mut replay = match &args.pricing {
-        Some(model) => Driver::Priced(Box::new(args.pricing_args.priced_replay(model)?)),
+        Some(model) => {
+            let mut priced = args.pricing_args.priced_replay(model)?;
+            priced.record_rows(args.prices_out.is_some());
+            Driver::Priced(Box::new(priced))
+        }
         None => Driver::Plain(Box::new(Replay::new(EngineConfig::default()))),
     };
     let mut prices = match &args.prices_out {

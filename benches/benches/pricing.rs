@@ -125,6 +125,7 @@ fn warm_plain(setup: &Setup, lines: &Lines, write_events: bool) -> (Replay, Vec<
 fn deals(setup: &Setup, lines: &Lines) -> Vec<(ClassId, u64, u64, u64)> {
     let mut priced = priced_replay(setup, DEAL_SOURCE_MODEL);
     priced.set_write_events(false);
+    priced.record_deals(true);
     let mut out = Vec::new();
     for (at, line) in lines.warm.iter().chain(&lines.measured).enumerate() {
         out.clear();

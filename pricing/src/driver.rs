@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use gridbook_matcher::{Command, EngineConfig, Event, Hardware, Price, RejectReason, Sym};
 
 use crate::book::{bid_units_per_slot, BookSummary};
+use crate::fixed::{div_round, saturate_u64};
 use crate::model::PricingModel;
 use crate::taxonomy::{ClassId, Taxonomy};
 
@@ -65,6 +66,9 @@ pub struct PricedReplay {
     rows: Vec<PriceRow>,
     /// Deals seen, as (class, unit price, units), for callers measuring models.
     deals: Vec<(ClassId, u64, u64, u64)>,
+    /// Whether rows and deals are kept for the caller.
+    record_rows: bool,
+    record_deals: bool,
     /// Slots of every accepted bid, for fill rates.
     bid_slots_accepted: u64,
     /// Smallest move, in basis points of the last published value, that is published.
@@ -101,6 +105,8 @@ impl PricedReplay {
             tapes,
             rows: Vec::new(),
             deals: Vec::new(),
+            record_rows: false,
+            record_deals: false,
             bid_slots_accepted: 0,
             publish_step_bps: PUBLISH_STEP_BPS_DEFAULT,
             hw_class: HashMap::new(),
@@ -143,7 +149,18 @@ impl PricedReplay {
         self.model.as_ref()
     }
 
-    /// Price rows produced since the last call.
+    /// Keep price rows for [`PricedReplay::take_rows`] (off by default: unread, they would
+    /// grow with the stream).
+    pub fn record_rows(&mut self, record: bool) {
+        self.record_rows = record;
+    }
+
+    /// Keep deals for [`PricedReplay::take_deals`] (off by default, for the same reason).
+    pub fn record_deals(&mut self, record: bool) {
+        self.record_deals = record;
+    }
+
+    /// Price rows produced since the last call (with [`PricedReplay::record_rows`]).
     pub fn take_rows(&mut self) -> Vec<PriceRow> {
         std::mem::take(&mut self.rows)
     }
@@ -180,8 +197,8 @@ impl PricedReplay {
     pub fn line(&mut self, line_no: u64, line: &[u8], out: &mut Vec<u8>) {
         match self.replay.decode(line) {
             Ok((ts_ms, command)) => self.apply_command(line_no, ts_ms, command, out),
-            // The replay reports the decoding error itself, as for an unpriced stream.
-            Err(_) => self.replay.line(line_no, line, out),
+            // Reported exactly as an unpriced replay reports it, without decoding again.
+            Err(error) => self.replay.reject_undecodable(line_no, &error, out),
         }
     }
 
@@ -291,15 +308,17 @@ impl PricedReplay {
                 continue;
             }
             let units = deal.qty.saturating_mul(u64::from(units_per_slot));
-            // Rounded to nearest, halves up, as `Taxonomy::normalise_nano` does.
-            let per = u64::from(units_per_slot.max(1));
+            // Rounded as `Taxonomy::normalise_nano` rounds (units_per_slot ≥ 1).
+            let per = u128::from(units_per_slot.max(1));
             let unit_price_nano =
-                deal.price_nano / per + u64::from(deal.price_nano % per * 2 >= per);
+                div_round(u128::from(deal.price_nano), per).map_or(deal.price_nano, saturate_u64);
             self.model.on_deal(ClassId(class), unit_price_nano, units, now_ms);
             let tape = &mut self.tapes[class as usize];
             tape.last_deal_nano = Some(unit_price_nano);
             tape.volume_units = tape.volume_units.saturating_add(units);
-            self.deals.push((ClassId(class), unit_price_nano, units, now_ms));
+            if self.record_deals {
+                self.deals.push((ClassId(class), unit_price_nano, units, now_ms));
+            }
         }
     }
 
@@ -313,6 +332,9 @@ impl PricedReplay {
         self.summary.rebuild(self.replay.engine(), &self.taxonomy, symbols);
         self.model.on_time(now_ms, &self.summary);
         self.next_book_ms = Some(now_ms.saturating_add(self.book_interval_ms));
+        if !self.record_rows {
+            return;
+        }
         for (at, tape) in self.tapes.iter_mut().enumerate() {
             let class = ClassId(at as u32);
             let book = self.summary.class(class);

@@ -130,15 +130,18 @@ impl Replay {
     pub fn line(&mut self, line_no: u64, line: &[u8], out: &mut Vec<u8>) {
         match self.decode(line) {
             Ok((ts_ms, command)) => self.apply(line_no, ts_ms, &command, out),
-            Err(error) => {
-                let context = RejectContext {
-                    id: error.id.as_deref(),
-                    line: Some(line_no),
-                    detail: Some(&error.detail),
-                };
-                self.reject(error.reason, context, out);
-            }
+            Err(error) => self.reject_undecodable(line_no, &error, out),
         }
+    }
+
+    /// Reports line `line_no`, which [`Replay::decode`] refused with `error`.
+    pub fn reject_undecodable(&mut self, line_no: u64, error: &DecodeError, out: &mut Vec<u8>) {
+        let context = RejectContext {
+            id: error.id.as_deref(),
+            line: Some(line_no),
+            detail: Some(&error.detail),
+        };
+        self.reject(error.reason, context, out);
     }
 
     /// Decodes a line with this replay's name table, without applying it (to look at a command
