@@ -4,12 +4,19 @@
 //! - [`chain`]: the [`Chain`] interface — the one boundary between the batcher and a chain. Two
 //!   implementations sit behind it: the embedded devnet (an in-process EVM running the very same
 //!   contract bytecode; the default when no RPC URL is configured) and a JSON-RPC node.
+//! - [`bindings`]: the contracts' Rust bindings (generated from the committed artifacts), batch
+//!   encoding and revert decoding shared by both chains.
+//! - [`devnet`]: the embedded devnet (revm).
+//! - [`merkle`]: the batch Merkle tree, leaf for leaf as the contract computes it; proofs.
 //!
 //! Assumptions: amounts are token base units (`U256` on chain, `u128` off chain); a deal's amount
 //! is never more than the requester agreed to (`floor`, never round up); nothing here reads the
 //! wall clock except the chain clients' timeouts and the batcher's time-based batch closing.
 
+pub mod bindings;
 pub mod chain;
+pub mod devnet;
+pub mod merkle;
 
 pub use chain::{
     BatchReceipt, Chain, ChainError, DeployParams, Deployment, PendingTx, SettlementDeal,
