@@ -124,6 +124,21 @@ pub enum ChainError {
         /// Its balance.
         balance_wei: U256,
     },
+    /// A requester's escrow cannot cover its net debit in the batch; the whole batch reverted.
+    /// The batcher holds that requester's deals out and retries the rest.
+    #[error("escrow of {account} is short: {escrow} base units, batch needs {needed}")]
+    InsufficientEscrow {
+        /// The requester.
+        account: Address,
+        /// Its escrow when the batch ran.
+        escrow: U256,
+        /// Its net debit in the batch.
+        needed: U256,
+    },
+    /// The request was refused before anything was sent (e.g. `fund` without the test token,
+    /// a fee above 10,000 bps, an amount the contract cannot hold).
+    #[error("refused: {0}")]
+    Refused(String),
     /// The transaction (or call) reverted.
     #[error("reverted: {reason}")]
     Reverted {

@@ -17,9 +17,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::chain::{BatchReceipt, PendingTx, SettlementDeal};
 
-/// One journal record.
+/// One journal record. Externally tagged (`{"batch":{…}}`): internally tagged enums buffer
+/// their fields, and that buffer cannot hold the `u128` fees of a sent transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "record", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Record {
     /// First record: binds the journal to one deployment.
     Opened {

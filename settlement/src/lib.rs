@@ -4,18 +4,31 @@
 //! - [`chain`]: the [`Chain`] interface — the one boundary between the batcher and a chain. Two
 //!   implementations sit behind it: the embedded devnet (an in-process EVM running the very same
 //!   contract bytecode; the default when no RPC URL is configured) and a JSON-RPC node.
+//! - [`bindings`]: the contracts' Rust bindings (generated from the committed artifacts), batch
+//!   encoding and revert decoding shared by both chains.
+//! - [`devnet`]: the embedded devnet (revm).
+//! - [`merkle`]: the batch Merkle tree, leaf for leaf as the contract computes it; proofs.
 //! - [`deals`]: reading the deals out of a replay's events; [`amount`]: what a deal costs in
 //!   token base units; [`netting`]: what each account pays and receives.
-//! - [`journal`]: the append-only, checksummed, fsync'd settlement journal.
+//! - [`journal`]: the append-only, checksummed, fsync'd settlement journal;
+//!   [`journal_state`]: what it says, folded.
+//! - [`batcher`]: deals in, journaled and settled batches out, exactly once across crashes.
+//! - [`audit`]: every account's expected balances after a set of batches, checked on chain.
 //!
 //! Assumptions: amounts are token base units (`U256` on chain, `u128` off chain); a deal's amount
 //! is never more than the requester agreed to (`floor`, never round up); nothing here reads the
 //! wall clock except the chain clients' timeouts and the batcher's time-based batch closing.
 
 pub mod amount;
+pub mod audit;
+pub mod batcher;
+pub mod bindings;
 pub mod chain;
 pub mod deals;
+pub mod devnet;
 pub mod journal;
+pub mod journal_state;
+pub mod merkle;
 pub mod netting;
 
 pub use chain::{
