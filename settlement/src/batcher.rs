@@ -331,7 +331,7 @@ impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
                 self.report.gas_used += receipt.gas_used;
                 self.count_settled(&deals);
                 self.journal.append(Record::Confirmed { receipt })?;
-                self.next_batch_id = batch_id + 1;
+                self.next_batch_id = self.next_batch_id.max(batch_id + 1);
                 Ok(())
             }
             Err(error) => self.after_failure(batch_id, deals, error),
@@ -349,6 +349,11 @@ impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
         match error {
             ChainError::AlreadySettled { .. } => self.record_recovered(batch_id, &deals),
             error @ (ChainError::Reverted { .. } | ChainError::InsufficientEscrow { .. }) => {
+                // A revert of a batch the chain has settled anyway (an earlier transaction of
+                // ours got there first) must never send its deals round again.
+                if self.chain.last_batch_id(&self.deployment)? >= batch_id {
+                    return self.record_recovered(batch_id, &deals);
+                }
                 let reason = error.to_string();
                 self.journal.append(Record::Abandoned { batch_id, reason: reason.clone() })?;
                 self.report.batches_abandoned += 1;
@@ -378,7 +383,7 @@ impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
         self.journal.append(Record::Recovered { batch_id, merkle_root: chain_root })?;
         self.report.batches_recovered += 1;
         self.count_settled(deals);
-        self.next_batch_id = batch_id + 1;
+        self.next_batch_id = self.next_batch_id.max(batch_id + 1);
         Ok(())
     }
 
@@ -408,9 +413,11 @@ impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
             if batch.settled_root.is_some() {
                 continue;
             }
-            if batch_id <= last_batch_id {
+            if batch_id <= last_batch_id && batch.pending.is_none() {
                 self.record_recovered(batch_id, &batch.deals)?;
             } else {
+                // Sent before the crash: confirming that transaction gives its receipt (and
+                // replaces it if it is stuck); a batch settled otherwise is recognised by root.
                 self.finish_batch(batch_id, batch.deals, batch.pending)?;
             }
         }
