@@ -3,7 +3,7 @@
 //! each point of a batch's life (after journaling, after sending, before journaling the send).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use alloy_primitives::{Address, U256};
 use gridbook_settlement::batcher::{Batcher, BatcherConfig, SettleError, SettleReport};
@@ -75,7 +75,7 @@ fn fund_all(devnet: &mut Devnet, deployment: &Deployment, deals: &[DealRecord]) 
 fn settle(
     devnet: &mut Devnet,
     deployment: &Deployment,
-    journal: &PathBuf,
+    journal: &Path,
     batch_size_max: usize,
     deals: &[DealRecord],
 ) -> Result<SettleReport, SettleError> {
