@@ -17,6 +17,7 @@ pub mod bindings;
 pub mod chain;
 pub mod devnet;
 pub mod merkle;
+pub mod rpc;
 
 pub use chain::{
     BatchReceipt, Chain, ChainError, DeployParams, Deployment, PendingTx, SettlementDeal,
