@@ -7,11 +7,18 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use alloy_primitives::{Address, U256};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
 use gridbook_settlement::amount::deal_amount;
 use gridbook_settlement::deals::{read_deals as read_deal_lines, DealRecord};
+use gridbook_settlement::devnet::DEV_ACCOUNTS;
+use gridbook_settlement::rpc::{RpcChain, RpcConfig, SigningKey};
 use gridbook_settlement::{Chain, Deployment};
+
+/// The environment variable that holds the settler's key when no --key-file is given.
+pub(crate) const KEY_ENV: &str = "GRIDBOOK_SETTLER_KEY";
+/// anvil's chain id: a development chain, where the well-known test keys may sign.
+pub(crate) const ANVIL_CHAIN_ID: u64 = 31_337;
 
 /// Where the chain is and who signs.
 #[derive(Debug, Clone, clap::Args)]
@@ -33,6 +40,77 @@ pub(crate) struct ChainArgs {
     /// replacements of a stuck transaction).
     #[arg(long, default_value_t = 120, value_name = "S")]
     pub(crate) timeout_s: u64,
+}
+
+impl ChainArgs {
+    /// The journal beside the deployment file.
+    pub(crate) fn default_journal(&self) -> PathBuf {
+        let folder = self.deployment.parent().unwrap_or(Path::new(""));
+        folder.join("settlement.journal")
+    }
+
+    /// The RPC client's settings from the flags.
+    fn rpc_config(&self) -> RpcConfig {
+        RpcConfig {
+            confirmations: self.confirmations,
+            confirm_timeout_ms: self.timeout_s.saturating_mul(1000),
+            ..RpcConfig::default()
+        }
+    }
+}
+
+/// Connects to `--rpc` with the settler's key: --key-file, else $GRIDBOOK_SETTLER_KEY, else on
+/// anvil's chain only, anvil's first (public, well-known) development key.
+pub(crate) fn connect_rpc(args: &ChainArgs, url: &str) -> Result<RpcChain> {
+    let key = match (&args.key_file, std::env::var_os(KEY_ENV)) {
+        (Some(path), _) => Some(SigningKey::from_file(path)?),
+        (None, Some(_)) => Some(SigningKey::from_env(KEY_ENV)?),
+        (None, None) => None,
+    };
+    let dev_key = || SigningKey::parse(DEV_ACCOUNTS[0].private_key_hex, "development key 0");
+    let chain = match key {
+        Some(key) => RpcChain::connect(url, key, args.rpc_config())?,
+        None => {
+            let chain = RpcChain::connect(url, dev_key()?, args.rpc_config())?;
+            if chain.connected_chain_id() != ANVIL_CHAIN_ID {
+                bail!(
+                    "no settler key: give --key-file FILE or set {KEY_ENV} (only anvil's chain \
+                     {ANVIL_CHAIN_ID} may use the development key by default)"
+                );
+            }
+            eprintln!("gridbook: anvil chain: signing with development account 0 (public key)");
+            chain
+        }
+    };
+    Ok(chain)
+}
+
+/// Reads the deployment file and checks that it is on the connected chain.
+pub(crate) fn read_deployment(path: &Path, chain_id: u64) -> Result<Deployment> {
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!("cannot read deployment {} (gridbook settlement deploy writes it)", path.display())
+    })?;
+    let deployment: Deployment = serde_json::from_str(&text)
+        .with_context(|| format!("deployment {} is not a deployment file", path.display()))?;
+    if deployment.chain_id != chain_id {
+        bail!(
+            "deployment {} is on chain {}, the node is chain {chain_id}",
+            path.display(),
+            deployment.chain_id
+        );
+    }
+    Ok(deployment)
+}
+
+/// Writes the deployment file (pretty JSON), refusing to overwrite one.
+pub(crate) fn write_deployment(path: &Path, deployment: &Deployment) -> Result<()> {
+    let text = serde_json::to_string_pretty(deployment)?;
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create_new(true).open(path).with_context(|| {
+            format!("cannot create deployment file {} (exists?)", path.display())
+        })?;
+    std::io::Write::write_all(&mut file, format!("{text}\n").as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Reads a replay's deals, naming the file in errors.

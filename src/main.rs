@@ -14,6 +14,7 @@ mod pricing_args;
 mod quote_cmd;
 mod replay_cmd;
 mod settle_cmd;
+mod settlement_cmd;
 mod stream_file;
 
 use clap::{Parser, Subcommand};
@@ -45,6 +46,8 @@ enum Commands {
     /// Settle a replay's deals on chain, in batches, exactly once; without --rpc on the
     /// embedded devnet (deploy, fund and settle in one process).
     Settle(settle_cmd::SettleArgs),
+    /// Settlement operations: deploy, fund (development chains), status, prove.
+    Settlement(settlement_cmd::SettlementArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Commands::Quote(args) => quote_cmd::run(args),
         Commands::Price(args) => price_cmd::run(args),
         Commands::Settle(args) => settle_cmd::run(args),
+        Commands::Settlement(args) => settlement_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

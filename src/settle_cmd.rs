@@ -35,7 +35,8 @@ pub(crate) struct SettleArgs {
     /// devnet a fresh file in the temporary folder).
     #[arg(long, value_name = "FILE")]
     journal: Option<PathBuf>,
-    /// Devnet only: the operator fee of the contract it deploys, in basis points.
+    /// The operator fee of the contract deployed on the devnet (or on anvil without a
+    /// deployment file), in basis points.
     #[arg(long, default_value_t = 0, value_name = "BPS")]
     fee_bps: u16,
 }
@@ -47,10 +48,27 @@ pub(crate) fn run(args: &SettleArgs) -> Result<()> {
         batch_size_max: args.batch_size,
         batch_interval_ms: args.batch_interval_s.saturating_mul(1000),
     };
-    if args.chain.rpc.is_none() {
+    let Some(url) = &args.chain.rpc else {
         return settle_on_devnet(args, &deals, config);
-    }
-    bail!("settling over JSON-RPC (--rpc) is not available in this build yet")
+    };
+    let mut chain = chain_args::connect_rpc(&args.chain, url)?;
+    let chain_id = chain.connected_chain_id();
+    let deployment = if !args.chain.deployment.exists() && chain_id == chain_args::ANVIL_CHAIN_ID {
+        // A development chain and no deployment yet: one flag more than the devnet run.
+        let params =
+            DeployParams { token: None, fee_bps: args.fee_bps, withdrawal_delay_s: 86_400 };
+        let deployment = chain.deploy(&params).context("deploying on the development chain")?;
+        chain_args::write_deployment(&args.chain.deployment, &deployment)?;
+        chain_args::fund_requesters(&mut chain, &deployment, &deals)?;
+        println!("deployed and funded on anvil: {}", args.chain.deployment.display());
+        deployment
+    } else {
+        chain_args::read_deployment(&args.chain.deployment, chain_id)?
+    };
+    let journal = args.journal.clone().unwrap_or_else(|| args.chain.default_journal());
+    let report = settle(&mut chain, &deployment, &journal, config, &deals)?;
+    print_report(&report, &deployment, &journal, &format!("chain {chain_id}"));
+    Ok(())
 }
 
 fn settle_on_devnet(args: &SettleArgs, deals: &[DealRecord], config: BatcherConfig) -> Result<()> {
@@ -66,7 +84,7 @@ fn settle_on_devnet(args: &SettleArgs, deals: &[DealRecord], config: BatcherConf
     let deployment = devnet.deploy(&params).context("deploying on the devnet")?;
     let funded = chain_args::fund_requesters(&mut devnet, &deployment, deals)?;
     let report = settle(&mut devnet, &deployment, &journal, config, deals)?;
-    print_report(&report, &deployment, &journal, "the embedded devnet");
+    print_report(&report, &deployment, &journal, "the embedded devnet (chain 1337)");
     let state = JournalState::from_records(Journal::open(&journal)?.records());
     let batches: Vec<_> = state.batches.into_values().map(|batch| batch.deals).collect();
     let expected = expected_balances(&batches, &funded, deployment.fee_bps, deployment.settler);
@@ -114,8 +132,8 @@ fn settle<C: Chain + ?Sized>(
 fn print_report(report: &SettleReport, deployment: &Deployment, journal: &Path, target: &str) {
     let batches = report.batches_confirmed + report.batches_recovered;
     println!(
-        "settled {} deals in {} batches on {target} (chain {}, contract {})",
-        report.deals_settled, batches, deployment.chain_id, deployment.settlement
+        "settled {} deals in {} batches on {target} (contract {})",
+        report.deals_settled, batches, deployment.settlement
     );
     let volume = chain_args::format_units(report.volume, deployment.token_decimals);
     println!("  volume            {volume} tokens ({} base units)", report.volume);

@@ -6,7 +6,7 @@
 //!   contract bytecode; the default when no RPC URL is configured) and a JSON-RPC node.
 //! - [`bindings`]: the contracts' Rust bindings (generated from the committed artifacts), batch
 //!   encoding and revert decoding shared by both chains.
-//! - [`devnet`]: the embedded devnet (revm).
+//! - [`devnet`]: the embedded devnet (revm); [`rpc`]: the JSON-RPC client (alloy).
 //! - [`merkle`]: the batch Merkle tree, leaf for leaf as the contract computes it; proofs.
 //! - [`deals`]: reading the deals out of a replay's events; [`amount`]: what a deal costs in
 //!   token base units; [`netting`]: what each account pays and receives.
@@ -17,7 +17,8 @@
 //!
 //! Assumptions: amounts are token base units (`U256` on chain, `u128` off chain); a deal's amount
 //! is never more than the requester agreed to (`floor`, never round up); nothing here reads the
-//! wall clock except the chain clients' timeouts and the batcher's time-based batch closing.
+//! wall clock except the JSON-RPC client's timeouts (the batcher closes batches on the deals' own
+//! clock, so settling a replay is deterministic).
 
 pub mod amount;
 pub mod audit;
@@ -30,6 +31,7 @@ pub mod journal;
 pub mod journal_state;
 pub mod merkle;
 pub mod netting;
+pub mod rpc;
 
 pub use chain::{
     BatchReceipt, Chain, ChainError, DeployParams, Deployment, PendingTx, SettlementDeal,
