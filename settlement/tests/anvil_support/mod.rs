@@ -17,8 +17,12 @@ pub(crate) struct Anvil {
 impl Anvil {
     /// Starts anvil (automine, chain id 31337, the test mnemonic's funded accounts).
     pub(crate) fn start() -> Anvil {
+        Anvil::start_on(free_port())
+    }
+
+    /// Starts anvil on `port`.
+    pub(crate) fn start_on(port: u16) -> Anvil {
         let binary = anvil_binary();
-        let port = free_port();
         let child = Command::new(&binary)
             .args(["--port", &port.to_string(), "--host", "127.0.0.1", "--silent"])
             .stdout(Stdio::null())
