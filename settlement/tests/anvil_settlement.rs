@@ -166,6 +166,14 @@ fn unreachable_node_wrong_chain_and_key_without_funds_give_clear_errors() {
     assert!(shown.contains(&format!("127.0.0.1:{port}")), "{shown}");
     assert!(!shown.contains("secret") && !shown.contains("apikey"), "no credential shown: {shown}");
 
+    for (url, says) in
+        [("https://node.example/v3/k", "https"), ("ws://127.0.0.1:1", "ws"), ("not a url", "parse")]
+    {
+        let key = SigningKey::parse(DEV_ACCOUNTS[0].private_key_hex, "test key").unwrap();
+        let error = RpcChain::connect(url, key, fast_config()).unwrap_err();
+        assert!(matches!(error, ChainError::Refused(ref m) if m.contains(says)), "{url}: {error}");
+    }
+
     let anvil = Anvil::start();
     let mut chain = connect(&anvil, fast_config());
     let d = deploy(&mut chain);
