@@ -4,6 +4,7 @@
 //! parses arguments and reports errors.
 
 mod backtest_cmd;
+mod chain_args;
 mod explain_cmd;
 mod gen_cmd;
 mod lines;
@@ -12,6 +13,8 @@ mod price_csv;
 mod pricing_args;
 mod quote_cmd;
 mod replay_cmd;
+mod settle_cmd;
+mod settlement_cmd;
 mod stream_file;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +43,11 @@ enum Commands {
     Quote(quote_cmd::QuoteArgs),
     /// For a provider: what a machine is worth now, and a suggested ask price.
     Price(price_cmd::PriceArgs),
+    /// Settle a replay's deals on chain, in batches, exactly once; without --rpc on the
+    /// embedded devnet (deploy, fund and settle in one process).
+    Settle(settle_cmd::SettleArgs),
+    /// Settlement operations: deploy, fund (development chains), status, prove.
+    Settlement(settlement_cmd::SettlementArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +59,8 @@ fn main() -> ExitCode {
         Commands::Backtest(args) => backtest_cmd::run(args),
         Commands::Quote(args) => quote_cmd::run(args),
         Commands::Price(args) => price_cmd::run(args),
+        Commands::Settle(args) => settle_cmd::run(args),
+        Commands::Settlement(args) => settlement_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
