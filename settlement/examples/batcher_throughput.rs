@@ -50,7 +50,10 @@ fn settlement_deals(deals: &[DealRecord]) -> Vec<SettlementDeal> {
 
 fn rate(label: &str, count: usize, started: Instant) {
     let seconds = started.elapsed().as_secs_f64();
-    println!("{label:<44} {:>12.0} deals/s  ({count} deals in {seconds:.3} s)", count as f64 / seconds);
+    println!(
+        "{label:<44} {:>12.0} deals/s  ({count} deals in {seconds:.3} s)",
+        count as f64 / seconds
+    );
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -69,7 +72,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     rate("amounts + netting per batch of 256", leaves.len(), started);
     assert!(accounts > 0);
 
-    let path = std::env::temp_dir().join(format!("gridbook-throughput-{}.journal", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("gridbook-throughput-{}.journal", std::process::id()));
     let _ = std::fs::remove_file(&path);
     let mut journal = Journal::open(&path)?;
     let started = Instant::now();

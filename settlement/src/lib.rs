@@ -6,7 +6,8 @@
 //!   contract bytecode; the default when no RPC URL is configured) and a JSON-RPC node.
 //! - [`bindings`]: the contracts' Rust bindings (generated from the committed artifacts), batch
 //!   encoding and revert decoding shared by both chains.
-//! - [`devnet`]: the embedded devnet (revm); [`rpc`]: the JSON-RPC client (alloy).
+//! - [`devnet`]: the embedded devnet (revm), and the gas workload of BENCHMARKS.md.
+//! - [`rpc`]: the JSON-RPC client (alloy): local signing, own nonces, fee-bump replacement.
 //! - [`merkle`]: the batch Merkle tree, leaf for leaf as the contract computes it; proofs.
 //! - [`deals`]: reading the deals out of a replay's events; [`amount`]: what a deal costs in
 //!   token base units; [`netting`]: what each account pays and receives.

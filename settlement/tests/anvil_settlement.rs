@@ -137,6 +137,21 @@ fn a_stuck_transaction_is_replaced_at_its_nonce_with_higher_fees_and_confirmed()
 }
 
 #[test]
+fn transport_failures_are_retried_with_backoff_until_the_node_answers() {
+    let port = free_port();
+    // The node comes up only after the first attempts have failed (connection refused).
+    let starter = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        Anvil::start_on(port)
+    });
+    let key = SigningKey::parse(DEV_ACCOUNTS[0].private_key_hex, "test key").unwrap();
+    let config = RpcConfig { max_retries: 8, retry_backoff_ms: 100, ..fast_config() };
+    let chain = RpcChain::connect(&format!("http://127.0.0.1:{port}"), key, config);
+    let _anvil = starter.join().unwrap();
+    assert_eq!(chain.unwrap().connected_chain_id(), 31_337);
+}
+
+#[test]
 fn unreachable_node_wrong_chain_and_key_without_funds_give_clear_errors() {
     let port = free_port();
     let key = SigningKey::parse(DEV_ACCOUNTS[0].private_key_hex, "test key").unwrap();
@@ -150,6 +165,14 @@ fn unreachable_node_wrong_chain_and_key_without_funds_give_clear_errors() {
     assert!(matches!(error, ChainError::Unreachable { .. }), "{shown}");
     assert!(shown.contains(&format!("127.0.0.1:{port}")), "{shown}");
     assert!(!shown.contains("secret") && !shown.contains("apikey"), "no credential shown: {shown}");
+
+    for (url, says) in
+        [("https://node.example/v3/k", "https"), ("ws://127.0.0.1:1", "ws"), ("not a url", "parse")]
+    {
+        let key = SigningKey::parse(DEV_ACCOUNTS[0].private_key_hex, "test key").unwrap();
+        let error = RpcChain::connect(url, key, fast_config()).unwrap_err();
+        assert!(matches!(error, ChainError::Refused(ref m) if m.contains(says)), "{url}: {error}");
+    }
 
     let anvil = Anvil::start();
     let mut chain = connect(&anvil, fast_config());

@@ -3,9 +3,10 @@
 
 use alloy_primitives::{keccak256, Address, Bytes, Log, TxKind, B256, U256};
 use revm::context::result::{ExecutionResult, Output};
-use revm::context::TxEnv;
+use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
 use revm::database::DatabaseRef;
-use revm::handler::{ExecuteCommitEvm, ExecuteEvm};
+use revm::handler::{ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext};
+use revm::primitives::hardfork::SpecId;
 
 use super::{Devnet, BASE_FEE_WEI, BLOCK_GAS_LIMIT, DEVNET_CHAIN_ID};
 use crate::bindings::revert::decode_revert;
@@ -33,8 +34,7 @@ pub struct TxOutcome {
 impl Devnet {
     /// The current nonce of `account`.
     pub fn nonce_of(&self, account: Address) -> u64 {
-        let db = &self.evm.ctx.journaled_state.database;
-        match db.basic_ref(account) {
+        match self.db.basic_ref(account) {
             Ok(Some(info)) => info.nonce,
             _ => 0,
         }
@@ -42,8 +42,7 @@ impl Devnet {
 
     /// Ether balance of `account`, wei.
     pub fn balance_of(&self, account: Address) -> U256 {
-        let db = &self.evm.ctx.journaled_state.database;
-        match db.basic_ref(account) {
+        match self.db.basic_ref(account) {
             Ok(Some(info)) => info.balance,
             _ => U256::ZERO,
         }
@@ -96,10 +95,25 @@ impl Devnet {
             chain_id: Some(DEVNET_CHAIN_ID),
             ..TxEnv::default()
         };
+        let block = BlockEnv {
+            number: U256::from(self.block_number + 1),
+            timestamp: U256::from(self.timestamp_s),
+            gas_limit: BLOCK_GAS_LIMIT,
+            basefee: BASE_FEE_WEI,
+            ..BlockEnv::default()
+        };
+        let cfg = CfgEnv::new()
+            .with_chain_id(DEVNET_CHAIN_ID)
+            .with_spec_and_mainnet_gas_params(SpecId::PRAGUE);
+        let mut evm = Context::mainnet()
+            .with_db(&mut self.db)
+            .with_cfg(cfg)
+            .with_block(block)
+            .build_mainnet();
         let result = if commit {
-            self.evm.transact_commit(tx)
+            evm.transact_commit(tx)
         } else {
-            self.evm.transact(tx).map(|result_and_state| result_and_state.result)
+            evm.transact(tx).map(|result_and_state| result_and_state.result)
         };
         let result = result.map_err(|error| ChainError::Rpc(format!("devnet refused: {error}")))?;
         let block_number = if commit { self.block_number + 1 } else { 0 };

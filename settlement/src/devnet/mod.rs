@@ -19,10 +19,7 @@ pub use exec::TxOutcome;
 use std::collections::HashMap;
 
 use alloy_primitives::{Address, B256};
-use revm::context::{CfgEnv, Context, TxEnv};
 use revm::database::{CacheDB, EmptyDB};
-use revm::handler::{MainBuilder, MainContext, MainnetContext, MainnetEvm};
-use revm::primitives::hardfork::SpecId;
 use revm::state::AccountInfo;
 
 /// The devnet's chain id.
@@ -36,11 +33,11 @@ pub const GENESIS_TIMESTAMP_S: u64 = 1_767_225_600;
 /// Block gas limit (and the gas limit of every transaction).
 pub const BLOCK_GAS_LIMIT: u64 = 36_000_000;
 
-type Evm = MainnetEvm<MainnetContext<CacheDB<EmptyDB>>>;
-
 /// An in-memory chain with the development accounts funded; see the module docs.
 pub struct Devnet {
-    evm: Evm,
+    /// The whole chain state. An EVM is built around it per transaction (cheap), which keeps
+    /// the devnet `Send`: revm's EVM itself is not.
+    db: CacheDB<EmptyDB>,
     signer: Address,
     block_number: u64,
     timestamp_s: u64,
@@ -71,27 +68,13 @@ impl Devnet {
         for account in DEV_ACCOUNTS {
             db.insert_account_info(account.address, AccountInfo::from_balance(DEV_BALANCE_WEI));
         }
-        let cfg = CfgEnv::new()
-            .with_chain_id(DEVNET_CHAIN_ID)
-            .with_spec_and_mainnet_gas_params(SpecId::PRAGUE);
-        let evm = Context::mainnet()
-            .with_db(db)
-            .with_cfg(cfg)
-            .with_tx(TxEnv::default())
-            .modify_block_chained(|block| {
-                block.gas_limit = BLOCK_GAS_LIMIT;
-                block.basefee = BASE_FEE_WEI;
-            })
-            .build_mainnet();
-        let mut devnet = Self {
-            evm,
+        Self {
+            db,
             signer: DEV_ACCOUNTS[0].address,
             block_number: 0,
             timestamp_s: GENESIS_TIMESTAMP_S,
             mined: HashMap::new(),
-        };
-        devnet.set_block();
-        devnet
+        }
     }
 
     /// Sends the following transactions from `signer` instead (any address; a development
@@ -104,7 +87,6 @@ impl Devnet {
     /// mined at the new time.
     pub fn advance_time(&mut self, duration_s: u64) {
         self.timestamp_s = self.timestamp_s.saturating_add(duration_s);
-        self.set_block();
     }
 
     /// The timestamp of the next block, unix seconds.
@@ -117,18 +99,25 @@ impl Devnet {
         self.block_number
     }
 
-    fn set_block(&mut self) {
-        let (number, timestamp_s) = (self.block_number + 1, self.timestamp_s);
-        self.evm.ctx.modify_block(|block| {
-            block.number = alloy_primitives::U256::from(number);
-            block.timestamp = alloy_primitives::U256::from(timestamp_s);
-        });
-    }
-
     /// Seals the current block and opens the next one.
     fn mine_block(&mut self) {
         self.block_number += 1;
         self.timestamp_s += BLOCK_TIME_S;
-        self.set_block();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rpc::RpcChain;
+
+    /// Both chains can be moved to another thread and used as `dyn Chain` by the batcher.
+    #[test]
+    fn both_chains_are_send_and_usable_as_dyn_chain() {
+        fn is_send<T: Send>() {}
+        is_send::<Devnet>();
+        is_send::<RpcChain>();
+        let boxed: Box<dyn crate::Chain> = Box::new(Devnet::new());
+        assert_eq!(boxed.signer_address(), DEV_ACCOUNTS[0].address);
     }
 }

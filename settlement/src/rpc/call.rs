@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use alloy::eips::BlockId;
 use alloy::network::TransactionBuilder;
 use alloy::providers::Provider;
 use alloy::rpc::types::TransactionRequest;
@@ -92,7 +93,13 @@ impl Inner {
             .with_from(self.signer)
             .with_to(to)
             .with_input(call.abi_encode());
-        let output = self.retrying(|| async { self.provider.call(request.clone()).await }).await?;
+        // At the latest block, not alloy's default "pending": a batch waiting in the pool must
+        // not look settled, or recovery would record as settled a batch that may never be mined.
+        let output = self
+            .retrying(|| async {
+                self.provider.call(request.clone()).block(BlockId::latest()).await
+            })
+            .await?;
         C::abi_decode_returns(&output).map_err(|error| {
             ChainError::BadAnswer(format!("cannot decode {}: {error}", C::SIGNATURE))
         })

@@ -43,16 +43,12 @@ fn bumped(fee: u128, bump_bps: u64) -> u128 {
 impl Inner {
     /// Estimates, prices, signs and sends a transaction at the next nonce.
     pub(super) async fn submit(&mut self, to: TxKind, input: Bytes) -> Result<SentTx, ChainError> {
-        let mut request =
-            TransactionRequest::default().with_from(self.signer).with_input(input.clone());
-        request = match to {
-            TxKind::Call(address) => request.with_to(address),
-            TxKind::Create => request.with_kind(TxKind::Create),
-        };
-        let estimate = {
-            let request = request.clone();
-            self.retrying(|| async { self.provider.estimate_gas(request.clone()).await }).await
-        };
+        let request = TransactionRequest::default()
+            .with_from(self.signer)
+            .with_input(input.clone())
+            .with_kind(to);
+        let estimate =
+            self.retrying(|| async { self.provider.estimate_gas(request.clone()).await }).await;
         let gas_estimate = match estimate {
             Ok(gas) => gas,
             Err(ChainError::Rpc(message)) if message.contains("insufficient funds") => {
@@ -102,7 +98,7 @@ impl Inner {
 
     /// Signs `sent` as it stands (nonce, fees) and sends it; records its hash.
     async fn broadcast(&self, sent: &mut SentTx) -> Result<(), ChainError> {
-        let mut request = TransactionRequest::default()
+        let request = TransactionRequest::default()
             .with_from(self.signer)
             .with_input(sent.input.clone())
             .with_kind(sent.to)
@@ -111,9 +107,6 @@ impl Inner {
             .with_gas_limit(sent.gas_limit)
             .with_max_fee_per_gas(sent.max_fee_per_gas)
             .with_max_priority_fee_per_gas(sent.max_priority_fee_per_gas);
-        if let TxKind::Call(address) = sent.to {
-            request = request.with_to(address);
-        }
         let envelope = request
             .build(&self.wallet)
             .await

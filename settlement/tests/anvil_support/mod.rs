@@ -1,4 +1,5 @@
-//! A real anvil node for the `anvil_*` tests: started on a free port, waited for, killed when
+//! A real anvil node for the `anvil_*` tests (and `tests/settle_anvil.rs` of the command line):
+//! started on a free port, waited for, killed when
 //! dropped. The binary is `$GRIDBOOK_ANVIL` if set, else the one `scripts/install-tools` puts in
 //! `.tools/anvil/` (scripts/test runs it first).
 
@@ -17,8 +18,12 @@ pub(crate) struct Anvil {
 impl Anvil {
     /// Starts anvil (automine, chain id 31337, the test mnemonic's funded accounts).
     pub(crate) fn start() -> Anvil {
+        Anvil::start_on(free_port())
+    }
+
+    /// Starts anvil on `port`.
+    pub(crate) fn start_on(port: u16) -> Anvil {
         let binary = anvil_binary();
-        let port = free_port();
         let child = Command::new(&binary)
             .args(["--port", &port.to_string(), "--host", "127.0.0.1", "--silent"])
             .stdout(Stdio::null())
@@ -81,8 +86,12 @@ fn anvil_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("GRIDBOOK_ANVIL") {
         return PathBuf::from(path);
     }
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../.tools/anvil/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+    // This module serves the settlement crate's tests and (by `#[path]`) the command-line
+    // tests of the root package; the workspace's `.tools/` is beside one or the other.
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let relative = ".tools/anvil/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil";
+    let beside = manifest.join(relative);
+    let path = if beside.exists() { beside } else { manifest.join("..").join(relative) };
     assert!(
         path.exists(),
         "anvil not found at {}: run scripts/install-tools (scripts/test does) or set GRIDBOOK_ANVIL",
