@@ -51,6 +51,7 @@ enum Commands {
 }
 
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     let cli = Cli::parse();
     let result = match &cli.command {
         Commands::Replay(args) => replay_cmd::run(args),
@@ -68,5 +69,16 @@ fn main() -> ExitCode {
             eprintln!("gridbook: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Rust ignores SIGPIPE, so `println!` into a closed pipe (`gridbook settle … | head`) panics.
+/// Like any Unix filter, gridbook should just stop when its reader has gone: restore the
+/// default action (terminate quietly).
+fn restore_default_sigpipe() {
+    // SAFETY: called first thing in `main`, before any thread exists; setting a signal's
+    // disposition to SIG_DFL has no other precondition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -25,6 +25,10 @@ pub(crate) struct SettleArgs {
     events: PathBuf,
     #[command(flatten)]
     chain: ChainArgs,
+    /// Settle on the embedded devnet (the default without --rpc): deploy, fund and settle in
+    /// this process.
+    #[arg(long, conflicts_with = "rpc")]
+    devnet: bool,
     /// Deals per batch at most (one transaction each).
     #[arg(long, default_value_t = 256, value_name = "N")]
     batch_size: usize,

@@ -245,3 +245,18 @@ fn an_unknown_pricing_model_fails_naming_the_known_ones() {
     assert!(!output.status.success());
     assert!(stderr(&output).contains("vwap"), "{}", stderr(&output));
 }
+
+#[test]
+fn a_reader_that_is_gone_ends_gridbook_quietly_not_with_a_panic() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gridbook"))
+        .args(["settle", "examples/market.events.jsonl"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("gridbook starts");
+    // Close the pipe's reading end before gridbook prints its report (it settles first).
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("gridbook ends");
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+}
