@@ -224,7 +224,11 @@ impl<R> Driver<R> {
 }
 
 fn replay_mix(c: &mut Criterion, setup: &Setup, lines: &Lines, write_events: bool) {
-    let group_name = if write_events { "replay_mix_json" } else { "replay_mix" };
+    let group_name = match (write_events, setup.pegged_percent) {
+        (true, _) => "replay_mix_json",
+        (false, 0) => "replay_mix_unpegged",
+        (false, _) => "replay_mix",
+    };
     let mut group = c.benchmark_group(group_name);
     // One chunk per sample and one to warm up: 11 chunks of the measured stream in all.
     group.sampling_mode(SamplingMode::Flat);
@@ -265,6 +269,10 @@ fn pricing(c: &mut Criterion) {
     on_time(c, &setup, &lines);
     replay_mix(c, &setup, &lines, false);
     replay_mix(c, &setup, &lines, true);
+    // The same market without pegged orders: what the models and book summaries cost by
+    // themselves, apart from re-pricing pegged orders.
+    let unpegged = Setup { pegged_percent: 0, ..setup };
+    replay_mix(c, &unpegged, &self::lines(&unpegged), false);
 }
 
 fn config() -> Criterion {
