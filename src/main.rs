@@ -12,6 +12,7 @@ mod price_csv;
 mod pricing_args;
 mod quote_cmd;
 mod replay_cmd;
+mod simulate_cmd;
 mod stream_file;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +41,9 @@ enum Commands {
     Quote(quote_cmd::QuoteArgs),
     /// For a provider: what a machine is worth now, and a suggested ask price.
     Price(price_cmd::PriceArgs),
+    /// Run a market simulation scenario (or its sweep) on the real engine and pricing model:
+    /// metrics, time series, charts and a report.
+    Simulate(simulate_cmd::SimulateArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         Commands::Backtest(args) => backtest_cmd::run(args),
         Commands::Quote(args) => quote_cmd::run(args),
         Commands::Price(args) => price_cmd::run(args),
+        Commands::Simulate(args) => simulate_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

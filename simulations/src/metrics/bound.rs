@@ -1,0 +1,104 @@
+//! The upper bound that allocative efficiency divides by.
+//!
+//! The offline optimum — every job placed on machines over time, respecting windows and
+//! deadlines — is a scheduling problem too hard to solve exactly at scale. We bound it from
+//! above instead, by the *dual* of a relaxation that drops time: each job `j` may take any
+//! amount, up to its slot-time `D_j = qty × duration`, of any compatible capacity; each bin `b`
+//! of machines (same slot hardware, cost in a band) has slot-time `C_b = slots × (run length
+//! + longest job)` and, inside the bound, the band's lowest cost `c_b`. Every real allocation
+//! is feasible for this relaxation, so its optimum is ≥ the real optimum, and by weak duality
+//! every `p ≥ 0` gives
+//!
+//! `UB(p) = Σ_b p_b C_b + Σ_j D_j · max(0, max_{b fits j} (v_j − c_b − p_b))  ≥  optimum`.
+//!
+//! We search `p` by projected subgradient steps and keep the smallest `UB(p)` seen; with
+//! `p = 0` it is the bound that ignores capacity. The bound holds for any `p`, so the search
+//! only affects how tight it is, never whether it holds. docs/simulations.md says more.
+
+use gridbook_matcher::{Hardware, Requirements};
+
+use crate::source::JobSpec;
+use crate::world::MachineSpec;
+
+/// Cost bands per slot hardware.
+const BANDS: usize = 8;
+/// Subgradient steps.
+const STEPS: usize = 60;
+
+struct Bin {
+    cost: f64,
+    capacity_slot_ms: f64,
+}
+
+/// Bins of machines: per group, up to [`BANDS`] bands of equal count by cost.
+fn bins(machines: &[MachineSpec], groups: usize, horizon_ms: f64) -> (Vec<Bin>, Vec<Vec<usize>>) {
+    let mut bins = Vec::new();
+    let mut by_group = vec![Vec::new(); groups];
+    for (group, group_bins) in by_group.iter_mut().enumerate() {
+        let mut members: Vec<&MachineSpec> =
+            machines.iter().filter(|m| m.group as usize == group).collect();
+        members.sort_by_key(|m| m.cost_nano);
+        let band = members.len().div_ceil(BANDS).max(1);
+        for chunk in members.chunks(band) {
+            let slots: u64 = chunk.iter().map(|m| u64::from(m.slots)).sum();
+            group_bins.push(bins.len());
+            bins.push(Bin {
+                cost: chunk[0].cost_nano as f64,
+                capacity_slot_ms: slots as f64 * horizon_ms,
+            });
+        }
+    }
+    (bins, by_group)
+}
+
+/// The bound, in nano-units (surplus of slot-hours), for `jobs` on `machines`.
+pub fn upper_bound(
+    machines: &[MachineSpec],
+    groups: &[Hardware],
+    shapes: &[Requirements],
+    jobs: &[JobSpec],
+    end_ms: u64,
+) -> f64 {
+    let longest_ms = jobs.iter().map(|j| j.duration_ms).max().unwrap_or(0);
+    let horizon_ms = end_ms.saturating_add(longest_ms) as f64;
+    let (bins, by_group) = bins(machines, groups.len(), horizon_ms);
+    let fits: Vec<Vec<usize>> = shapes
+        .iter()
+        .map(|req| {
+            let groups = groups.iter().enumerate().filter(|(_, hw)| req.satisfied_by(hw));
+            groups.flat_map(|(g, _)| by_group[g].iter().copied()).collect()
+        })
+        .collect();
+    let mut prices = vec![0.0f64; bins.len()];
+    let mut usage = vec![0.0f64; bins.len()];
+    let mean_value =
+        jobs.iter().map(|j| j.value_nano as f64).sum::<f64>() / jobs.len().max(1) as f64;
+    let mut best = f64::INFINITY;
+    for step in 0..STEPS {
+        usage.iter_mut().for_each(|u| *u = 0.0);
+        let mut bound: f64 = bins.iter().zip(&prices).map(|(b, p)| p * b.capacity_slot_ms).sum();
+        for job in jobs {
+            let demand = job.qty as f64 * job.duration_ms as f64;
+            let value = job.value_nano as f64;
+            let choice = fits[job.shape as usize]
+                .iter()
+                .map(|&b| (value - bins[b].cost - prices[b], b))
+                .max_by(|x, y| x.0.total_cmp(&y.0));
+            if let Some((gain, b)) = choice.filter(|(gain, _)| *gain > 0.0) {
+                bound += demand * gain;
+                usage[b] += demand;
+            }
+        }
+        best = best.min(bound);
+        let rate = mean_value * 0.5 / (step as f64 + 1.0);
+        for ((price, bin), used) in prices.iter_mut().zip(&bins).zip(&usage) {
+            let excess = (used - bin.capacity_slot_ms) / bin.capacity_slot_ms.max(1.0);
+            *price = (*price + rate * excess).max(0.0);
+        }
+    }
+    if best.is_finite() {
+        best / 3_600_000.0
+    } else {
+        0.0
+    }
+}

@@ -1,0 +1,23 @@
+//! Outputs of a run: `metrics.json`, `timeseries.csv`.
+
+use std::path::Path;
+
+use crate::{Run, SimError};
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), SimError> {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes)
+        .map_err(|source| SimError::Write { path: path.display().to_string(), source })
+}
+
+/// Writes a single run's outputs into `dir` (created if needed).
+pub fn write_run(dir: &Path, run: &Run) -> Result<(), SimError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|source| SimError::Write { path: dir.display().to_string(), source })?;
+    let mut json = serde_json::to_string_pretty(&run.metrics).unwrap_or_default();
+    json.push('\n');
+    write(dir, "metrics.json", json.as_bytes())?;
+    let csv = crate::metrics::series::to_csv(&run.output.series, &run.output.class_names);
+    write(dir, "timeseries.csv", csv.as_bytes())?;
+    Ok(())
+}
