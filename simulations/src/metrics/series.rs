@@ -14,6 +14,8 @@ pub struct SeriesRow {
     pub reference_nano: Option<u64>,
     /// Deal prices in the interval per class unit: open, high, low, close.
     pub ohlc_nano: Option<(u64, u64, u64, u64)>,
+    /// Volume-weighted deal price of the interval per class unit (rounded down).
+    pub vwap_nano: Option<u64>,
     /// Slots traded in the interval.
     pub volume_slots: u64,
     /// Slots on resting asks.
@@ -27,7 +29,7 @@ pub struct SeriesRow {
 }
 
 /// The CSV header.
-pub const HEADER: &str = "hour,class,reference,open,high,low,close,volume_slots,supply_slots,\
+pub const HEADER: &str = "hour,class,reference,open,high,low,close,vwap,volume_slots,supply_slots,\
 demand_slots,busy_slots,total_slots,utilisation\n";
 
 fn money(value: Option<u64>) -> String {
@@ -46,13 +48,14 @@ pub fn to_csv(rows: &[SeriesRow], class_names: &[String]) -> String {
         let utilisation = row.busy_slots as f64 / row.total_slots.max(1) as f64;
         let _ = writeln!(
             out,
-            "{:.3},{name},{},{},{},{},{},{},{},{},{},{},{utilisation:.4}",
+            "{:.3},{name},{},{},{},{},{},{},{},{},{},{},{},{utilisation:.4}",
             row.ts_ms as f64 / 3_600_000.0,
             money(row.reference_nano),
             money(o),
             money(h),
             money(l),
             money(c),
+            money(row.vwap_nano),
             row.volume_slots,
             row.supply_slots,
             row.demand_slots,

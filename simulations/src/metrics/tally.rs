@@ -10,6 +10,8 @@ pub struct ClassTally {
     pub ohlc_nano: Option<(u64, u64, u64, u64)>,
     /// Slots traded in the interval.
     pub volume_slots: u64,
+    /// Σ unit price × slots traded in the interval, for its volume-weighted price.
+    pub turnover_nano: u128,
     /// Slots on resting asks now.
     pub supply_slots: u64,
     /// Slots wanted by resting bids now.
@@ -34,6 +36,7 @@ impl ClassTally {
             }
         });
         self.volume_slots += qty;
+        self.turnover_nano += u128::from(unit_price_nano) * u128::from(qty);
     }
 }
 

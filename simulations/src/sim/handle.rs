@@ -250,6 +250,7 @@ impl Sim<'_> {
             }
             let class = gridbook_pricing::ClassId(at as u32);
             let ohlc = tally.ohlc_nano.take();
+            let turnover = std::mem::take(&mut tally.turnover_nano);
             if let Some((_, _, _, close)) = ohlc {
                 tally.closes_nano.push(close);
             }
@@ -258,6 +259,10 @@ impl Sim<'_> {
                 class: at as u32,
                 reference_nano: self.market.model_reference(class),
                 ohlc_nano: ohlc,
+                vwap_nano: (tally.volume_slots > 0).then(|| {
+                    let vwap = turnover / u128::from(tally.volume_slots);
+                    u64::try_from(vwap).unwrap_or(u64::MAX)
+                }),
                 volume_slots: std::mem::take(&mut tally.volume_slots),
                 supply_slots: tally.supply_slots,
                 demand_slots: tally.demand_slots,
