@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+use gridbook_simulations::sweep::{self, cell_scenarios, SweepSection};
 use gridbook_simulations::{load_scenario, report, Progress, Silent};
 
 /// Arguments of `gridbook simulate`.
@@ -49,12 +50,15 @@ impl Progress for Bar {
 
 pub(crate) fn run(args: &SimulateArgs) -> Result<()> {
     let path = args.scenario.to_string_lossy().into_owned();
-    let scenario = load_scenario(&path)?;
+    let (source, scenario) = load_scenario(&path)?;
     let Some(seed) = args.seed.or(scenario.seed) else {
         bail!("{path}: no seed: write `seed = N` in the scenario or pass --seed N");
     };
     let name = scenario.name.clone().unwrap_or_else(|| stem(&args.scenario));
     let out = args.out.clone().unwrap_or_else(|| Path::new("sim-out").join(&name));
+    if let Some(sweep) = &scenario.sweep {
+        return run_sweep(&source, &path, sweep, &name, seed, &out);
+    }
     let mut silent = Silent;
     let mut bar = Bar { last_pct: u64::MAX };
     let progress: &mut dyn Progress =
@@ -70,6 +74,37 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<()> {
         m.fill_rate,
         m.efficiency.ratio,
         if m.conservation.ok { "ok" } else { "VIOLATED" },
+        out.display()
+    );
+    Ok(())
+}
+
+fn run_sweep(
+    source: &str,
+    path: &str,
+    sweep: &SweepSection,
+    name: &str,
+    seed: u64,
+    out: &Path,
+) -> Result<()> {
+    let scenarios = cell_scenarios(source, path, sweep)?;
+    let terminal = std::io::stderr().is_terminal();
+    let done = |finished: usize, total: usize| {
+        if terminal {
+            eprint!("\r{finished}/{total} runs");
+        }
+    };
+    let runs = sweep::run_sweep(&scenarios, name, seed, sweep.replications, sweep.threads, &done)?;
+    if terminal {
+        eprintln!();
+    }
+    report::write_sweep(out, sweep, &runs).with_context(|| format!("writing {}", out.display()))?;
+    let violated = runs.iter().filter(|run| !run.metrics.conservation.ok).count();
+    eprintln!(
+        "sweep: {} cells x {} replications = {} runs, conservation violated in {violated}; outputs in {}",
+        scenarios.len(),
+        sweep.replications,
+        runs.len(),
         out.display()
     );
     Ok(())

@@ -84,11 +84,12 @@ pub fn run(
     Ok(Run { output, metrics })
 }
 
-/// Reads and checks the scenario at `path`.
-pub fn load_scenario(path: &str) -> Result<Scenario, ScenarioError> {
+/// Reads and checks the scenario at `path`; also returns its text (a sweep needs it).
+pub fn load_scenario(path: &str) -> Result<(String, Scenario), ScenarioError> {
     let source = std::fs::read_to_string(path).map_err(|error| ScenarioError::Read {
         origin: path.to_string(),
         message: error.to_string(),
     })?;
-    Scenario::from_toml_str(&source, path)
+    let scenario = Scenario::from_toml_str(&source, path)?;
+    Ok((source, scenario))
 }

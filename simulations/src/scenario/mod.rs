@@ -5,9 +5,9 @@
 //! written as decimal strings (`"1.25"`, per slot-hour) and held as `u64` nano-units; times are
 //! whole minutes or hours as the key's name says. docs/simulations.md documents every key.
 
-mod check;
+pub(crate) mod check;
 pub(crate) mod dist;
-mod locate;
+pub(crate) mod locate;
 
 pub use dist::{Dist, DistKind, MoneyRange, SlotsRange};
 pub use locate::ScenarioError;
