@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use gridbook_simulations::sweep::{self, cell_scenarios, SweepSection};
-use gridbook_simulations::{load_scenario, report, Progress, Silent};
+use gridbook_simulations::{load_scenario, report, stream_replay, Progress, Silent};
 
 /// Arguments of `gridbook simulate`.
 #[derive(Debug, clap::Args)]
@@ -51,13 +51,30 @@ impl Progress for Bar {
 pub(crate) fn run(args: &SimulateArgs) -> Result<()> {
     let path = args.scenario.to_string_lossy().into_owned();
     let (source, scenario) = load_scenario(&path)?;
-    let Some(seed) = args.seed.or(scenario.seed) else {
+    // A replay draws nothing, so it needs no seed.
+    let seed = args.seed.or(scenario.seed).or(scenario.replay.as_ref().map(|_| 0));
+    let Some(seed) = seed else {
         bail!("{path}: no seed: write `seed = N` in the scenario or pass --seed N");
     };
     let name = scenario.name.clone().unwrap_or_else(|| stem(&args.scenario));
     let out = args.out.clone().unwrap_or_else(|| Path::new("sim-out").join(&name));
     if let Some(sweep) = &scenario.sweep {
         return run_sweep(&source, &path, sweep, &name, seed, &out);
+    }
+    if let Some(replay) = &scenario.replay {
+        let run = stream_replay::replay_stream(&name, replay, &scenario.pricing)?;
+        report::write_replay(&out, &run).with_context(|| format!("writing {}", out.display()))?;
+        let m = &run.metrics;
+        eprintln!(
+            "replayed {} lines under {}: {} deals, {} slots, fill rate {:.3}; outputs in {}",
+            m.lines,
+            m.pricing_model,
+            m.deals,
+            m.slots,
+            m.fill_rate,
+            out.display()
+        );
+        return Ok(());
     }
     let mut silent = Silent;
     let mut bar = Bar { last_pct: u64::MAX };

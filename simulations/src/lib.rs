@@ -15,6 +15,7 @@
 //! - [`sim`]: the discrete-event loop, the agents and their strategies.
 //! - [`metrics`]: efficiency against a documented bound, fill, time to match, prices,
 //!   revenue and conservation checks.
+//! - [`stream_replay`]: a recorded order stream under any pricing model (a counterfactual).
 //! - [`sweep`]: grids of parameters × replications, run on all cores.
 //! - [`report`]: CSV and JSON outputs, SVG charts and the self-contained `report.html`.
 //!
@@ -30,6 +31,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod source;
+pub mod stream_replay;
 pub mod sweep;
 pub mod trace;
 pub mod world;

@@ -36,3 +36,13 @@ pub fn write_sweep(dir: &Path, sweep: &SweepSection, runs: &[SweepRun]) -> Resul
     write(dir, "summary.csv", sweep_csv::summary_csv(&keys, &cells, runs).as_bytes())?;
     Ok(())
 }
+
+/// Writes a counterfactual replay's `metrics.json` and `timeseries.csv` into `dir`.
+pub fn write_replay(dir: &Path, run: &crate::stream_replay::ReplayRun) -> Result<(), SimError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|source| SimError::Write { path: dir.display().to_string(), source })?;
+    let mut json = serde_json::to_string_pretty(&run.metrics).unwrap_or_default();
+    json.push('\n');
+    write(dir, "metrics.json", json.as_bytes())?;
+    write(dir, "timeseries.csv", run.csv.as_bytes())
+}

@@ -43,6 +43,15 @@ pub(crate) fn check(scenario: &Scenario, source: &str, origin: &str) -> Result<(
     if let Some(trace) = &scenario.trace {
         trace.check().map_err(|(key, message)| at("trace", key).error(source, origin, message))?;
     }
+    if let Some(replay) = &scenario.replay {
+        replay
+            .check()
+            .map_err(|(key, message)| at("replay", key).error(source, origin, message))?;
+        if scenario.sweep.is_some() || scenario.trace.is_some() {
+            let message = "a [replay] runs alone: no [sweep] or [trace] with it".to_string();
+            return Err(at("replay", "stream").error(source, origin, message));
+        }
+    }
     if let Some(sweep) = &scenario.sweep {
         sweep.check().map_err(|(key, message)| at("sweep", key).error(source, origin, message))?;
     }
@@ -60,11 +69,9 @@ fn require(ok: bool, place: At<'static>, message: &str) -> Result<(), Failure> {
 }
 
 fn run(s: &Scenario) -> Result<(), Failure> {
-    require(
-        s.duration_h > 0 && s.duration_h <= 24 * 3660,
-        at("", "duration_h"),
-        "must be 1..=87840 hours",
-    )?;
+    let replay = s.replay.is_some();
+    let hours_ok = (s.duration_h > 0 || replay) && s.duration_h <= 24 * 3660;
+    require(hours_ok, at("", "duration_h"), "must be 1..=87840 hours")?;
     require(s.interval_min > 0, at("", "interval_min"), "must be > 0")?;
     require(s.fee_bps <= 10_000, at("", "fee_bps"), "must be at most 10000 (100 %)")?;
     let model = s.pricing.model.as_str();
@@ -107,7 +114,7 @@ fn run(s: &Scenario) -> Result<(), Failure> {
             "no machine of providers.hardware can run this job",
         )?;
     }
-    if s.trace.is_some() {
+    if s.trace.is_some() || replay {
         return Ok(());
     }
     require(p.count > 0, at("providers", "count"), "must be > 0 (without a [trace])")?;

@@ -25,7 +25,9 @@ pub struct Scenario {
     /// The seed; required here or on the command line (there is no clock-derived default).
     #[serde(default)]
     pub seed: Option<u64>,
-    /// Simulated length, hours. Orders and jobs stop arriving at this time.
+    /// Simulated length, hours. Orders and jobs stop arriving at this time. Required except
+    /// with `[replay]`.
+    #[serde(default)]
     pub duration_h: u64,
     /// Length of one time-series interval, minutes (default 60).
     #[serde(default = "default_interval_min")]
@@ -36,10 +38,15 @@ pub struct Scenario {
     /// The pricing model running inside the engine.
     #[serde(default)]
     pub pricing: PricingSection,
-    /// Providers: machines and their asking strategy.
+    /// Providers: machines and their asking strategy (not used with `[replay]`).
+    #[serde(default)]
     pub providers: Providers,
-    /// Requesters: jobs and their bidding strategy.
+    /// Requesters: jobs and their bidding strategy (not used with `[replay]`).
+    #[serde(default)]
     pub requesters: Requesters,
+    /// Replay a recorded order stream under the pricing model instead of simulating agents.
+    #[serde(default)]
+    pub replay: Option<crate::stream_replay::ReplaySection>,
     /// Machines and jobs from an Alibaba GPU trace instead of the synthetic mixes.
     #[serde(default)]
     pub trace: Option<crate::trace::TraceSection>,
@@ -94,10 +101,11 @@ impl Default for PricingSection {
 }
 
 /// How providers price their asks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProviderStrategy {
     /// Cost × (1 + `markup_pct`).
+    #[default]
     Markup,
     /// The class reference, never below cost (before any reference: as `markup`).
     Pegged,
@@ -113,7 +121,8 @@ pub struct Providers {
     /// Machines drawn from `hardware` (ignored with a trace).
     #[serde(default)]
     pub count: u64,
-    /// The asking strategy.
+    /// The asking strategy (default markup).
+    #[serde(default)]
     pub strategy: ProviderStrategy,
     /// Markup over cost, percent (default 20).
     #[serde(default = "default_markup_pct")]
@@ -130,6 +139,36 @@ pub struct Providers {
     /// The hardware mix (each entry a machine type with a weight).
     #[serde(default)]
     pub hardware: Vec<HardwareEntry>,
+}
+
+impl Default for Providers {
+    fn default() -> Providers {
+        Providers {
+            count: 0,
+            strategy: ProviderStrategy::default(),
+            markup_pct: default_markup_pct(),
+            adapt_step_pct: default_adapt_step_pct(),
+            repost_min: default_repost_min(),
+            ask_horizon_h: default_ask_horizon_h(),
+            hardware: Vec::new(),
+        }
+    }
+}
+
+impl Default for Requesters {
+    fn default() -> Requesters {
+        Requesters {
+            arrival: Arrival::default(),
+            rate_per_h: 0.0,
+            daily_profile: Vec::new(),
+            spike_factor: None,
+            spike_from_h: 0,
+            spike_until_h: 0,
+            strategy: RequesterStrategy::default(),
+            shade_pct: default_shade_pct(),
+            jobs: Vec::new(),
+        }
+    }
 }
 
 fn default_markup_pct() -> u64 {
@@ -185,10 +224,11 @@ fn default_region() -> String {
 }
 
 /// How requesters set their limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RequesterStrategy {
     /// Limit = private value.
+    #[default]
     Truthful,
     /// Limit = value × (1 − `shade_pct`).
     Shaded,
@@ -197,10 +237,11 @@ pub enum RequesterStrategy {
 }
 
 /// How jobs arrive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Arrival {
     /// A Poisson process at `rate_per_h`.
+    #[default]
     Poisson,
     /// A Poisson process whose rate is `rate_per_h` × the hour's entry of `daily_profile`.
     Daily,
@@ -228,7 +269,8 @@ pub struct Requesters {
     /// End of the demand spike, hours.
     #[serde(default)]
     pub spike_until_h: u64,
-    /// The bidding strategy.
+    /// The bidding strategy (default truthful).
+    #[serde(default)]
     pub strategy: RequesterStrategy,
     /// Shading, percent of value (default 10).
     #[serde(default = "default_shade_pct")]
