@@ -81,7 +81,7 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<()> {
     let progress: &mut dyn Progress =
         if std::io::stderr().is_terminal() { &mut bar } else { &mut silent };
     let run = gridbook_simulations::run(&scenario, &name, seed, progress)?;
-    report::write_run(&out, &run).with_context(|| format!("writing {}", out.display()))?;
+    report::write_run(&out, &run, &source).with_context(|| format!("writing {}", out.display()))?;
     let m = &run.metrics;
     eprintln!(
         "simulated {} h: {} jobs, {} deals, fill rate {:.3}, efficiency {:.3}, conservation {}; outputs in {}",
@@ -115,7 +115,8 @@ fn run_sweep(
     if terminal {
         eprintln!();
     }
-    report::write_sweep(out, sweep, &runs).with_context(|| format!("writing {}", out.display()))?;
+    report::write_sweep(out, name, sweep, &runs, source)
+        .with_context(|| format!("writing {}", out.display()))?;
     let violated = runs.iter().filter(|run| !run.metrics.conservation.ok).count();
     eprintln!(
         "sweep: {} cells x {} replications = {} runs, conservation violated in {violated}; outputs in {}",

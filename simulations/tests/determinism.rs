@@ -10,7 +10,7 @@ use gridbook_simulations::report::write_run;
 
 fn outputs(toml: &str, seed: u64, dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     let run = common::run_toml(toml, seed);
-    write_run(dir, &run).unwrap();
+    write_run(dir, &run, toml).unwrap();
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())

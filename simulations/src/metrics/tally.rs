@@ -75,6 +75,12 @@ pub struct Tally {
     pub sim_events: u64,
     /// Per class, indexed by class id.
     pub classes: Vec<ClassTally>,
+    /// Slots requested by jobs arriving in the current interval.
+    pub interval_requested_slots: u64,
+    /// Slots leased in the current interval.
+    pub interval_filled_slots: u64,
+    /// Per interval: (end ms, slots requested, slots leased).
+    pub fill_series: Vec<(u64, u64, u64)>,
 }
 
 /// `qty × price × duration`, the payment of a deal in nano-units (floor).

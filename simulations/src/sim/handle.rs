@@ -24,6 +24,7 @@ impl Sim<'_> {
         });
         self.tally.jobs += 1;
         self.tally.slots_requested += spec.qty;
+        self.tally.interval_requested_slots += spec.qty;
         let r = &self.scenario.requesters;
         let peg =
             class.map(|c| c.1).filter(|&sym| self.market.reference_per_slot(sym, 1).is_some());
@@ -184,6 +185,7 @@ impl Sim<'_> {
         }
         self.tally.deals += 1;
         self.tally.slots_filled += deal.qty;
+        self.tally.interval_filled_slots += deal.qty;
     }
 
     /// Money: the requester pays, the fee is kept, the provider earns the rest.
@@ -244,6 +246,9 @@ impl Sim<'_> {
 
     /// Closes the interval: one row per class that has machines.
     pub(super) fn record_interval(&mut self) {
+        let requested = std::mem::take(&mut self.tally.interval_requested_slots);
+        let filled = std::mem::take(&mut self.tally.interval_filled_slots);
+        self.tally.fill_series.push((self.now_ms, requested, filled));
         for (at, tally) in self.tally.classes.iter_mut().enumerate() {
             if tally.total_slots == 0 {
                 continue;
