@@ -16,11 +16,14 @@ pub struct Market {
 }
 
 impl Market {
-    /// An empty market priced by `pricing` under the default taxonomy.
-    pub fn new(pricing: &PricingSection) -> Result<Market, SimError> {
+    /// An empty market priced by `pricing` under the default taxonomy; `orders_hint` is about
+    /// how many orders the run will place (storage for their ids is reserved once).
+    pub fn new(pricing: &PricingSection, orders_hint: u64) -> Result<Market, SimError> {
         let model = model_by_name(&pricing.model, &pricing.params)
             .map_err(|error| SimError::Setup(error.to_string()))?;
-        let config = EngineConfig { reserve_resting: 4096, ..EngineConfig::default() };
+        let reserve_orders = orders_hint.clamp(4096, 1 << 22) as usize;
+        let config =
+            EngineConfig { reserve_resting: 4096, reserve_orders, ..EngineConfig::default() };
         let book_interval_ms = pricing.book_interval_s.saturating_mul(1000);
         let mut priced =
             PricedReplay::new(config, Taxonomy::default_taxonomy(), model, book_interval_ms);

@@ -24,6 +24,8 @@ use crate::world::MachineSpec;
 const BANDS: usize = 8;
 /// Subgradient steps.
 const STEPS: usize = 60;
+/// Relative margin added for floating-point rounding in the sums.
+const ROUNDING_MARGIN: f64 = 1e-9;
 
 struct Bin {
     cost: f64,
@@ -69,6 +71,10 @@ pub fn upper_bound(
             groups.flat_map(|(g, _)| by_group[g].iter().copied()).collect()
         })
         .collect();
+    // Within a shape every job picks the same bin (the one with the least cost + price), so
+    // per shape only the jobs' values matter: sorted by value, with prefix sums of slot-time
+    // and of value × slot-time, each step costs a binary search per shape, not a pass per job.
+    let by_shape = shape_prefix_sums(shapes.len(), jobs);
     let mut prices = vec![0.0f64; bins.len()];
     let mut usage = vec![0.0f64; bins.len()];
     let mean_value =
@@ -77,17 +83,15 @@ pub fn upper_bound(
     for step in 0..STEPS {
         usage.iter_mut().for_each(|u| *u = 0.0);
         let mut bound: f64 = bins.iter().zip(&prices).map(|(b, p)| p * b.capacity_slot_ms).sum();
-        for job in jobs {
-            let demand = job.qty as f64 * job.duration_ms as f64;
-            let value = job.value_nano as f64;
-            let choice = fits[job.shape as usize]
+        for (shape, sums) in by_shape.iter().enumerate() {
+            let cheapest = fits[shape]
                 .iter()
-                .map(|&b| (value - bins[b].cost - prices[b], b))
-                .max_by(|x, y| x.0.total_cmp(&y.0));
-            if let Some((gain, b)) = choice.filter(|(gain, _)| *gain > 0.0) {
-                bound += demand * gain;
-                usage[b] += demand;
-            }
+                .map(|&b| (bins[b].cost + prices[b], b))
+                .min_by(|x, y| x.0.total_cmp(&y.0));
+            let Some((threshold, b)) = cheapest else { continue };
+            let above = sums.values.partition_point(|&v| v > threshold);
+            bound += sums.value_demand[above] - threshold * sums.demand[above];
+            usage[b] += sums.demand[above];
         }
         best = best.min(bound);
         let rate = mean_value * 0.5 / (step as f64 + 1.0);
@@ -97,8 +101,42 @@ pub fn upper_bound(
         }
     }
     if best.is_finite() {
-        best / 3_600_000.0
+        // Sums in f64 round; a relative margin far above their error keeps this a bound.
+        best * (1.0 + ROUNDING_MARGIN) / 3_600_000.0
     } else {
         0.0
     }
+}
+
+/// A shape's jobs by value, highest first, with prefix sums: `demand[k]` and `value_demand[k]`
+/// are Σ slot-time and Σ value × slot-time of the first `k` jobs.
+#[derive(Default)]
+struct PrefixSums {
+    values: Vec<f64>,
+    demand: Vec<f64>,
+    value_demand: Vec<f64>,
+}
+
+fn shape_prefix_sums(shapes: usize, jobs: &[JobSpec]) -> Vec<PrefixSums> {
+    let mut lists: Vec<Vec<(f64, f64)>> = vec![Vec::new(); shapes];
+    for job in jobs {
+        if let Some(list) = lists.get_mut(job.shape as usize) {
+            list.push((job.value_nano as f64, job.qty as f64 * job.duration_ms as f64));
+        }
+    }
+    lists
+        .into_iter()
+        .map(|mut list| {
+            list.sort_by(|x, y| y.0.total_cmp(&x.0));
+            let mut sums =
+                PrefixSums { demand: vec![0.0], value_demand: vec![0.0], ..PrefixSums::default() };
+            for (value, demand) in list {
+                sums.values.push(value);
+                sums.demand.push(sums.demand.last().copied().unwrap_or(0.0) + demand);
+                sums.value_demand
+                    .push(sums.value_demand.last().copied().unwrap_or(0.0) + value * demand);
+            }
+            sums
+        })
+        .collect()
 }

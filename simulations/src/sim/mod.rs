@@ -62,6 +62,16 @@ pub struct RunOutput {
     pub jobs_open: u64,
 }
 
+/// About how many orders a run places: its jobs, and each machine's posting per period.
+fn orders_hint(scenario: &Scenario) -> u64 {
+    let hours = scenario.duration_h as f64;
+    let jobs = scenario.requesters.rate_per_h
+        * hours
+        * scenario.requesters.spike_factor.unwrap_or(1.0).max(1.0);
+    let periods = hours * 60.0 / scenario.providers.repost_min.max(1) as f64;
+    (jobs + scenario.providers.count as f64 * periods).min(1e7) as u64
+}
+
 /// A run in progress.
 pub struct Sim<'a> {
     scenario: &'a Scenario,
@@ -86,7 +96,7 @@ pub struct Sim<'a> {
 impl<'a> Sim<'a> {
     /// A run of `scenario` with `seed`, ready to start.
     pub fn new(scenario: &'a Scenario, seed: u64) -> Result<Sim<'a>, SimError> {
-        let mut market = Market::new(&scenario.pricing)?;
+        let mut market = Market::new(&scenario.pricing, orders_hint(scenario))?;
         let world = world::build(scenario, seed, &mut market)?;
         let classes = market.taxonomy().len();
         let mut tally = Tally { classes: vec![ClassTally::default(); classes], ..Tally::default() };
