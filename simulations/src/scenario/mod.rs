@@ -6,12 +6,14 @@
 //! whole minutes or hours as the key's name says. docs/simulations.md documents every key.
 
 pub(crate) mod check;
+mod defaults;
 pub(crate) mod dist;
 pub(crate) mod locate;
 
 pub use dist::{Dist, DistKind, MoneyRange, SlotsRange};
 pub use locate::ScenarioError;
 
+use defaults::*;
 use gridbook_pricing::PricingConfig;
 use serde::Deserialize;
 
@@ -55,10 +57,6 @@ pub struct Scenario {
     pub sweep: Option<crate::sweep::SweepSection>,
 }
 
-fn default_interval_min() -> u64 {
-    60
-}
-
 /// `[pricing]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,29 +73,6 @@ pub struct PricingSection {
     /// The models' parameters, as in a pricing configuration file (`[pricing.params.ewma]`).
     #[serde(default)]
     pub params: PricingConfig,
-}
-
-fn default_model() -> String {
-    "ewma".to_string()
-}
-
-fn default_book_interval_s() -> u64 {
-    60
-}
-
-fn default_publish_step_bps() -> u64 {
-    10
-}
-
-impl Default for PricingSection {
-    fn default() -> PricingSection {
-        PricingSection {
-            model: default_model(),
-            book_interval_s: default_book_interval_s(),
-            publish_step_bps: default_publish_step_bps(),
-            params: PricingConfig::default(),
-        }
-    }
 }
 
 /// How providers price their asks.
@@ -141,49 +116,6 @@ pub struct Providers {
     pub hardware: Vec<HardwareEntry>,
 }
 
-impl Default for Providers {
-    fn default() -> Providers {
-        Providers {
-            count: 0,
-            strategy: ProviderStrategy::default(),
-            markup_pct: default_markup_pct(),
-            adapt_step_pct: default_adapt_step_pct(),
-            repost_min: default_repost_min(),
-            ask_horizon_h: default_ask_horizon_h(),
-            hardware: Vec::new(),
-        }
-    }
-}
-
-impl Default for Requesters {
-    fn default() -> Requesters {
-        Requesters {
-            arrival: Arrival::default(),
-            rate_per_h: 0.0,
-            daily_profile: Vec::new(),
-            spike_factor: None,
-            spike_from_h: 0,
-            spike_until_h: 0,
-            strategy: RequesterStrategy::default(),
-            shade_pct: default_shade_pct(),
-            jobs: Vec::new(),
-        }
-    }
-}
-
-fn default_markup_pct() -> u64 {
-    20
-}
-fn default_adapt_step_pct() -> u64 {
-    5
-}
-fn default_repost_min() -> u64 {
-    30
-}
-fn default_ask_horizon_h() -> u64 {
-    48
-}
-
 /// `[[providers.hardware]]`: one machine type. The hardware fields describe one slot.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -214,13 +146,6 @@ pub struct HardwareEntry {
     pub slots: u32,
     /// Cost per slot-hour, drawn once per machine.
     pub cost: MoneyRange,
-}
-
-fn default_weight() -> u64 {
-    1
-}
-fn default_region() -> String {
-    "eu-west".to_string()
 }
 
 /// How requesters set their limits.
@@ -278,13 +203,6 @@ pub struct Requesters {
     /// The requirements mix.
     #[serde(default)]
     pub jobs: Vec<JobEntry>,
-}
-
-fn default_arrival() -> Arrival {
-    Arrival::Poisson
-}
-fn default_shade_pct() -> u64 {
-    10
 }
 
 /// `[[requesters.jobs]]`: one kind of job. Requirement fields are per slot.

@@ -8,6 +8,7 @@
 
 mod agents;
 mod handle;
+mod lease;
 mod state;
 
 use std::cmp::Reverse;
