@@ -140,3 +140,61 @@ fn shape_prefix_sums(shapes: usize, jobs: &[JobSpec]) -> Vec<PrefixSums> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gridbook_matcher::Sym;
+
+    fn machine(slots: u32, cost_nano: u64) -> MachineSpec {
+        let hw = Hardware {
+            cpu: 8,
+            mem_gib: 32,
+            gpu: None,
+            gpus: 0,
+            gpu_mem_gib: 0,
+            tee: None,
+            region: Sym(0),
+        };
+        MachineSpec { hw, slots, cost_nano, group: 0 }
+    }
+
+    fn job(value_nano: u64, duration_ms: u64) -> JobSpec {
+        JobSpec {
+            arrival_ms: 0,
+            qty: 1,
+            duration_ms,
+            deadline_ms: duration_ms,
+            value_nano,
+            shape: 0,
+        }
+    }
+
+    #[test]
+    fn with_capacity_for_one_job_the_bound_finds_the_best_job_only() {
+        // One slot for a run of 1 h + the longest job (1 h): 2 slot-hours of capacity. Four
+        // one-hour jobs with values 5, 4, 2, 2 at cost 1: the best allocation takes the two
+        // best, surplus (5 − 1) + (4 − 1) = 7 tokens; ignoring capacity it would be 10.
+        let machines = [machine(1, 1_000_000_000)];
+        let groups = [machines[0].hw];
+        let shapes = [Requirements::new(4, 16, vec![], 0, 0, None, vec![])];
+        let h = 3_600_000;
+        let jobs = [
+            job(5_000_000_000, h),
+            job(4_000_000_000, h),
+            job(2_000_000_000, h),
+            job(2_000_000_000, h),
+        ];
+        let bound = upper_bound(&machines, &groups, &shapes, &jobs, h) / 1e9;
+        assert!((7.0..7.35).contains(&bound), "bound {bound}: at least the optimum 7, near it");
+    }
+
+    #[test]
+    fn a_job_no_machine_fits_adds_nothing() {
+        let machines = [machine(4, 1_000_000_000)];
+        let groups = [machines[0].hw];
+        let shapes = [Requirements::new(64, 16, vec![], 0, 0, None, vec![])];
+        let bound = upper_bound(&machines, &groups, &shapes, &[job(9_000_000_000, 60_000)], 60_000);
+        assert_eq!(bound, 0.0);
+    }
+}
