@@ -65,3 +65,52 @@ impl Sim<'_> {
         self.schedule(deal.end_ms, Action::LeaseEnd { machine: k, qty });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use gridbook_matcher::{Deal, OrderRef};
+
+    use crate::{Scenario, Sim};
+
+    const ONE_SLOT: &str = r#"duration_h = 1
+[providers]
+count = 1
+[[providers.hardware]]
+cpu = 8
+mem_gib = 32
+slots = 1
+cost = { min = "1", max = "1" }
+[requesters]
+rate_per_h = 1
+[[requesters.jobs]]
+cpu = 1
+mem_gib = 1
+duration_min = { dist = "fixed", value = 10 }
+deadline_slack_pct = { dist = "fixed", value = 0 }
+value = { min = "2", max = "2" }
+"#;
+
+    fn deal(start_ms: u64, end_ms: u64) -> Deal {
+        Deal {
+            deal: 1,
+            bid: OrderRef(1),
+            ask: OrderRef(0),
+            qty: 1,
+            price_nano: 1,
+            start_ms,
+            end_ms,
+        }
+    }
+
+    #[test]
+    fn a_slot_leased_again_before_its_lease_ends_is_counted_as_a_double_lease() {
+        let scenario = Scenario::from_toml_str(ONE_SLOT, "t.toml").unwrap();
+        let mut sim = Sim::new(&scenario, 1).unwrap();
+        sim.lease(0, &deal(0, 600_000));
+        assert_eq!(sim.tally.double_leases, 0);
+        sim.lease(0, &deal(600_000, 900_000));
+        assert_eq!(sim.tally.double_leases, 0, "back to back is fine");
+        sim.lease(0, &deal(800_000, 1_000_000));
+        assert_eq!(sim.tally.double_leases, 1, "overlap");
+    }
+}
