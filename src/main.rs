@@ -4,6 +4,7 @@
 //! parses arguments and reports errors.
 
 mod backtest_cmd;
+mod chain_args;
 mod explain_cmd;
 mod gen_cmd;
 mod lines;
@@ -12,6 +13,8 @@ mod price_csv;
 mod pricing_args;
 mod quote_cmd;
 mod replay_cmd;
+mod settle_cmd;
+mod settlement_cmd;
 mod simulate_cmd;
 mod stream_file;
 
@@ -44,6 +47,11 @@ enum Commands {
     /// Run a market simulation scenario (or its sweep) on the real engine and pricing model:
     /// metrics, time series, charts and a report.
     Simulate(simulate_cmd::SimulateArgs),
+    /// Settle a replay's deals on chain, in batches, exactly once; without --rpc on the
+    /// embedded devnet (deploy, fund and settle in one process).
+    Settle(settle_cmd::SettleArgs),
+    /// Settlement operations: deploy, fund (development chains), status, prove.
+    Settlement(settlement_cmd::SettlementArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +64,8 @@ fn main() -> ExitCode {
         Commands::Quote(args) => quote_cmd::run(args),
         Commands::Price(args) => price_cmd::run(args),
         Commands::Simulate(args) => simulate_cmd::run(args),
+        Commands::Settle(args) => settle_cmd::run(args),
+        Commands::Settlement(args) => settlement_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

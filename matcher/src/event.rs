@@ -176,6 +176,10 @@ pub struct Deal {
     pub bid: OrderRef,
     /// The ask.
     pub ask: OrderRef,
+    /// The bid's owner: who pays.
+    pub requester: crate::owner::Owner,
+    /// The ask's owner: who is paid.
+    pub provider: crate::owner::Owner,
     /// Slots traded.
     pub qty: u64,
     /// Price per slot-hour: the resting order's price.

@@ -232,7 +232,7 @@ mod bound_tests {
             queue.push(u64::from(order % 500), OrderRef(order), order);
         }
         // 1 500 live, 1 500 stale: past the threshold (2 × 700 + 1024) but not twice past it.
-        let is_live = |order: OrderRef, _| order.0 % 2 == 0;
+        let is_live = |order: OrderRef, _| order.0.is_multiple_of(2);
         while {
             queue.sweep_stale(700, is_live);
             queue.sweep_at.is_some()

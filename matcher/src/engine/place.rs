@@ -239,17 +239,19 @@ impl Engine {
             let fill = self.scratch.fills[at];
             let resting = self.slab.get_mut(fill.slot);
             resting.remaining -= fill.qty;
-            let (price_nano, other, done) =
-                (resting.price_nano, resting.order, resting.remaining == 0);
-            let (bid, ask) = match incoming.terms {
-                Terms::Bid { .. } => (incoming.order, other),
-                Terms::Ask { .. } => (other, incoming.order),
+            let (price_nano, other, other_owner, done) =
+                (resting.price_nano, resting.order, resting.owner, resting.remaining == 0);
+            let ((bid, requester), (ask, provider)) = match incoming.terms {
+                Terms::Bid { .. } => ((incoming.order, incoming.owner), (other, other_owner)),
+                Terms::Ask { .. } => ((other, other_owner), (incoming.order, incoming.owner)),
             };
             self.deals += 1;
             out.push(Event::Deal(Deal {
                 deal: self.deals,
                 bid,
                 ask,
+                requester,
+                provider,
                 qty: u64::from(fill.qty),
                 price_nano,
                 start_ms: fill.start_ms,

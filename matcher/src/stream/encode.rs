@@ -209,6 +209,10 @@ impl EventWriter {
                 push_json_str(out, ids.order_id(deal.bid));
                 out.extend_from_slice(b",\"ask\":");
                 push_json_str(out, ids.order_id(deal.ask));
+                out.extend_from_slice(b",\"requester\":");
+                push_owner(out, deal.requester);
+                out.extend_from_slice(b",\"provider\":");
+                push_owner(out, deal.provider);
                 let _ = write!(
                     out,
                     ",\"qty\":{},\"price\":\"{}\",\"start\":{},\"end\":{}",
@@ -240,6 +244,18 @@ impl EventWriter {
         }
         out.extend_from_slice(b"}\n");
     }
+}
+
+/// Writes an owner as a JSON string, `"0x"` and 40 lower-case hex digits, as `Owner`'s
+/// `Display` does, without its 20 formatter calls.
+fn push_owner(out: &mut Vec<u8>, owner: crate::owner::Owner) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.extend_from_slice(b"\"0x");
+    for byte in owner.0 {
+        out.push(HEX[usize::from(byte >> 4)]);
+        out.push(HEX[usize::from(byte & 0x0f)]);
+    }
+    out.push(b'"');
 }
 
 #[cfg(test)]

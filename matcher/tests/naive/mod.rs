@@ -112,9 +112,18 @@ fn price_ok(price: &Price) -> bool {
     }
 }
 
+/// The owner of an order's terms.
+fn terms_owner(terms: &Terms) -> Owner {
+    match terms {
+        Terms::Ask(ask) => ask.owner,
+        Terms::Bid(bid) => bid.owner,
+    }
+}
+
 /// A resting order the incoming one could trade with, with the deal's times.
 struct Candidate {
     order: OrderRef,
+    owner: Owner,
     price_nano: u64,
     remaining: u64,
     start: u64,
@@ -330,6 +339,7 @@ impl Naive {
                 let remaining = resting.remaining;
                 candidates.push(Candidate {
                     order: resting.order,
+                    owner: resting.owner(),
                     price_nano: resting_price,
                     remaining,
                     start,
@@ -363,14 +373,17 @@ impl Naive {
             let fill = left.min(candidate.remaining);
             left -= fill;
             self.deals += 1;
-            let (bid, ask) = match terms {
-                Terms::Bid(_) => (order, candidate.order),
-                Terms::Ask(_) => (candidate.order, order),
+            let own = terms_owner(terms);
+            let ((bid, requester), (ask, provider)) = match terms {
+                Terms::Bid(_) => ((order, own), (candidate.order, candidate.owner)),
+                Terms::Ask(_) => ((candidate.order, candidate.owner), (order, own)),
             };
             events.push(Event::Deal(Deal {
                 deal: self.deals,
                 bid,
                 ask,
+                requester,
+                provider,
                 qty: fill,
                 price_nano: candidate.price_nano,
                 start_ms: candidate.start,

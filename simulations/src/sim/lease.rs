@@ -68,7 +68,7 @@ impl Sim<'_> {
 
 #[cfg(test)]
 mod tests {
-    use gridbook_matcher::{Deal, OrderRef};
+    use gridbook_matcher::{Deal, OrderRef, Owner};
 
     use crate::{Scenario, Sim};
 
@@ -95,6 +95,8 @@ value = { min = "2", max = "2" }
             deal: 1,
             bid: OrderRef(1),
             ask: OrderRef(0),
+            requester: Owner([2; 20]),
+            provider: Owner([1; 20]),
             qty: 1,
             price_nano: 1,
             start_ms,

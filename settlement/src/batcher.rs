@@ -1,0 +1,448 @@
+//! The batcher: deals in, settled batches out, every deal exactly once.
+//!
+//! A batch closes every `batch_size_max` deals or when its first deal is `batch_interval_ms`
+//! old on the deals' own clock (their `ts`), and at the end of the input; so settling a replay
+//! is deterministic. Closing a batch:
+//! 1. checks each requester's escrow on chain; deals that do not fit are **held** (policy:
+//!    in deal order, a requester's deals are taken while its escrow covers them; the rest wait,
+//!    are reported with the shortfall, and are retried first at every later close);
+//! 2. writes the batch to the journal (fsync) — only then
+//! 3. sends it, journals the sent transaction, waits for confirmation and journals the receipt.
+//!
+//! On start, [`Batcher::open`] replays the journal against the chain's `lastBatchId`: a
+//! journaled batch the chain has settled is recorded as such (after checking that the root the
+//! chain stored is the root of the journaled deals), the one batch that may be in flight is
+//! confirmed, replaced or sent again, and every journaled deal is skipped when the input is
+//! read again. A crash at any point therefore loses nothing and pays nothing twice.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use alloy_primitives::{Address, B256, U256};
+
+use crate::amount::{deal_amount, AmountError};
+use crate::chain::{Chain, ChainError, Deployment, PendingTx, SettlementDeal};
+use crate::deals::DealRecord;
+use crate::journal::{Journal, JournalError, Record};
+use crate::journal_state::JournalState;
+use crate::merkle;
+
+/// When batches close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatcherConfig {
+    /// Deals per batch at most (≥ 1).
+    pub batch_size_max: usize,
+    /// A batch closes once its first deal is this old on the deals' clock.
+    pub batch_interval_ms: u64,
+}
+
+impl Default for BatcherConfig {
+    fn default() -> Self {
+        BatcherConfig { batch_size_max: 256, batch_interval_ms: 60_000 }
+    }
+}
+
+/// A deal held out of settlement, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldDeal {
+    /// The deal.
+    pub deal: SettlementDeal,
+    /// Why (the escrow shortfall).
+    pub reason: String,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettleReport {
+    /// Deals read from the input.
+    pub deals_seen: u64,
+    /// Deals skipped because the journal already has them in a batch.
+    pub deals_already_journaled: u64,
+    /// Deals settled by batches confirmed in this run.
+    pub deals_settled: u64,
+    /// Batches confirmed in this run (by receipt).
+    pub batches_confirmed: u64,
+    /// Batches found settled on chain after a crash, and recorded.
+    pub batches_recovered: u64,
+    /// Batches that reverted and whose deals went back to the queue.
+    pub batches_abandoned: u64,
+    /// Sum of the amounts settled in this run.
+    pub volume: U256,
+    /// Gas of the confirmed batches.
+    pub gas_used: u64,
+    /// Deals still held at the end, in deal order.
+    pub held: Vec<HeldDeal>,
+}
+
+/// Why settlement stopped. The journal stays consistent: running again resumes.
+#[derive(Debug, thiserror::Error)]
+pub enum SettleError {
+    /// The chain failed.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// The journal failed.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// A deal's amount cannot be computed.
+    #[error("deal {deal_id}: {source}")]
+    Amount {
+        /// The deal.
+        deal_id: u64,
+        /// Why.
+        source: AmountError,
+    },
+    /// The configuration is unusable.
+    #[error("batcher configuration: {0}")]
+    Config(String),
+    /// The journal belongs to another deployment or chain.
+    #[error(
+        "journal {path} belongs to chain {chain_id} contract {settlement}, not this deployment"
+    )]
+    ForeignJournal {
+        /// The journal.
+        path: String,
+        /// Its chain.
+        chain_id: u64,
+        /// Its contract.
+        settlement: Address,
+    },
+    /// A deal of the input differs from the deal with the same number in the journal.
+    #[error(
+        "deal {deal_id} (events line {line}) differs from the deal {deal_id} already journaled in \
+         batch {batch_id}: is this the event stream this journal settled?"
+    )]
+    Conflict {
+        /// The deal.
+        deal_id: u64,
+        /// Its line in the input.
+        line: u64,
+        /// The batch that has it.
+        batch_id: u64,
+    },
+    /// The chain is behind the journal (a batch after `lastBatchId + 1` was journaled).
+    #[error("journal has batch {batch_id} but the chain's lastBatchId is {last_batch_id}")]
+    JournalAhead {
+        /// The journaled batch.
+        batch_id: u64,
+        /// The chain's.
+        last_batch_id: u64,
+    },
+    /// The chain settled a batch with this id, but not with the journaled deals.
+    #[error(
+        "batch {batch_id} on chain has root {chain_root}, the journaled deals give \
+         {journal_root}: another settler, or another journal, settled it"
+    )]
+    RootMismatch {
+        /// The batch.
+        batch_id: u64,
+        /// On chain.
+        chain_root: B256,
+        /// From the journal.
+        journal_root: B256,
+    },
+    /// Test hook: the batcher stopped right after sending, as a crash would.
+    #[error("stopped after sending batch {0} (crash injection)")]
+    CrashInjected(u64),
+}
+
+/// Settles deals on one deployment, journaling every step.
+pub struct Batcher<'c, C: Chain + ?Sized> {
+    chain: &'c mut C,
+    deployment: Deployment,
+    journal: Journal,
+    config: BatcherConfig,
+    /// Every deal in a batch that is settled or in flight, by deal id, with its batch.
+    journaled: BTreeMap<u64, (u64, SettlementDeal)>,
+    next_batch_id: u64,
+    open: Vec<SettlementDeal>,
+    open_since_ms: Option<u64>,
+    held: BTreeMap<u64, HeldDeal>,
+    report: SettleReport,
+    crash_after_send: bool,
+}
+
+impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
+    /// Opens the journal at `journal_path` for `deployment` and recovers: after this, every
+    /// journaled batch is settled (or an error says why not, and running again resumes).
+    pub fn open(
+        chain: &'c mut C,
+        deployment: Deployment,
+        journal_path: &Path,
+        config: BatcherConfig,
+    ) -> Result<Self, SettleError> {
+        if config.batch_size_max == 0 {
+            return Err(SettleError::Config("batch size must be at least 1".to_owned()));
+        }
+        let actual = chain.chain_id()?;
+        if actual != deployment.chain_id {
+            let expected = deployment.chain_id;
+            return Err(ChainError::WrongChainId { expected, actual }.into());
+        }
+        let journal = open_journal(journal_path, &deployment)?;
+        let mut batcher = Batcher {
+            chain,
+            deployment,
+            journal,
+            config,
+            journaled: BTreeMap::new(),
+            next_batch_id: 1,
+            open: Vec::new(),
+            open_since_ms: None,
+            held: BTreeMap::new(),
+            report: SettleReport::default(),
+            crash_after_send: false,
+        };
+        batcher.recover()?;
+        Ok(batcher)
+    }
+
+    /// Fault injection for tests: stop (with [`SettleError::CrashInjected`]) right after the
+    /// next batch is sent and journaled as sent, before waiting for its confirmation.
+    pub fn crash_after_next_send(&mut self) {
+        self.crash_after_send = true;
+    }
+
+    /// Takes one deal of the input, in deal order.
+    pub fn push(&mut self, record: &DealRecord) -> Result<(), SettleError> {
+        self.report.deals_seen += 1;
+        let duration_ms = record.end_ms - record.start_ms;
+        let decimals = self.deployment.token_decimals;
+        let amount = deal_amount(record.price_nano, record.qty, duration_ms, decimals)
+            .map_err(|source| SettleError::Amount { deal_id: record.deal_id, source })?;
+        let deal = SettlementDeal {
+            deal_id: record.deal_id,
+            requester: record.requester,
+            provider: record.provider,
+            amount,
+        };
+        if let Some((batch_id, journaled)) = self.journaled.get(&deal.deal_id) {
+            if *journaled != deal {
+                let (deal_id, line, batch_id) = (deal.deal_id, record.line, *batch_id);
+                return Err(SettleError::Conflict { deal_id, line, batch_id });
+            }
+            self.report.deals_already_journaled += 1;
+            return Ok(());
+        }
+        if let Some(since_ms) = self.open_since_ms {
+            if record.ts_ms >= since_ms.saturating_add(self.config.batch_interval_ms) {
+                self.close()?;
+            }
+        }
+        self.open_since_ms.get_or_insert(record.ts_ms);
+        self.open.push(deal);
+        if self.open.len() >= self.config.batch_size_max {
+            self.close()?;
+        }
+        Ok(())
+    }
+
+    /// Closes the last batch, retries held deals once more, and reports.
+    pub fn finish(mut self) -> Result<SettleReport, SettleError> {
+        if !self.open.is_empty() || !self.held.is_empty() {
+            self.close()?;
+        }
+        self.report.held = self.held.into_values().collect();
+        Ok(self.report)
+    }
+
+    /// Closes the open batch: held deals first, escrow checked, then journal, send, confirm.
+    fn close(&mut self) -> Result<(), SettleError> {
+        let previously_held: BTreeSet<u64> = self.held.keys().copied().collect();
+        let mut candidates: Vec<SettlementDeal> =
+            std::mem::take(&mut self.held).into_values().map(|held| held.deal).collect();
+        candidates.append(&mut self.open);
+        candidates.sort_by_key(|deal| deal.deal_id);
+        self.open_since_ms = None;
+        let mut available = BTreeMap::new();
+        for requester in candidates.iter().map(|deal| deal.requester).collect::<BTreeSet<_>>() {
+            available.insert(requester, self.chain.escrow_of(&self.deployment, requester)?);
+        }
+        let mut batch = Vec::new();
+        for deal in candidates {
+            let escrow = available.entry(deal.requester).or_default();
+            if *escrow >= deal.amount {
+                *escrow -= deal.amount;
+                batch.push(deal);
+            } else {
+                let reason = format!(
+                    "escrow of requester {} short: deal needs {}, {} left",
+                    deal.requester, deal.amount, escrow
+                );
+                self.hold(deal, reason, &previously_held)?;
+            }
+            if batch.len() == self.config.batch_size_max {
+                self.settle_new_batch(std::mem::take(&mut batch))?;
+            }
+        }
+        if !batch.is_empty() {
+            self.settle_new_batch(batch)?;
+        }
+        Ok(())
+    }
+
+    fn hold(
+        &mut self,
+        deal: SettlementDeal,
+        reason: String,
+        previously_held: &BTreeSet<u64>,
+    ) -> Result<(), SettleError> {
+        if !previously_held.contains(&deal.deal_id) {
+            let (deal_id, requester, amount) = (deal.deal_id, deal.requester, deal.amount);
+            let record = Record::Held { deal_id, requester, amount, reason: reason.clone() };
+            self.journal.append(record)?;
+        }
+        self.held.insert(deal.deal_id, HeldDeal { deal, reason });
+        Ok(())
+    }
+
+    /// Journals a new batch (on disk before anything is sent), then sends and confirms it.
+    fn settle_new_batch(&mut self, deals: Vec<SettlementDeal>) -> Result<(), SettleError> {
+        let batch_id = self.next_batch_id;
+        self.journal.append(Record::Batch { batch_id, deals: deals.clone() })?;
+        for deal in &deals {
+            self.journaled.insert(deal.deal_id, (batch_id, *deal));
+        }
+        self.finish_batch(batch_id, deals, None)
+    }
+
+    /// Sends (unless already sent) and confirms a journaled batch.
+    fn finish_batch(
+        &mut self,
+        batch_id: u64,
+        deals: Vec<SettlementDeal>,
+        pending: Option<PendingTx>,
+    ) -> Result<(), SettleError> {
+        let pending = match pending {
+            Some(pending) => pending,
+            None => match self.chain.send_batch(&self.deployment, batch_id, &deals) {
+                Ok(pending) => {
+                    self.journal.append(Record::Sent { pending: pending.clone() })?;
+                    pending
+                }
+                Err(error) => return self.after_failure(batch_id, deals, error),
+            },
+        };
+        if self.crash_after_send {
+            return Err(SettleError::CrashInjected(batch_id));
+        }
+        match self.chain.confirm(&self.deployment, &pending) {
+            Ok(receipt) => {
+                self.report.batches_confirmed += 1;
+                self.report.gas_used += receipt.gas_used;
+                self.count_settled(&deals);
+                self.journal.append(Record::Confirmed { receipt })?;
+                self.next_batch_id = self.next_batch_id.max(batch_id + 1);
+                Ok(())
+            }
+            Err(error) => self.after_failure(batch_id, deals, error),
+        }
+    }
+
+    /// A send or confirmation failed: already settled (check and record), reverted (abandon
+    /// the batch, its deals go back to the queue), or anything else (stop; rerun resumes).
+    fn after_failure(
+        &mut self,
+        batch_id: u64,
+        deals: Vec<SettlementDeal>,
+        error: ChainError,
+    ) -> Result<(), SettleError> {
+        match error {
+            ChainError::AlreadySettled { .. } => self.record_recovered(batch_id, &deals),
+            error @ (ChainError::Reverted { .. } | ChainError::InsufficientEscrow { .. }) => {
+                // A revert of a batch the chain has settled anyway (an earlier transaction of
+                // ours got there first) must never send its deals round again.
+                if self.chain.last_batch_id(&self.deployment)? >= batch_id {
+                    return self.record_recovered(batch_id, &deals);
+                }
+                let reason = error.to_string();
+                self.journal.append(Record::Abandoned { batch_id, reason: reason.clone() })?;
+                self.report.batches_abandoned += 1;
+                let none = BTreeSet::new();
+                for deal in deals {
+                    self.journaled.remove(&deal.deal_id);
+                    self.hold(deal, format!("batch {batch_id} reverted: {reason}"), &none)?;
+                }
+                Ok(())
+            }
+            other => Err(other.into()),
+        }
+    }
+
+    /// The chain has settled `batch_id` without our seeing the receipt: check that it settled
+    /// exactly these deals, and record it.
+    fn record_recovered(
+        &mut self,
+        batch_id: u64,
+        deals: &[SettlementDeal],
+    ) -> Result<(), SettleError> {
+        let journal_root = merkle::root(&merkle::leaves(batch_id, deals)).unwrap_or(B256::ZERO);
+        let chain_root = self.chain.batch_root(&self.deployment, batch_id)?.unwrap_or(B256::ZERO);
+        if chain_root != journal_root {
+            return Err(SettleError::RootMismatch { batch_id, chain_root, journal_root });
+        }
+        self.journal.append(Record::Recovered { batch_id, merkle_root: chain_root })?;
+        self.report.batches_recovered += 1;
+        self.count_settled(deals);
+        self.next_batch_id = self.next_batch_id.max(batch_id + 1);
+        Ok(())
+    }
+
+    fn count_settled(&mut self, deals: &[SettlementDeal]) {
+        self.report.deals_settled += deals.len() as u64;
+        for deal in deals {
+            self.report.volume += deal.amount;
+        }
+    }
+
+    /// Replays the journal against the chain (see the module doc).
+    fn recover(&mut self) -> Result<(), SettleError> {
+        let state = JournalState::from_records(self.journal.records());
+        let last_batch_id = self.chain.last_batch_id(&self.deployment)?;
+        self.next_batch_id = last_batch_id + 1;
+        for (&batch_id, batch) in &state.batches {
+            for deal in &batch.deals {
+                self.journaled.insert(deal.deal_id, (batch_id, *deal));
+            }
+            if batch_id > last_batch_id + 1
+                || (batch.settled_root.is_some() && batch_id > last_batch_id)
+            {
+                return Err(SettleError::JournalAhead { batch_id, last_batch_id });
+            }
+        }
+        for (batch_id, batch) in state.batches {
+            if batch.settled_root.is_some() {
+                continue;
+            }
+            if batch_id <= last_batch_id && batch.pending.is_none() {
+                self.record_recovered(batch_id, &batch.deals)?;
+            } else {
+                // Sent before the crash: confirming that transaction gives its receipt (and
+                // replaces it if it is stuck); a batch settled otherwise is recognised by root.
+                self.finish_batch(batch_id, batch.deals, batch.pending)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Opens the journal and checks (or writes) its first record, which binds it to a deployment.
+fn open_journal(path: &Path, deployment: &Deployment) -> Result<Journal, SettleError> {
+    let mut journal = Journal::open(path)?;
+    let (chain_id, settlement) = (deployment.chain_id, deployment.settlement);
+    match journal.records().first() {
+        None => journal.append(Record::Opened { chain_id, settlement })?,
+        Some(Record::Opened { chain_id: theirs, settlement: their_settlement })
+            if (*theirs, *their_settlement) == (chain_id, settlement) => {}
+        Some(Record::Opened { chain_id, settlement }) => {
+            let path = path.display().to_string();
+            let (chain_id, settlement) = (*chain_id, *settlement);
+            return Err(SettleError::ForeignJournal { path, chain_id, settlement });
+        }
+        Some(_) => {
+            let detail = "the first record is not `opened`".to_owned();
+            let path = path.to_owned();
+            return Err(JournalError::Corrupt { path, line: 1, detail }.into());
+        }
+    }
+    Ok(journal)
+}

@@ -1,0 +1,251 @@
+//! [`Chain`] for the [`RpcChain`]: contract calls and transactions over JSON-RPC, each blocking
+//! on the client's runtime.
+
+use alloy::rpc::types::TransactionReceipt;
+use alloy::sol_types::{SolCall, SolConstructor, SolEvent};
+use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
+
+use super::{Inner, RpcChain};
+use crate::bindings::batch::settle_batch_calldata;
+use crate::bindings::{Settlement, TestToken};
+use crate::chain::{
+    BatchReceipt, Chain, ChainError, DeployParams, Deployment, PendingTx, SettlementDeal,
+};
+
+impl Inner {
+    /// Sends a transaction and waits for it; a transaction mined but reverted is an error.
+    async fn execute(
+        &mut self,
+        to: TxKind,
+        input: Bytes,
+    ) -> Result<TransactionReceipt, ChainError> {
+        let mut sent = self.submit(to, input).await?;
+        let hash = sent.latest_hash();
+        let receipt = self.await_mined(&mut sent).await?.ok_or_else(|| {
+            ChainError::Rpc(format!("transaction {hash} was displaced by another at its nonce"))
+        })?;
+        if !receipt.status() {
+            return Err(ChainError::Reverted {
+                reason: format!("transaction {} reverted on chain", receipt.transaction_hash),
+            });
+        }
+        Ok(receipt)
+    }
+
+    async fn send_call<C: SolCall>(&mut self, to: Address, call: C) -> Result<(), ChainError> {
+        self.execute(TxKind::Call(to), call.abi_encode().into()).await.map(|_| ())
+    }
+
+    async fn deploy_code(
+        &mut self,
+        bytecode: &Bytes,
+        args: Vec<u8>,
+    ) -> Result<Address, ChainError> {
+        let mut code = bytecode.to_vec();
+        code.extend_from_slice(&args);
+        let receipt = self.execute(TxKind::Create, code.into()).await?;
+        receipt
+            .contract_address
+            .ok_or_else(|| ChainError::BadAnswer("deployment receipt names no contract".into()))
+    }
+
+    async fn deploy(&mut self, params: &DeployParams) -> Result<Deployment, ChainError> {
+        if params.fee_bps > 10_000 {
+            return Err(ChainError::Refused(format!("fee {} bps is above 10,000", params.fee_bps)));
+        }
+        let (token, test_token) = match params.token {
+            Some(token) => (token, false),
+            None => (self.deploy_code(&TestToken::BYTECODE, Vec::new()).await?, true),
+        };
+        let token_decimals = self.view(token, TestToken::decimalsCall {}).await?;
+        let args = Settlement::constructorCall {
+            token_: token,
+            settler_: self.signer,
+            feeBps_: params.fee_bps,
+            withdrawalDelay_: params.withdrawal_delay_s,
+        }
+        .abi_encode();
+        let settlement = self.deploy_code(&Settlement::BYTECODE, args).await?;
+        Ok(Deployment {
+            chain_id: self.chain_id,
+            token,
+            token_decimals,
+            test_token,
+            settlement,
+            settler: self.signer,
+            fee_bps: params.fee_bps,
+            withdrawal_delay_s: params.withdrawal_delay_s,
+        })
+    }
+
+    async fn fund(
+        &mut self,
+        d: &Deployment,
+        account: Address,
+        amount: U256,
+    ) -> Result<(), ChainError> {
+        self.check_chain(d)?;
+        if !d.test_token {
+            return Err(ChainError::Refused(
+                "fund mints the test token; this deployment has another token".into(),
+            ));
+        }
+        let signer = self.signer;
+        self.send_call(d.token, TestToken::mintCall { to: signer, amount }).await?;
+        self.send_call(d.token, TestToken::approveCall { spender: d.settlement, amount }).await?;
+        self.send_call(d.settlement, Settlement::depositForCall { account, amount }).await
+    }
+
+    async fn send_batch(
+        &mut self,
+        d: &Deployment,
+        batch_id: u64,
+        deals: &[SettlementDeal],
+    ) -> Result<PendingTx, ChainError> {
+        self.check_chain(d)?;
+        let calldata = settle_batch_calldata(batch_id, deals)?;
+        let sent = self.submit(TxKind::Call(d.settlement), calldata).await?;
+        Ok(PendingTx {
+            batch_id,
+            tx_hash: sent.latest_hash(),
+            nonce: sent.nonce,
+            max_fee_per_gas: sent.max_fee_per_gas,
+            max_priority_fee_per_gas: sent.max_priority_fee_per_gas,
+        })
+    }
+
+    async fn confirm(
+        &mut self,
+        d: &Deployment,
+        pending: &PendingTx,
+    ) -> Result<BatchReceipt, ChainError> {
+        self.check_chain(d)?;
+        let mut sent = self
+            .recall(
+                pending.tx_hash,
+                pending.nonce,
+                pending.max_fee_per_gas,
+                pending.max_priority_fee_per_gas,
+            )
+            .await?;
+        let receipt = match self.await_mined(&mut sent).await? {
+            Some(receipt) if receipt.status() => receipt,
+            // Reverted on chain, or displaced by a transaction sent before a restart: whether the
+            // batch is settled is what lastBatchId says.
+            Some(_) | None => {
+                let last_batch_id = self.view(d.settlement, Settlement::lastBatchIdCall {}).await?;
+                if last_batch_id >= pending.batch_id {
+                    return Err(ChainError::AlreadySettled {
+                        batch_id: pending.batch_id,
+                        last_batch_id,
+                    });
+                }
+                return Err(ChainError::Reverted {
+                    reason: format!(
+                        "batch {} is not settled (lastBatchId {last_batch_id}): its transaction \
+                         at nonce {} reverted or was displaced; send it again",
+                        pending.batch_id, pending.nonce
+                    ),
+                });
+            }
+        };
+        batch_receipt(d.settlement, &receipt)
+    }
+}
+
+/// The receipt of a mined `settleBatch`, from its `BatchSettled` event.
+fn batch_receipt(
+    settlement: Address,
+    receipt: &TransactionReceipt,
+) -> Result<BatchReceipt, ChainError> {
+    let event = receipt
+        .logs()
+        .iter()
+        .filter(|log| log.address() == settlement)
+        .find_map(|log| Settlement::BatchSettled::decode_log_data(log.data()).ok())
+        .ok_or_else(|| {
+            ChainError::BadAnswer(format!(
+                "transaction {} emitted no BatchSettled",
+                receipt.transaction_hash
+            ))
+        })?;
+    Ok(BatchReceipt {
+        batch_id: event.batchId,
+        tx_hash: receipt.transaction_hash,
+        block_number: receipt.block_number.unwrap_or_default(),
+        gas_used: receipt.gas_used,
+        merkle_root: event.merkleRoot,
+        deal_count: u64::try_from(event.dealCount)
+            .map_err(|_| ChainError::BadAnswer("deal count above 2^64".into()))?,
+        volume: event.volume,
+    })
+}
+
+impl Chain for RpcChain {
+    fn chain_id(&mut self) -> Result<u64, ChainError> {
+        self.runtime.block_on(self.inner.fetch_chain_id())
+    }
+
+    fn signer_address(&self) -> Address {
+        self.inner.signer
+    }
+
+    fn deploy(&mut self, params: &DeployParams) -> Result<Deployment, ChainError> {
+        self.runtime.block_on(self.inner.deploy(params))
+    }
+
+    fn fund(
+        &mut self,
+        deployment: &Deployment,
+        account: Address,
+        amount: U256,
+    ) -> Result<(), ChainError> {
+        self.runtime.block_on(self.inner.fund(deployment, account, amount))
+    }
+
+    fn last_batch_id(&mut self, deployment: &Deployment) -> Result<u64, ChainError> {
+        self.inner.check_chain(deployment)?;
+        self.runtime
+            .block_on(self.inner.view(deployment.settlement, Settlement::lastBatchIdCall {}))
+    }
+
+    fn escrow_of(&mut self, deployment: &Deployment, account: Address) -> Result<U256, ChainError> {
+        self.inner.check_chain(deployment)?;
+        self.runtime
+            .block_on(self.inner.view(deployment.settlement, Settlement::escrowOfCall { account }))
+    }
+
+    fn credit_of(&mut self, deployment: &Deployment, account: Address) -> Result<U256, ChainError> {
+        self.inner.check_chain(deployment)?;
+        self.runtime
+            .block_on(self.inner.view(deployment.settlement, Settlement::creditOfCall { account }))
+    }
+
+    fn batch_root(
+        &mut self,
+        deployment: &Deployment,
+        batch_id: u64,
+    ) -> Result<Option<B256>, ChainError> {
+        self.inner.check_chain(deployment)?;
+        let call = Settlement::batchRootCall(batch_id);
+        let root = self.runtime.block_on(self.inner.view(deployment.settlement, call))?;
+        Ok((root != B256::ZERO).then_some(root))
+    }
+
+    fn send_batch(
+        &mut self,
+        deployment: &Deployment,
+        batch_id: u64,
+        deals: &[SettlementDeal],
+    ) -> Result<PendingTx, ChainError> {
+        self.runtime.block_on(self.inner.send_batch(deployment, batch_id, deals))
+    }
+
+    fn confirm(
+        &mut self,
+        deployment: &Deployment,
+        pending: &PendingTx,
+    ) -> Result<BatchReceipt, ChainError> {
+        self.runtime.block_on(self.inner.confirm(deployment, pending))
+    }
+}

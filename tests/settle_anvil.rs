@@ -1,0 +1,162 @@
+//! `gridbook settle --rpc` against a real anvil node: the settler process is killed with
+//! SIGKILL while its batch waits in the node's pool (mining paused), restarted, and every deal
+//! is still paid exactly once — checked balance by balance against amounts computed here from
+//! the events, independently of the settlement crate.
+
+#[path = "../settlement/tests/anvil_support/mod.rs"]
+mod anvil_support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use alloy_primitives::{Address, U256};
+use anvil_support::Anvil;
+use gridbook_settlement::devnet::DEV_ACCOUNTS;
+use gridbook_settlement::rpc::{RpcChain, RpcConfig, SigningKey};
+use gridbook_settlement::{Chain, Deployment};
+
+const EVENTS: &str = "examples/market.events.jsonl";
+
+fn gridbook(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gridbook"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("gridbook runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("gridbook-settle-anvil-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+/// What each provider is owed and each requester pays, from the events file alone:
+/// floor(price × qty × duration_ms / 3,600,000) at 9 decimals, fee 0.
+fn owed_from_events() -> (BTreeMap<Address, U256>, BTreeMap<Address, U256>) {
+    let (mut paid, mut earned) = (BTreeMap::new(), BTreeMap::new());
+    let events = std::fs::read_to_string(EVENTS).expect("example events");
+    for line in events.lines() {
+        let event: serde_json::Value = serde_json::from_str(line).expect("json");
+        if event["type"] != "deal" {
+            continue;
+        }
+        let price = event["price"].as_str().expect("price");
+        let (whole, fraction) = price.split_once('.').unwrap_or((price, ""));
+        let price_nano: u128 = format!("{whole}{fraction:0<9}").parse().expect("price digits");
+        let qty = u128::from(event["qty"].as_u64().expect("qty"));
+        let duration_ms = u128::from(
+            event["end"].as_u64().expect("end") - event["start"].as_u64().expect("start"),
+        );
+        let amount = U256::from(price_nano * qty * duration_ms / 3_600_000);
+        let account = |field: &str| event[field].as_str().expect("address").parse::<Address>();
+        *paid.entry(account("requester").expect("requester")).or_insert(U256::ZERO) += amount;
+        *earned.entry(account("provider").expect("provider")).or_insert(U256::ZERO) += amount;
+    }
+    (paid, earned)
+}
+
+fn client(anvil: &Anvil) -> RpcChain {
+    let key = SigningKey::parse(DEV_ACCOUNTS[0].private_key_hex, "test key").expect("dev key");
+    RpcChain::connect(&anvil.url(), key, RpcConfig::default()).expect("connects")
+}
+
+fn wait_for_sent_record(journal: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(journal).unwrap_or_default();
+        if text.contains("{\"sent\":") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no batch was sent within 30 s: {text}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_settler_killed_between_send_and_confirmation_settles_every_deal_exactly_once() {
+    let anvil = Anvil::start();
+    let dir = temp_dir("kill");
+    let (deployment, journal) = (dir.join("deployment.json"), dir.join("settlement.journal"));
+    let url = anvil.url();
+    let chain_flags = ["--rpc", &url, "--deployment", path_str(&deployment)];
+    let deploy = gridbook(&[&["settlement", "deploy", "--test-token"][..], &chain_flags].concat());
+    assert!(deploy.status.success(), "{}", text(&deploy.stderr));
+    let fund = gridbook(&[&["settlement", "fund", EVENTS][..], &chain_flags].concat());
+    assert!(fund.status.success(), "{}", text(&fund.stderr));
+
+    // Mining paused: the first batch waits in the pool; the settler is killed while it waits.
+    anvil.control("evm_setAutomine", "[false]");
+    let settle_args = [
+        &["settle", EVENTS, "--batch-size", "2", "--journal", path_str(&journal)][..],
+        &chain_flags,
+    ]
+    .concat();
+    let mut settler = Command::new(env!("CARGO_BIN_EXE_gridbook"))
+        .args(&settle_args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("settler starts");
+    wait_for_sent_record(&journal);
+    settler.kill().expect("SIGKILL the settler");
+    settler.wait().expect("settler reaped");
+    let deployed: Deployment =
+        serde_json::from_str(&std::fs::read_to_string(&deployment).expect("deployment"))
+            .expect("deployment json");
+    let mut chain = client(&anvil);
+    assert_eq!(chain.last_batch_id(&deployed).expect("lastBatchId"), 0, "nothing mined yet");
+
+    anvil.control("evm_setAutomine", "[true]");
+    anvil.control("evm_mine", "[]");
+    let restarted = gridbook(&settle_args);
+    let stdout = text(&restarted.stdout);
+    assert!(restarted.status.success(), "{}\n{}", stdout, text(&restarted.stderr));
+    assert!(stdout.contains("settled 6 deals in 4 batches"), "{stdout}");
+    assert_eq!(chain.last_batch_id(&deployed).expect("lastBatchId"), 4);
+
+    let (paid, earned) = owed_from_events();
+    for requester in paid.keys() {
+        // `fund` deposited exactly what the deals cost: paying once leaves nothing, twice fails.
+        assert_eq!(chain.escrow_of(&deployed, *requester).expect("escrow"), U256::ZERO);
+    }
+    for (provider, amount) in &earned {
+        assert_eq!(chain.credit_of(&deployed, *provider).expect("credit"), *amount, "{provider}");
+    }
+    let again = gridbook(&settle_args);
+    assert!(text(&again.stdout).contains("skipped           6 deals already settled"));
+    assert_eq!(chain.last_batch_id(&deployed).expect("lastBatchId"), 4);
+}
+
+#[test]
+fn a_deployment_of_another_chain_is_refused_naming_both_chains() {
+    let anvil = Anvil::start();
+    let dir = temp_dir("wrong-chain");
+    let deployment = dir.join("deployment.json");
+    let mainnet = r#"{"chain_id":1,"token":"0x0000000000000000000000000000000000000001",
+        "token_decimals":9,"test_token":false,
+        "settlement":"0x0000000000000000000000000000000000000002",
+        "settler":"0x0000000000000000000000000000000000000003","fee_bps":0,
+        "withdrawal_delay_s":0}"#;
+    std::fs::write(&deployment, mainnet).expect("write deployment");
+    let url = anvil.url();
+    let output =
+        gridbook(&["settle", EVENTS, "--rpc", &url, "--deployment", path_str(&deployment)]);
+    let stderr = text(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("is on chain 1, the node is chain 31337"), "{stderr}");
+    assert!(!dir.join("settlement.journal").exists(), "nothing journaled for a wrong chain");
+}
