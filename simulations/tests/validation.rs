@@ -106,3 +106,12 @@ fn an_unknown_pricing_model_is_named_with_its_line() {
     let message = Scenario::from_toml_str(&source, "bad.toml").unwrap_err().to_string();
     assert_names(&message, 3, "pricing.model");
 }
+
+#[test]
+fn numbers_and_names_beyond_the_engine_limits_are_refused_at_their_line() {
+    let message = error_with(6, "cpu = 2000000");
+    assert_names(&message, 6, "providers.hardware[0].cpu");
+    let long = format!("regions = [\"{}\"]", "r".repeat(65));
+    let message = error_with(15, &long);
+    assert_names(&message, 15, "requesters.jobs[0].regions");
+}

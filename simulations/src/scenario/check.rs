@@ -3,6 +3,7 @@
 
 use super::locate::{key_line, ScenarioError};
 use super::{Arrival, HardwareEntry, JobEntry, Scenario};
+use gridbook_matcher::limits::{LIST_LEN_MAX, NAME_LEN_MAX, RESOURCE_MAX};
 use gridbook_pricing::MODEL_NAMES;
 
 /// Where a failed check points: table, entry of an array of tables, key.
@@ -107,6 +108,7 @@ fn run(s: &Scenario) -> Result<(), Failure> {
         )?;
     }
     for (index, job) in r.jobs.iter().enumerate() {
+        check_job(index, job)?;
         let fits = p.hardware.iter().any(|hw| fits(job, hw));
         require(
             fits || s.trace.is_some(),
@@ -160,8 +162,56 @@ fn run(s: &Scenario) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The engine's bounds on one number of hardware or requirements (`limits.rs`).
+fn resource_ok(value: u32) -> bool {
+    value <= RESOURCE_MAX
+}
+
+/// The engine's bounds on a name (GPU model, TEE kind, region).
+fn name_ok(name: &str) -> bool {
+    (1..=NAME_LEN_MAX).contains(&name.len())
+}
+
+fn check_job(index: usize, job: &JobEntry) -> Result<(), Failure> {
+    const T: &str = "requesters.jobs";
+    let numbers = [
+        ("cpu", job.cpu),
+        ("mem_gib", job.mem_gib),
+        ("gpus", job.gpus),
+        ("gpu_mem_gib", job.gpu_mem_gib),
+    ];
+    for (key, value) in numbers {
+        require(resource_ok(value), entry(T, index, key), "must be at most 1048576")?;
+    }
+    for (key, list) in [("gpu", &job.gpu), ("regions", &job.regions)] {
+        require(list.len() <= LIST_LEN_MAX, entry(T, index, key), "lists at most 32 names")?;
+        require(list.iter().all(|n| name_ok(n)), entry(T, index, key), "names are 1 to 64 bytes")?;
+    }
+    require(
+        job.tee.as_deref().is_none_or(name_ok),
+        entry(T, index, "tee"),
+        "names are 1 to 64 bytes",
+    )
+}
+
 fn check_hardware(index: usize, hw: &HardwareEntry) -> Result<(), Failure> {
     const T: &str = "providers.hardware";
+    let numbers = [
+        ("cpu", hw.cpu),
+        ("mem_gib", hw.mem_gib),
+        ("gpus", hw.gpus.unwrap_or(0)),
+        ("gpu_mem_gib", hw.gpu_mem_gib),
+    ];
+    for (key, value) in numbers {
+        require(resource_ok(value), entry(T, index, key), "must be at most 1048576")?;
+    }
+    for (key, name) in [
+        ("gpu", hw.gpu.as_deref()),
+        ("tee", hw.tee.as_deref()),
+        ("region", Some(hw.region.as_str())),
+    ] {
+        require(name.is_none_or(name_ok), entry(T, index, key), "names are 1 to 64 bytes")?;
+    }
     require(hw.slots > 0 && hw.slots <= 4096, entry(T, index, "slots"), "must be 1..=4096")?;
     require(hw.cost.min_nano > 0, entry(T, index, "cost"), "must be > 0")?;
     if hw.gpu.is_some() {
