@@ -15,6 +15,7 @@ mod quote_cmd;
 mod replay_cmd;
 mod settle_cmd;
 mod settlement_cmd;
+mod simulate_cmd;
 mod stream_file;
 
 use clap::{Parser, Subcommand};
@@ -43,6 +44,9 @@ enum Commands {
     Quote(quote_cmd::QuoteArgs),
     /// For a provider: what a machine is worth now, and a suggested ask price.
     Price(price_cmd::PriceArgs),
+    /// Run a market simulation scenario (or its sweep) on the real engine and pricing model:
+    /// metrics, time series, charts and a report.
+    Simulate(simulate_cmd::SimulateArgs),
     /// Settle a replay's deals on chain, in batches, exactly once; without --rpc on the
     /// embedded devnet (deploy, fund and settle in one process).
     Settle(settle_cmd::SettleArgs),
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
         Commands::Backtest(args) => backtest_cmd::run(args),
         Commands::Quote(args) => quote_cmd::run(args),
         Commands::Price(args) => price_cmd::run(args),
+        Commands::Simulate(args) => simulate_cmd::run(args),
         Commands::Settle(args) => settle_cmd::run(args),
         Commands::Settlement(args) => settlement_cmd::run(args),
     };

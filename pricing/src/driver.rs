@@ -75,6 +75,9 @@ pub struct PricedReplay {
     publish_step_bps: u64,
     /// Class and units per slot of each distinct machine seen (looked up, never iterated).
     hw_class: HashMap<Hardware, Option<(ClassId, u32)>>,
+    /// With `record_step_events`: every event of the last `apply_command`, re-pricing included.
+    step_events: Vec<Event>,
+    record_step_events: bool,
 }
 
 /// Default publication step: a reference reaches the engine (and re-prices its pegged orders)
@@ -110,7 +113,29 @@ impl PricedReplay {
             bid_slots_accepted: 0,
             publish_step_bps: PUBLISH_STEP_BPS_DEFAULT,
             hw_class: HashMap::new(),
+            step_events: Vec::new(),
+            record_step_events: false,
         }
+    }
+
+    /// Keep every event of each [`PricedReplay::apply_command`] — the command's own, then those
+    /// of each reference it published — for [`PricedReplay::step_events`] (off by default).
+    /// Callers that act on events without rendering them (the simulator) need the deals caused
+    /// by re-pricing too, which [`Replay::events`] alone loses to the next publication.
+    pub fn record_step_events(&mut self, record: bool) {
+        self.record_step_events = record;
+    }
+
+    /// The events of the last [`PricedReplay::apply_command`] (with
+    /// [`PricedReplay::record_step_events`]), in the order the engine emitted them.
+    pub fn step_events(&self) -> &[Event] {
+        &self.step_events
+    }
+
+    /// The symbol of `name` in this replay's name table (GPU models, TEE kinds, regions,
+    /// classes), for callers that build commands directly instead of decoding lines.
+    pub fn intern(&mut self, name: &str) -> Sym {
+        self.replay.intern(name)
     }
 
     /// Publishes a class reference to the engine only once it has moved by at least `bps`
@@ -220,12 +245,17 @@ impl PricedReplay {
         mut command: Command,
         out: &mut Vec<u8>,
     ) {
+        self.step_events.clear();
         if let Err(detail) = self.prepare(&mut command) {
             let id = command.id();
             let context = RejectContext { id, line: Some(line_no), detail: Some(&detail) };
+            if self.record_step_events {
+                self.step_events.push(Event::Rejected { reason: RejectReason::BadField });
+            }
             return self.replay.reject(RejectReason::BadField, context, out);
         }
         self.replay.apply(line_no, ts_ms, &command, out);
+        self.keep_step_events();
         self.record_accepted(&command);
         self.feed_deals();
         let now_ms = self.replay.engine().now_ms();
@@ -294,6 +324,12 @@ impl PricedReplay {
             self.order_class.resize(at + 1, (NO_CLASS, 1));
         }
         self.order_class[at] = entry;
+    }
+
+    fn keep_step_events(&mut self) {
+        if self.record_step_events {
+            self.step_events.extend_from_slice(self.replay.events());
+        }
     }
 
     /// Gives the model every deal of the last applied command.
@@ -373,6 +409,7 @@ impl PricedReplay {
                 &Command::Reference { class: sym, price_nano },
                 out,
             );
+            self.keep_step_events();
             self.feed_deals();
         }
     }

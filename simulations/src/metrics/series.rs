@@ -1,0 +1,67 @@
+//! The time series: one row per class and interval, written as `timeseries.csv`.
+
+use gridbook_matcher::money::format_nano;
+use std::fmt::Write;
+
+/// A class at the end of an interval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesRow {
+    /// End of the interval, ms of simulated time.
+    pub ts_ms: u64,
+    /// Class id.
+    pub class: u32,
+    /// The pricing model's reference, per class unit.
+    pub reference_nano: Option<u64>,
+    /// Deal prices in the interval per class unit: open, high, low, close.
+    pub ohlc_nano: Option<(u64, u64, u64, u64)>,
+    /// Volume-weighted deal price of the interval per class unit (rounded down).
+    pub vwap_nano: Option<u64>,
+    /// Slots traded in the interval.
+    pub volume_slots: u64,
+    /// Slots on resting asks.
+    pub supply_slots: u64,
+    /// Slots wanted by resting bids.
+    pub demand_slots: u64,
+    /// Slots leased.
+    pub busy_slots: u64,
+    /// Slots of the class's machines.
+    pub total_slots: u64,
+}
+
+/// The CSV header.
+pub const HEADER: &str = "hour,class,reference,open,high,low,close,vwap,volume_slots,supply_slots,\
+demand_slots,busy_slots,total_slots,utilisation\n";
+
+fn money(value: Option<u64>) -> String {
+    value.map(format_nano).unwrap_or_default()
+}
+
+/// The rows as CSV (prices as decimal text, hours with 3 decimals).
+pub fn to_csv(rows: &[SeriesRow], class_names: &[String]) -> String {
+    let mut out = String::from(HEADER);
+    for row in rows {
+        let name = class_names.get(row.class as usize).map_or("?", String::as_str);
+        let (o, h, l, c) = match row.ohlc_nano {
+            Some((o, h, l, c)) => (Some(o), Some(h), Some(l), Some(c)),
+            None => (None, None, None, None),
+        };
+        let utilisation = row.busy_slots as f64 / row.total_slots.max(1) as f64;
+        let _ = writeln!(
+            out,
+            "{:.3},{name},{},{},{},{},{},{},{},{},{},{},{},{utilisation:.4}",
+            row.ts_ms as f64 / 3_600_000.0,
+            money(row.reference_nano),
+            money(o),
+            money(h),
+            money(l),
+            money(c),
+            money(row.vwap_nano),
+            row.volume_slots,
+            row.supply_slots,
+            row.demand_slots,
+            row.busy_slots,
+            row.total_slots,
+        );
+    }
+    out
+}

@@ -1,0 +1,113 @@
+//! Scenario errors and where they are: the key and the 1-based line of the offending value.
+//!
+//! `toml` gives a byte span for syntax and type errors (and for the checks the distribution
+//! types run while deserialising); checks that run after parsing find their key's line by
+//! scanning the text for the table header and the key, as the pricing configuration does.
+
+use thiserror::Error;
+
+/// A scenario that cannot run. Every message names the file, the line and the key.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ScenarioError {
+    /// Not TOML, an unknown key, a value of the wrong type or an impossible distribution.
+    #[error("{origin}: line {line}: `{key}`: {message}")]
+    Syntax {
+        /// The scenario's path.
+        origin: String,
+        /// The key (or table header) on the offending line.
+        key: String,
+        /// 1-based line; 0 when unknown.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value that parses but cannot be simulated (a negative rate, a missing trace file,
+    /// a job no machine can ever run, ...).
+    #[error("{origin}: line {line}: `{key}`: {message}")]
+    Invalid {
+        /// The scenario's path.
+        origin: String,
+        /// The dotted key (`requesters.rate_per_h`, `providers.hardware[2].slots`).
+        key: String,
+        /// 1-based line; 0 when the key is absent.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The scenario file could not be read.
+    #[error("{origin}: {message}")]
+    Read {
+        /// The scenario's path.
+        origin: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// The error for a `toml` failure, placed at the key of the span's line.
+pub(crate) fn syntax_error(source: &str, origin: &str, error: &toml::de::Error) -> ScenarioError {
+    let (key, line) = match error.span() {
+        Some(span) => key_at(source, span.start),
+        None => ("(document)".to_string(), 0),
+    };
+    let message = error.message().trim().to_string();
+    ScenarioError::Syntax { origin: origin.to_string(), key, line, message }
+}
+
+/// The key written on the line holding byte `offset`, and that line.
+fn key_at(source: &str, offset: usize) -> (String, usize) {
+    let before = source.get(..offset.min(source.len())).unwrap_or(source);
+    let line = before.matches('\n').count() + 1;
+    let text = source.lines().nth(line - 1).unwrap_or("").trim();
+    let key = match text.split_once('=') {
+        Some((key, _)) if !text.starts_with('[') => key.trim().to_string(),
+        _ => text.to_string(),
+    };
+    (key, line)
+}
+
+/// The line of `key = ...` in table `[table]`, or in entry `entry` of `[[table]]`; the line of
+/// the table header when the key is absent; 0 when neither is written.
+pub(crate) fn key_line(source: &str, table: &str, entry: Option<usize>, key: &str) -> usize {
+    let header = if entry.is_some() { format!("[[{table}]]") } else { format!("[{table}]") };
+    let mut seen = 0usize;
+    let mut inside = table.is_empty();
+    let mut header_line = 0;
+    for (number, raw) in source.lines().enumerate() {
+        let text = raw.trim();
+        if text.starts_with('[') {
+            inside = false;
+            if text.split('#').next().unwrap_or("").trim() == header {
+                inside = entry.is_none_or(|want| want == seen);
+                seen += 1;
+                if inside {
+                    header_line = number + 1;
+                }
+            }
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        if let Some((name, _)) = text.split_once('=') {
+            if name.trim() == key {
+                return number + 1;
+            }
+        }
+    }
+    header_line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_line;
+
+    #[test]
+    fn keys_are_found_in_their_table_and_entry() {
+        let text = "a = 1\n[x]\nb = 2\n[[y]]\nc = 3\n[[y]]\nc = 4\n";
+        assert_eq!(key_line(text, "", None, "a"), 1);
+        assert_eq!(key_line(text, "x", None, "b"), 3);
+        assert_eq!(key_line(text, "y", Some(1), "c"), 7);
+        assert_eq!(key_line(text, "y", Some(0), "missing"), 4);
+    }
+}

@@ -1,0 +1,222 @@
+//! How the simulator acts and reacts: a job arriving bids, a machine posts its free slots,
+//! and each engine event updates the agents, the ledger and the conservation checks.
+
+use gridbook_matcher::{Command, Deal, Event, OrderRef};
+
+use super::agents::{self, AskPricing};
+use super::state::{Holder, Job, JobStatus, RestingAsk};
+use super::{Action, Sim};
+use crate::metrics::series::SeriesRow;
+use crate::scenario::ProviderStrategy;
+
+impl Sim<'_> {
+    pub(super) fn arrive(&mut self) {
+        let Some(spec) = self.pending_job.take() else { return };
+        let number = self.jobs.len() as u32;
+        let class = self.shape_class.get(spec.shape as usize).copied().flatten();
+        self.jobs.push(Job {
+            spec,
+            remaining: spec.qty,
+            class: class.map(|c| c.0),
+            status: JobStatus::Open,
+            paid_nano: 0,
+        });
+        self.tally.jobs += 1;
+        self.tally.slots_requested += spec.qty;
+        self.tally.interval_requested_slots += spec.qty;
+        let r = &self.scenario.requesters;
+        let peg =
+            class.map(|c| c.1).filter(|&sym| self.market.reference_per_slot(sym, 1).is_some());
+        let req = &self.world.shapes[spec.shape as usize];
+        let owner = agents::owner(0x20, u64::from(number));
+        let command =
+            agents::bid(format!("j{number}"), owner, &spec, req, r.strategy, r.shade_pct, peg);
+        self.apply(Some(Holder::Job(number)), command);
+        self.next_arrival();
+    }
+
+    /// The posting period of `machine` ended: the adaptive strategy lowers an unfilled price
+    /// (never below cost), then the machine posts afresh. A timer of an older posting is stale.
+    pub(super) fn repost(&mut self, machine: u32, posting: u64) {
+        let at = machine as usize;
+        if posting != self.machines[at].posts {
+            return;
+        }
+        let p = &self.scenario.providers;
+        let m = &mut self.machines[at];
+        let unfilled = m.ask.as_ref().is_some_and(|ask| !ask.filled);
+        if p.strategy == ProviderStrategy::Adaptive && unfilled {
+            let cost = self.world.machines[at].cost_nano;
+            m.price_nano = agents::minus_pct(m.price_nano, p.adapt_step_pct).max(cost);
+        }
+        self.post(machine);
+    }
+
+    /// Cancels the machine's resting ask, if any, and posts its free slots afresh.
+    pub(super) fn post(&mut self, machine: u32) {
+        let at = machine as usize;
+        if let Some(ask) = &self.machines[at].ask {
+            let cancel =
+                gridbook_matcher::Cancel { id: ask.id.clone(), owner: self.machines[at].owner };
+            self.apply(None, Command::Cancel(cancel));
+        }
+        let now_ms = self.now_ms;
+        let m = &mut self.machines[at];
+        let free = m.busy_until_ms.iter().filter(|&&until| until <= now_ms).count() as u64;
+        if free == 0 {
+            return;
+        }
+        let p = &self.scenario.providers;
+        let spec = &self.world.machines[at];
+        let peg = m.class_sym.filter(|&sym| self.market.reference_per_slot(sym, 1).is_some());
+        let pricing = AskPricing {
+            strategy: p.strategy,
+            cost_nano: spec.cost_nano,
+            own_nano: m.price_nano,
+            peg_class: peg,
+        };
+        m.posts += 1;
+        let id = format!("m{machine}.{}", m.posts);
+        m.sending = Some((id.clone(), free));
+        let repost_ms = p.repost_min.saturating_mul(60_000);
+        let horizon_ms = p.ask_horizon_h.saturating_mul(3_600_000);
+        // The expiry is a backstop: the timer below re-posts first.
+        let expires_ms = now_ms + repost_ms + 60_000;
+        let command =
+            agents::ask(id, m.owner, &pricing, free, spec.hw, now_ms, horizon_ms, expires_ms);
+        let posting = m.posts;
+        self.apply(Some(Holder::Machine(machine)), command);
+        self.machines[at].sending = None;
+        self.schedule(now_ms + repost_ms, Action::Repost { machine, posting });
+    }
+
+    pub(super) fn absorb(&mut self, event: &Event) {
+        match *event {
+            Event::Accepted { order } => self.accepted(order),
+            Event::Deal(deal) => self.deal(&deal),
+            Event::Expired { order, remaining } => self.gone(order, remaining, true),
+            Event::Cancelled { order, remaining, .. } => self.gone(order, remaining, false),
+            Event::Rejected { reason } => {
+                *self.tally.rejects.entry(reason.code()).or_default() += 1
+            }
+            Event::Reference { .. } => self.tally.references += 1,
+        }
+    }
+
+    fn accepted(&mut self, order: OrderRef) {
+        let Some(holder) = self.sending else { return };
+        let at = order.0 as usize;
+        if self.holders.len() <= at {
+            self.holders.resize(at + 1, holder);
+        }
+        self.holders[at] = holder;
+        match holder {
+            Holder::Machine(k) => {
+                let m = &mut self.machines[k as usize];
+                let Some((id, qty)) = m.sending.take() else { return };
+                m.ask = Some(RestingAsk { order, id, remaining: qty, filled: false });
+                if let Some(class) = m.class {
+                    self.tally.classes[class.index()].supply_slots += qty;
+                }
+            }
+            Holder::Job(j) => {
+                let job = &self.jobs[j as usize];
+                if let Some(class) = job.class {
+                    self.tally.classes[class.index()].demand_slots += job.spec.qty;
+                }
+            }
+        }
+    }
+
+    /// An order left the book with `remaining` slots: expired, or cancelled by its machine.
+    fn gone(&mut self, order: OrderRef, remaining: u64, expired: bool) {
+        match self.holder(order) {
+            Some(Holder::Machine(k)) => {
+                let m = &mut self.machines[k as usize];
+                if m.ask.as_ref().is_none_or(|ask| ask.order != order) {
+                    return;
+                }
+                m.ask = None;
+                if let Some(class) = m.class {
+                    let tally = &mut self.tally.classes[class.index()];
+                    tally.supply_slots = tally.supply_slots.saturating_sub(remaining);
+                }
+                if expired {
+                    let posting = m.posts;
+                    self.schedule(self.now_ms, Action::Repost { machine: k, posting });
+                }
+            }
+            Some(Holder::Job(j)) => {
+                let job = &mut self.jobs[j as usize];
+                if job.status == JobStatus::Open && remaining > 0 {
+                    job.status = JobStatus::Missed;
+                    self.tally.jobs_missed += 1;
+                }
+                if let Some(class) = job.class {
+                    let tally = &mut self.tally.classes[class.index()];
+                    tally.demand_slots = tally.demand_slots.saturating_sub(remaining);
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn deal(&mut self, deal: &Deal) {
+        let (Some(Holder::Job(j)), Some(Holder::Machine(k))) =
+            (self.holder(deal.bid), self.holder(deal.ask))
+        else {
+            self.tally.foreign_deals += 1;
+            return;
+        };
+        let duration_ms = deal.end_ms - deal.start_ms;
+        self.settle(j, k, deal, duration_ms);
+        self.lease(k, deal);
+        let job = &mut self.jobs[j as usize];
+        job.remaining = job.remaining.saturating_sub(deal.qty);
+        if let Some(class) = job.class {
+            let tally = &mut self.tally.classes[class.index()];
+            tally.demand_slots = tally.demand_slots.saturating_sub(deal.qty);
+        }
+        if job.remaining == 0 && job.status == JobStatus::Open {
+            job.status = JobStatus::Filled;
+            self.tally.jobs_filled += 1;
+            self.tally.match_ms.push(self.now_ms - job.spec.arrival_ms);
+        }
+        self.tally.deals += 1;
+        self.tally.slots_filled += deal.qty;
+        self.tally.interval_filled_slots += deal.qty;
+    }
+
+    /// Closes the interval: one row per class that has machines.
+    pub(super) fn record_interval(&mut self) {
+        let requested = std::mem::take(&mut self.tally.interval_requested_slots);
+        let filled = std::mem::take(&mut self.tally.interval_filled_slots);
+        self.tally.fill_series.push((self.now_ms, requested, filled));
+        for (at, tally) in self.tally.classes.iter_mut().enumerate() {
+            if tally.total_slots == 0 {
+                continue;
+            }
+            let class = gridbook_pricing::ClassId(at as u32);
+            let ohlc = tally.ohlc_nano.take();
+            let turnover = std::mem::take(&mut tally.turnover_nano);
+            if let Some((_, _, _, close)) = ohlc {
+                tally.closes_nano.push(close);
+            }
+            self.series.push(SeriesRow {
+                ts_ms: self.now_ms,
+                class: at as u32,
+                reference_nano: self.market.model_reference(class),
+                ohlc_nano: ohlc,
+                vwap_nano: (tally.volume_slots > 0).then(|| {
+                    let vwap = turnover / u128::from(tally.volume_slots);
+                    u64::try_from(vwap).unwrap_or(u64::MAX)
+                }),
+                volume_slots: std::mem::take(&mut tally.volume_slots),
+                supply_slots: tally.supply_slots,
+                demand_slots: tally.demand_slots,
+                busy_slots: tally.busy_slots,
+                total_slots: tally.total_slots,
+            });
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Bad scenarios fail at start with a message naming the key and its line.
+
+// Helpers outside #[test] functions unwrap too: a failure here is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use gridbook_simulations::{Scenario, ScenarioError};
+
+const GOOD: &str = r#"duration_h = 4
+[providers]
+count = 2
+strategy = "markup"
+[[providers.hardware]]
+cpu = 8
+mem_gib = 32
+slots = 2
+cost = { min = "0.10", max = "0.20" }
+[requesters]
+rate_per_h = 10
+strategy = "truthful"
+[[requesters.jobs]]
+cpu = 4
+mem_gib = 16
+duration_min = { dist = "uniform", min = 10, max = 60 }
+deadline_slack_pct = { dist = "fixed", value = 100 }
+value = { min = "0.20", max = "0.50" }
+"#;
+
+/// The error for GOOD with line `line` (1-based) replaced by `text`.
+fn error_with(line: usize, text: &str) -> String {
+    let mut lines: Vec<&str> = GOOD.lines().collect();
+    lines[line - 1] = text;
+    let source = lines.join("\n");
+    match Scenario::from_toml_str(&source, "bad.toml") {
+        Ok(_) => panic!("line {line} = {text:?} must be refused"),
+        Err(error) => error.to_string(),
+    }
+}
+
+fn assert_names(message: &str, line: usize, key: &str) {
+    assert!(message.starts_with("bad.toml: "), "{message}");
+    assert!(message.contains(&format!("line {line}:")), "line {line} in: {message}");
+    assert!(message.contains(key), "`{key}` in: {message}");
+}
+
+#[test]
+fn the_good_scenario_is_accepted() {
+    Scenario::from_toml_str(GOOD, "good.toml").unwrap();
+}
+
+#[test]
+fn an_unknown_key_is_named_with_its_line() {
+    let message = error_with(11, "rate_per_hour = 10");
+    assert_names(&message, 11, "rate_per_hour");
+    assert!(message.contains("unknown field"), "{message}");
+}
+
+#[test]
+fn an_impossible_distribution_is_named_with_its_line() {
+    let message = error_with(16, r#"duration_min = { dist = "uniform", min = 60, max = 10 }"#);
+    assert_names(&message, 16, "duration_min");
+    assert!(message.contains("min 60 > max 10"), "{message}");
+    let message = error_with(17, r#"deadline_slack_pct = { dist = "exponential", mean = 0 }"#);
+    assert_names(&message, 17, "deadline_slack_pct");
+    let message = error_with(9, r#"cost = { min = "0.30", max = "0.20" }"#);
+    assert_names(&message, 9, "cost");
+}
+
+#[test]
+fn a_negative_rate_is_named_with_its_line() {
+    let message = error_with(11, "rate_per_h = -5");
+    assert_names(&message, 11, "requesters.rate_per_h");
+    assert!(message.contains("> 0"), "{message}");
+    let message = error_with(3, "count = -1");
+    assert_names(&message, 3, "count");
+}
+
+#[test]
+fn a_bad_amount_of_money_is_named_with_its_line() {
+    let message = error_with(18, r#"value = { min = "0.2000000001", max = "0.5" }"#);
+    assert_names(&message, 18, "value");
+}
+
+#[test]
+fn a_job_no_machine_can_run_is_refused() {
+    let message = error_with(14, "cpu = 64");
+    assert_names(&message, 13, "requesters.jobs[0]");
+}
+
+#[test]
+fn a_missing_trace_file_is_named_with_its_line() {
+    let source = format!(
+        "{GOOD}[trace]\nnodes = \"/nonexistent/openb_node_list.csv\"\npods = \"/nonexistent/pods.csv\"\n\
+         gpu_cost = {{ min = \"1\", max = \"2\" }}\ncpu_cost = {{ min = \"1\", max = \"2\" }}\n\
+         gpu_value = {{ min = \"1\", max = \"2\" }}\ncpu_value = {{ min = \"1\", max = \"2\" }}\n\
+         deadline_slack_pct = {{ dist = \"fixed\", value = 50 }}\n"
+    );
+    let error = Scenario::from_toml_str(&source, "bad.toml").unwrap_err();
+    assert!(matches!(error, ScenarioError::Invalid { line: 20, .. }), "{error:?}");
+    assert_names(&error.to_string(), 20, "trace.nodes");
+    assert!(error.to_string().contains("/nonexistent/openb_node_list.csv"));
+}
+
+#[test]
+fn an_unknown_pricing_model_is_named_with_its_line() {
+    let source = GOOD.replacen("duration_h = 4", "duration_h = 4\n[pricing]\nmodel = \"twap\"", 1);
+    let message = Scenario::from_toml_str(&source, "bad.toml").unwrap_err().to_string();
+    assert_names(&message, 3, "pricing.model");
+}
+
+#[test]
+fn numbers_and_names_beyond_the_engine_limits_are_refused_at_their_line() {
+    let message = error_with(6, "cpu = 2000000");
+    assert_names(&message, 6, "providers.hardware[0].cpu");
+    let long = format!("regions = [\"{}\"]", "r".repeat(65));
+    let message = error_with(15, &long);
+    assert_names(&message, 15, "requesters.jobs[0].regions");
+}
