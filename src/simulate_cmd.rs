@@ -5,11 +5,11 @@
 //! clock-derived default, so every run can be repeated exactly.
 
 use anyhow::{bail, Context, Result};
-use std::io::IsTerminal;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
 
 use gridbook_simulations::sweep::{self, cell_scenarios, SweepSection};
-use gridbook_simulations::{load_scenario, report, stream_replay, Progress, Silent};
+use gridbook_simulations::{load_scenario, report, stream_replay, Progress};
 
 /// Arguments of `gridbook simulate`.
 #[derive(Debug, clap::Args)]
@@ -24,27 +24,27 @@ pub(crate) struct SimulateArgs {
     pub(crate) out: Option<PathBuf>,
 }
 
-/// A progress bar on standard error, drawn only when it is a terminal.
-struct Bar {
-    last_pct: u64,
+/// indicatif's bar over simulated time. indicatif draws on standard error only when it is a
+/// terminal, so redirected runs and tests stay silent.
+struct Bar(ProgressBar);
+
+impl Bar {
+    fn new(length: u64, unit: &str) -> Bar {
+        let bar = ProgressBar::with_draw_target(Some(length), ProgressDrawTarget::stderr());
+        let template =
+            format!("[{{elapsed_precise}}] {{wide_bar}} {{percent:>3}}% {unit} (eta {{eta}})");
+        // The template is a constant of this file; a bad one would only lose the styling.
+        if let Ok(style) = ProgressStyle::with_template(&template) {
+            bar.set_style(style);
+        }
+        Bar(bar)
+    }
 }
 
 impl Progress for Bar {
     fn advance(&mut self, at_ms: u64, end_ms: u64) {
-        let pct = at_ms.saturating_mul(100) / end_ms.max(1);
-        if pct == self.last_pct {
-            return;
-        }
-        self.last_pct = pct;
-        let filled = (pct / 4) as usize;
-        eprint!(
-            "\r[{}{}] {pct:>3}% of simulated time",
-            "#".repeat(filled),
-            " ".repeat(25 - filled)
-        );
-        if pct >= 100 {
-            eprintln!();
-        }
+        self.0.set_length(end_ms.max(1));
+        self.0.set_position(at_ms.min(end_ms));
     }
 }
 
@@ -76,11 +76,9 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<()> {
         );
         return Ok(());
     }
-    let mut silent = Silent;
-    let mut bar = Bar { last_pct: u64::MAX };
-    let progress: &mut dyn Progress =
-        if std::io::stderr().is_terminal() { &mut bar } else { &mut silent };
-    let run = gridbook_simulations::run(&scenario, &name, seed, progress)?;
+    let mut bar = Bar::new(1, "of simulated time");
+    let run = gridbook_simulations::run(&scenario, &name, seed, &mut bar)?;
+    bar.0.finish_and_clear();
     report::write_run(&out, &run, &source).with_context(|| format!("writing {}", out.display()))?;
     let m = &run.metrics;
     eprintln!(
@@ -105,16 +103,13 @@ fn run_sweep(
     out: &Path,
 ) -> Result<()> {
     let scenarios = cell_scenarios(source, path, sweep)?;
-    let terminal = std::io::stderr().is_terminal();
+    let bar = Bar::new(1, "of the sweep's runs");
     let done = |finished: usize, total: usize| {
-        if terminal {
-            eprint!("\r{finished}/{total} runs");
-        }
+        bar.0.set_length(total as u64);
+        bar.0.set_position(finished as u64);
     };
     let runs = sweep::run_sweep(&scenarios, name, seed, sweep.replications, sweep.threads, &done)?;
-    if terminal {
-        eprintln!();
-    }
+    bar.0.finish_and_clear();
     report::write_sweep(out, name, sweep, &runs, source)
         .with_context(|| format!("writing {}", out.display()))?;
     let violated = runs.iter().filter(|run| !run.metrics.conservation.ok).count();
