@@ -136,7 +136,7 @@ fn settle<C: Chain + ?Sized>(
 fn print_report(report: &SettleReport, deployment: &Deployment, journal: &Path, target: &str) {
     let batches = report.batches_confirmed + report.batches_recovered;
     println!(
-        "settled {} deals in {} batches on {target} (contract {})",
+        "settled {} deals in {} batches on {target}, contract {}",
         report.deals_settled, batches, deployment.settlement
     );
     let volume = chain_args::format_units(report.volume, deployment.token_decimals);
