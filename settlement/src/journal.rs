@@ -114,8 +114,13 @@ impl Journal {
     /// last one.
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
         let io = |source| JournalError::Io { path: path.to_owned(), source };
+        let created = !path.exists();
         let mut file =
             OpenOptions::new().read(true).append(true).create(true).open(path).map_err(io)?;
+        if created {
+            // A new file's name is only durable once its directory is synced too.
+            sync_parent(path).map_err(io)?;
+        }
         let (records, good_bytes, total_bytes) = read_records(path, &file)?;
         let torn_tail_bytes = total_bytes - good_bytes;
         if torn_tail_bytes > 0 {
@@ -150,6 +155,14 @@ impl Journal {
         self.records.push(record);
         Ok(())
     }
+}
+
+fn sync_parent(path: &Path) -> std::io::Result<()> {
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    File::open(parent)?.sync_all()
 }
 
 fn encode(record: &Record) -> String {
