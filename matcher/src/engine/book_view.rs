@@ -4,41 +4,96 @@
 //!
 //! Groups are numbered in first-seen order and never forgotten, so a group index stays valid
 //! for the life of the engine. Every iteration is by index or by ladder order (best price first,
-//! then arrival), never by hash-map order, and allocates nothing.
+//! then arrival), never by hash-map order; walking a group allocates one small vector, a
+//! cursor per ladder of the group.
 
+use super::floats::Float;
 use super::ladder::Ladder;
 use super::slab::{Slab, NIL};
 use super::Engine;
 use crate::hardware::{Hardware, Requirements};
 
-/// The orders of one ladder, best level first and each level in arrival order, as
-/// `(price_nano, remaining)`. Only orders on a ladder are seen: every order with a price.
-struct LadderOrders<'e> {
-    slab: &'e Slab,
+/// Where one ladder's walk has got to.
+#[derive(Debug, Clone, Copy)]
+struct Walk<'e> {
     ladder: &'e Ladder,
+    /// Added (wrapping) to a level's stored rank: 0 on a fixed ladder.
+    shift: u64,
     /// Levels not yet started, counted from the worst: the next level is `levels_left - 1`.
     levels_left: usize,
+    /// The next order, with its level's effective rank; `NIL` when the level is done.
     slot: u32,
+    rank: u64,
 }
 
-impl<'e> LadderOrders<'e> {
-    fn new(slab: &'e Slab, ladder: &'e Ladder) -> LadderOrders<'e> {
-        LadderOrders { slab, ladder, levels_left: ladder.levels.len(), slot: NIL }
+impl Walk<'_> {
+    /// Moves on to the next non-empty level if the current one is done; false at the end.
+    fn ready(&mut self) -> bool {
+        while self.slot == NIL {
+            let Some(left) = self.levels_left.checked_sub(1) else { return false };
+            self.levels_left = left;
+            let level = &self.ladder.levels[left];
+            self.slot = level.head;
+            self.rank = level.rank.wrapping_add(self.shift);
+        }
+        true
     }
 }
 
-impl Iterator for LadderOrders<'_> {
+/// The orders of one group — its fixed ladder merged with its floating ladders, as the
+/// planner merges them — best rank first and at an equal rank in arrival order, as
+/// `(price_nano, remaining)`. Only orders on a ladder are seen: every order with a price.
+struct GroupOrders<'e> {
+    slab: &'e Slab,
+    is_bid: bool,
+    walks: Vec<Walk<'e>>,
+}
+
+impl<'e> GroupOrders<'e> {
+    fn new(
+        slab: &'e Slab,
+        is_bid: bool,
+        fixed: &'e Ladder,
+        floats: impl Iterator<Item = &'e Float>,
+    ) -> GroupOrders<'e> {
+        let walk = |ladder: &'e Ladder, shift: u64| Walk {
+            ladder,
+            shift,
+            levels_left: ladder.levels.len(),
+            slot: NIL,
+            rank: 0,
+        };
+        let mut walks = vec![walk(fixed, 0)];
+        walks.extend(floats.map(|float| walk(&float.ladder, float.shift)));
+        GroupOrders { slab, is_bid, walks }
+    }
+}
+
+impl Iterator for GroupOrders<'_> {
     type Item = (u64, u64);
 
     fn next(&mut self) -> Option<(u64, u64)> {
-        while self.slot == NIL {
-            // Levels are stored worst to best, so the best is walked first by counting down.
-            self.levels_left = self.levels_left.checked_sub(1)?;
-            self.slot = self.ladder.levels[self.levels_left].head;
+        let mut best: Option<(usize, u64, u32)> = None;
+        for (at, walk) in self.walks.iter_mut().enumerate() {
+            if !walk.ready() {
+                continue;
+            }
+            let arrival = self.slab.get(walk.slot).order.0;
+            let better = match best {
+                None => true,
+                Some((_, rank, first)) => {
+                    walk.rank > rank || (walk.rank == rank && arrival < first)
+                }
+            };
+            if better {
+                best = Some((at, walk.rank, arrival));
+            }
         }
-        let resting = self.slab.get(self.slot);
-        self.slot = resting.next;
-        Some((resting.price_nano, u64::from(resting.remaining)))
+        let (at, rank, _) = best?;
+        let resting = self.slab.get(self.walks[at].slot);
+        self.walks[at].slot = resting.next;
+        let price_nano = if self.is_bid { rank } else { u64::MAX - rank };
+        Some((price_nano, u64::from(resting.remaining)))
     }
 }
 
@@ -62,8 +117,12 @@ impl Engine {
     /// The resting asks of configuration `config` as `(price_nano, remaining)`, cheapest first
     /// and in arrival order within a price; empty for an unknown index.
     pub fn config_asks(&self, config: u32) -> impl Iterator<Item = (u64, u64)> + '_ {
-        let ladder = self.groups.configs.get(config as usize).map(|c| &c.ladder);
-        ladder.into_iter().flat_map(|ladder| LadderOrders::new(&self.slab, ladder))
+        let floats = &self.pegs.floats.list;
+        let group = self.groups.configs.get(config as usize);
+        group.into_iter().flat_map(move |c| {
+            let own = c.floats.iter().map(move |&f| &floats[f as usize]);
+            GroupOrders::new(&self.slab, false, &c.ladder, own)
+        })
     }
 
     /// How many requirement signatures (bid groups) the engine has seen; their indices are
@@ -85,8 +144,12 @@ impl Engine {
     /// The resting bids of signature `signature` as `(limit_nano, remaining)`, highest limit
     /// first and in arrival order within a limit; empty for an unknown index.
     pub fn signature_bids(&self, signature: u32) -> impl Iterator<Item = (u64, u64)> + '_ {
-        let ladder = self.groups.signatures.get(signature as usize).map(|s| &s.ladder);
-        ladder.into_iter().flat_map(|ladder| LadderOrders::new(&self.slab, ladder))
+        let floats = &self.pegs.floats.list;
+        let group = self.groups.signatures.get(signature as usize);
+        group.into_iter().flat_map(move |s| {
+            let own = s.floats.iter().map(move |&f| &floats[f as usize]);
+            GroupOrders::new(&self.slab, true, &s.ladder, own)
+        })
     }
 }
 
