@@ -193,12 +193,7 @@ impl Engine {
                 {
                     return Err(format!("class {at}: order {:?} mispriced", resting.order));
                 }
-                for threshold in super::pegs::thresholds(entry).into_iter().flatten() {
-                    if class.switches.get(&(threshold, entry.order.0)) != Some(&peg_at) {
-                        return Err(format!("class {at}: peg {peg_at} missing a threshold"));
-                    }
-                    switches += 1;
-                }
+                switches += super::pegs::thresholds(entry).into_iter().flatten().count();
                 unpriced += usize::from(entry.state == PegState::Unpriced);
                 floating += usize::from(entry.state == PegState::Floating);
                 pegged += 1;
@@ -208,8 +203,24 @@ impl Engine {
             if prev != class.tail {
                 return Err(format!("class {at}: tail is not the last peg"));
             }
-            if floating != class.floating || switches != class.switches.len() {
+            if floating != class.floating || switches != class.switches.live() {
                 return Err(format!("class {at}: floating count or thresholds out of date"));
+            }
+            // Each live threshold is one of its order's, filed on its side of the reference;
+            // with the count above, no order's threshold is missing or twice there.
+            let mut filed = 0usize;
+            for ((threshold, _, peg_at), below) in
+                class.switches.entries(|order, peg| self.pegs.is_live(order, peg))
+            {
+                let own = super::pegs::thresholds(self.pegs.get(peg_at));
+                let side = class.reference_nano.is_some_and(|r| threshold <= r);
+                if !own.contains(&Some(threshold)) || below != side {
+                    return Err(format!("class {at}: threshold of peg {peg_at} misfiled"));
+                }
+                filed += 1;
+            }
+            if filed != switches {
+                return Err(format!("class {at}: {filed} thresholds filed, {switches} wanted"));
             }
         }
         if pegged != self.pegs.live() {

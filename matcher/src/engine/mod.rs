@@ -30,6 +30,7 @@ mod plan;
 mod quote;
 mod repricing;
 mod slab;
+mod switches;
 
 pub use config::EngineConfig;
 pub use explain::{Candidate, Exclusion};

@@ -8,20 +8,20 @@
 //!
 //! A pegged order is in one of three states, a function of its class's reference (see
 //! [`PegState`]). Each class also keeps its orders by the reference values at which their state
-//! changes ([`Class::switches`]), so a move from one reference to another finds exactly the
-//! orders that change state, and counts its floating orders, which all change price.
+//! changes ([`Class::switches`], `switches.rs`), so a move from one reference to another finds
+//! exactly the orders that change state, and counts its floating orders, which all change price.
 //!
 //! Classes are never forgotten; their number is bounded by [`crate::EngineConfig::classes_max`].
-
-use std::collections::BTreeMap;
 
 use hashbrown::HashMap;
 
 use super::floats::Floats;
 use super::slab::NIL;
+use super::switches::Switches;
 use crate::command::Peg;
 use crate::event::OrderRef;
 use crate::hardware::Sym;
+use crate::limits::PRICE_NANO_MAX;
 
 /// Where a pegged order's price comes from now, which decides where it rests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,9 +42,8 @@ pub(crate) struct Class {
     /// First and last pegged order (peg entry index), in arrival order.
     pub(crate) head: u32,
     pub(crate) tail: u32,
-    /// `(reference at which a state changes, arrival) → peg entry`: every order's one or two
-    /// thresholds ([`thresholds`]), so a move finds the orders that change state by a range.
-    pub(crate) switches: BTreeMap<(i128, u32), u32>,
+    /// Every order's thresholds ([`thresholds`]), so a move finds the orders that change state.
+    pub(crate) switches: Switches,
     /// How many of its orders float now.
     pub(crate) floating: usize,
     /// Its floating ladders, in creation order.
@@ -115,7 +114,7 @@ impl Pegs {
             reference_nano: None,
             head: NIL,
             tail: NIL,
-            switches: BTreeMap::new(),
+            switches: Switches::default(),
             floating: 0,
             floats: Vec::new(),
         });
@@ -155,7 +154,7 @@ impl Pegs {
         class.tail = at;
         class.floating += usize::from(entry.state == PegState::Floating);
         for threshold in thresholds(&entry).into_iter().flatten() {
-            class.switches.insert((threshold, entry.order.0), at);
+            class.switches.insert((threshold, entry.order.0, at), class.reference_nano);
         }
         self.live += 1;
         at
@@ -176,12 +175,13 @@ impl Pegs {
             self.entries[entry.next as usize].prev = entry.prev;
         }
         class.floating -= usize::from(entry.state == PegState::Floating);
-        for threshold in thresholds(&entry).into_iter().flatten() {
-            class.switches.remove(&(threshold, entry.order.0));
-        }
         self.entries[at as usize].next = self.free_head;
         self.entries[at as usize].slot = NIL;
         self.free_head = at;
+        let entries = &self.entries;
+        for _ in thresholds(&entry).into_iter().flatten() {
+            class.switches.remove(|order, peg| is_live(entries, order, peg));
+        }
         self.live -= 1;
         entry
     }
@@ -192,6 +192,25 @@ impl Pegs {
 
     pub(crate) fn get_mut(&mut self, at: u32) -> &mut PegEntry {
         &mut self.entries[at as usize]
+    }
+
+    /// Moves class `class`'s thresholds from reference `from` to `to`, appending to `crossed`
+    /// the `(order, peg entry)` of every order with a threshold crossed (some twice).
+    pub(crate) fn cross(
+        &mut self,
+        class: u32,
+        from: Option<u64>,
+        to: u64,
+        crossed: &mut Vec<(OrderRef, u32)>,
+    ) {
+        let entries = &self.entries;
+        let switches = &mut self.classes[class as usize].switches;
+        switches.cross(from, to, |order, peg| is_live(entries, order, peg), crossed);
+    }
+
+    /// Whether a threshold of `(order, peg entry)` belongs to an order still resting.
+    pub(crate) fn is_live(&self, order: u32, peg: u32) -> bool {
+        is_live(&self.entries, order, peg)
     }
 
     /// The peg of entry `at`, as the order carried it.
@@ -220,7 +239,7 @@ impl Pegs {
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
-        let switches: usize = self.classes.iter().map(|c| c.switches.len() * 32).sum();
+        let switches: usize = self.classes.iter().map(|c| c.switches.heap_bytes()).sum();
         switches
             + self.floats.heap_bytes()
             + self.entries.capacity() * std::mem::size_of::<PegEntry>()
@@ -240,15 +259,26 @@ pub(crate) fn state_of(price_nano: Option<u64>, limit_nano: u64) -> PegState {
     }
 }
 
+/// Whether entry `peg` still holds the resting order with arrival number `order` (a freed
+/// entry has no slot; a reused one holds a later order).
+fn is_live(entries: &[PegEntry], order: u32, peg: u32) -> bool {
+    let entry = &entries[peg as usize];
+    entry.slot != NIL && entry.order.0 == order
+}
+
 /// The references at which an order's state changes: each is the least reference `r` at which
 /// `r × units + offset` exceeds a bound — for a bid 0 (it gets a price) and `limit − 1` (its
 /// limit binds), for an ask `limit` (it floats above its floor) and `u64::MAX` (its price no
 /// longer fits). A move from `r0` to `r1` changes the state of exactly the orders with a
-/// threshold in `(min, max]`.
-pub(crate) fn thresholds(entry: &PegEntry) -> [Option<i128>; 2] {
+/// threshold in `(min, max]`. Only thresholds that a move between two valid references
+/// (`1..=PRICE_NANO_MAX`) can cross are given, so they fit a `u64`.
+pub(crate) fn thresholds(entry: &PegEntry) -> [Option<u64>; 2] {
     let units = i128::from(entry.units.max(1));
     let offset = i128::from(entry.offset_nano);
-    let least_above = |bound: i128| Some((bound - offset).div_euclid(units) + 1);
+    let least_above = |bound: i128| {
+        let threshold = (bound - offset).div_euclid(units) + 1;
+        (2..=i128::from(PRICE_NANO_MAX)).contains(&threshold).then_some(threshold as u64)
+    };
     let limit = i128::from(entry.limit_nano);
     if entry.is_bid {
         [least_above(0), least_above(limit - 1)]

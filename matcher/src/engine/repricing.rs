@@ -12,7 +12,7 @@
 //!
 //! Step 1 costs one number per floating ladder of the class (its shift, `floats.rs`) plus the
 //! orders that change state (they get or lose a price, or their limit starts or stops binding),
-//! found by a range of the class's thresholds (`pegs.rs`); no other order is touched. The
+//! found among the class's thresholds (`switches.rs`); no other order is touched. The
 //! number re-priced is counted, not walked: every floating order changes price when the
 //! reference does. Step 2 runs only the orders that can cross: the switched ones and, on each
 //! floating ladder, the levels at or better than the best price the ladder's group could trade
@@ -76,33 +76,20 @@ impl Engine {
             float.shift = float_shift(reference_nano, float.units, float.is_bid);
         }
         self.switching.clear();
-        match previous {
+        self.pegs.cross(at, previous, reference_nano, &mut self.switching);
+        if previous.is_none() {
             // Every order was unpriced: each may change.
-            None => {
-                let mut peg_at = class.head;
-                while peg_at != NIL {
-                    let entry = self.pegs.get(peg_at);
-                    self.switching.push((entry.order, peg_at));
-                    peg_at = entry.next;
-                }
-            }
-            Some(previous) => {
-                let (low, high) = if previous < reference_nano {
-                    (previous, reference_nano)
-                } else {
-                    (reference_nano, previous)
-                };
-                let from = (i128::from(low) + 1, 0);
-                let to = (i128::from(high), u32::MAX);
-                let switches = class.switches.range(from..=to);
-                self.switching.extend(
-                    switches.map(|(&(_, order), &peg_at)| (crate::event::OrderRef(order), peg_at)),
-                );
-                // An order with both thresholds in range is listed twice.
-                self.switching.sort_unstable();
-                self.switching.dedup();
+            self.switching.clear();
+            let mut peg_at = self.pegs.classes[at as usize].head;
+            while peg_at != NIL {
+                let entry = self.pegs.get(peg_at);
+                self.switching.push((entry.order, peg_at));
+                peg_at = entry.next;
             }
         }
+        // In arrival order; an order with both thresholds crossed is listed twice.
+        self.switching.sort_unstable();
+        self.switching.dedup();
         let (mut switched, mut left_floating) = (0u64, 0u64);
         for next in 0..self.switching.len() {
             let (order, peg_at) = self.switching[next];
