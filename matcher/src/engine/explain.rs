@@ -152,12 +152,20 @@ impl Engine {
                 for config in &self.groups.configs {
                     let groups = (Some(&config.hw), None);
                     self.scan(&config.ladder, groups, side, probe, now_ms, &mut candidates);
+                    for &float in &config.floats {
+                        let ladder = &self.pegs.floats.list[float as usize].ladder;
+                        self.scan(ladder, groups, side, probe, now_ms, &mut candidates);
+                    }
                 }
             }
             Side::Bid => {
                 for signature in &self.groups.signatures {
                     let groups = (None, Some(&signature.req));
                     self.scan(&signature.ladder, groups, side, probe, now_ms, &mut candidates);
+                    for &float in &signature.floats {
+                        let ladder = &self.pegs.floats.list[float as usize].ladder;
+                        self.scan(ladder, groups, side, probe, now_ms, &mut candidates);
+                    }
                 }
             }
         }
@@ -178,7 +186,9 @@ impl Engine {
             let mut slot = level.head;
             while slot != NIL {
                 let resting = self.slab.get(slot);
-                let other = resting_party(resting, group.0, group.1, now_ms);
+                // Every order on a ladder has a price.
+                let price_nano = self.price_of(resting).unwrap_or(0);
+                let other = resting_party(resting, price_nano, group.0, group.1, now_ms);
                 let excluded_by = match side {
                     Side::Ask => exclusions(&other, probe, now_ms),
                     Side::Bid => exclusions(probe, &other, now_ms),
@@ -186,7 +196,7 @@ impl Engine {
                 out.push(Candidate {
                     order: resting.order,
                     side,
-                    price_nano: resting.price_nano,
+                    price_nano,
                     remaining: u64::from(resting.remaining),
                     excluded_by,
                 });
@@ -198,6 +208,7 @@ impl Engine {
 
 fn resting_party<'a>(
     resting: &Resting,
+    price_nano: u64,
     hw: Option<&'a Hardware>,
     req: Option<&'a Requirements>,
     now_ms: u64,
@@ -209,7 +220,7 @@ fn resting_party<'a>(
         }
     };
     Party {
-        price_nano: resting.price_nano,
+        price_nano,
         owner: resting.owner,
         hw,
         req,

@@ -20,6 +20,8 @@ pub(crate) struct ConfigGroup {
     pub(crate) ladder: Ladder,
     /// Signatures this configuration satisfies.
     pub(crate) signatures: Vec<u32>,
+    /// Floating ladders of its pegged asks ([`super::floats`]), in creation order.
+    pub(crate) floats: Vec<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -28,6 +30,8 @@ pub(crate) struct SignatureGroup {
     pub(crate) ladder: Ladder,
     /// Configurations that satisfy this signature.
     pub(crate) configs: Vec<u32>,
+    /// Floating ladders of its pegged bids ([`super::floats`]), in creation order.
+    pub(crate) floats: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -68,7 +72,7 @@ impl Groups {
             }
         }
         let ladder = Ladder::with_capacity(self.reserve_levels);
-        self.configs.push(ConfigGroup { hw: *hw, ladder, signatures });
+        self.configs.push(ConfigGroup { hw: *hw, ladder, signatures, floats: Vec::new() });
         self.config_index.insert(*hw, id);
         id
     }
@@ -87,7 +91,12 @@ impl Groups {
             }
         }
         let ladder = Ladder::with_capacity(self.reserve_levels);
-        self.signatures.push(SignatureGroup { req: req.clone(), ladder, configs });
+        self.signatures.push(SignatureGroup {
+            req: req.clone(),
+            ladder,
+            configs,
+            floats: Vec::new(),
+        });
         self.signature_index.insert(req.clone(), id);
         id
     }

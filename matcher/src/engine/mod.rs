@@ -19,6 +19,7 @@ mod book_view;
 mod config;
 mod expiry;
 mod explain;
+mod floats;
 mod groups;
 mod ids;
 mod inspect;
@@ -29,6 +30,7 @@ mod plan;
 mod quote;
 mod repricing;
 mod slab;
+mod switches;
 
 pub use config::EngineConfig;
 pub use explain::{Candidate, Exclusion};
@@ -41,7 +43,7 @@ use admit::Admitted;
 use expiry::ExpiryQueue;
 use groups::Groups;
 use ids::{IdRegistry, INACTIVE};
-use pegs::{PegEntry, Pegs};
+use pegs::{PegEntry, PegState, Pegs};
 use plan::Scratch;
 use slab::{Resting, Slab, Terms, NIL};
 
@@ -57,8 +59,11 @@ pub struct Engine {
     deals: u64,
     scratch: Scratch,
     pegs: Pegs,
-    /// Orders re-priced by the current reference command, in arrival order (reused buffer).
+    /// Orders re-priced by the current reference command that may cross, in arrival order
+    /// (reused buffer).
     repriced: Vec<(OrderRef, u32)>,
+    /// Peg entries whose state the current reference command may change (reused buffer).
+    switching: Vec<(OrderRef, u32)>,
 }
 
 /// Rank of an ask price on its ladder: lower prices rank higher.
@@ -66,16 +71,43 @@ fn ask_rank(price_nano: u64) -> u64 {
     u64::MAX - price_nano
 }
 
-/// The ladder a resting order lives on, and its rank there.
-fn ladder_of<'g>(groups: &'g mut Groups, resting: &Resting) -> (u64, &'g mut ladder::Ladder) {
-    match resting.terms {
-        Terms::Ask { .. } => {
-            (ask_rank(resting.price_nano), &mut groups.configs[resting.group as usize].ladder)
-        }
-        Terms::Bid { .. } => {
-            (resting.price_nano, &mut groups.signatures[resting.group as usize].ladder)
-        }
+/// Rank of a price on its side's ladders (bids: the price; asks: [`ask_rank`]).
+fn rank_of(price_nano: u64, is_bid: bool) -> u64 {
+    if is_bid {
+        price_nano
+    } else {
+        ask_rank(price_nano)
     }
+}
+
+/// The ladder a resting order lives on and its (stored) rank there; `None` for an unpriced
+/// pegged order, which is on no ladder. Fixed-price and clamped pegged orders rest on their
+/// group's fixed ladder, floating ones on their floating ladder.
+fn ladder_of<'g>(
+    groups: &'g mut Groups,
+    pegs: &'g mut Pegs,
+    resting: &Resting,
+) -> Option<(u64, &'g mut ladder::Ladder)> {
+    let is_bid = matches!(resting.terms, Terms::Bid { .. });
+    let price_nano = if resting.peg == NIL {
+        resting.price_nano
+    } else {
+        let entry = *pegs.get(resting.peg);
+        match entry.state {
+            PegState::Unpriced => return None,
+            PegState::Clamped => entry.limit_nano,
+            PegState::Floating => {
+                let rank = floats::float_rank(entry.offset_nano, is_bid);
+                return Some((rank, &mut pegs.floats.list[entry.float as usize].ladder));
+            }
+        }
+    };
+    let ladder = if is_bid {
+        &mut groups.signatures[resting.group as usize].ladder
+    } else {
+        &mut groups.configs[resting.group as usize].ladder
+    };
+    Some((rank_of(price_nano, is_bid), ladder))
 }
 
 impl Default for Engine {
@@ -103,6 +135,7 @@ impl Engine {
             scratch: Scratch::default(),
             pegs: Pegs::default(),
             repriced: Vec::new(),
+            switching: Vec::new(),
             config,
         }
     }
@@ -192,21 +225,51 @@ impl Engine {
     /// Puts `resting` in the book, with its peg if it has one; the slot it rests in. An
     /// unpriced pegged order rests on no ladder, only in its class's list.
     fn rest(&mut self, resting: Resting, peg: Option<PegEntry>) -> u32 {
-        let slot = self.slab.insert(resting);
-        let on_ladder = match peg {
-            None => true,
-            Some(peg) => {
-                let at = self.pegs.insert(PegEntry { slot, ..peg });
-                self.slab.get_mut(slot).peg = at;
-                peg.priced
+        // A pegged order's price lives in its peg (see `price_of`), never in the slab.
+        let price_nano = if peg.is_some() { 0 } else { resting.price_nano };
+        let slot = self.slab.insert(Resting { price_nano, ..resting });
+        if let Some(mut peg) = peg {
+            if peg.state == PegState::Floating {
+                peg.float = self.float_of(resting.group, peg.class, peg.units, peg.is_bid);
             }
-        };
-        if on_ladder {
-            let (rank, ladder) = ladder_of(&mut self.groups, &resting);
+            let at = self.pegs.insert(PegEntry { slot, order: resting.order, ..peg });
+            self.slab.get_mut(slot).peg = at;
+        }
+        let resting = *self.slab.get(slot);
+        if let Some((rank, ladder)) = ladder_of(&mut self.groups, &mut self.pegs, &resting) {
             ladder.push(&mut self.slab, slot, rank);
         }
         self.expiry.push(resting.expiry_ms, resting.order, slot);
         slot
+    }
+
+    /// The floating ladder of `group`'s orders pegged to `class` with `units`, created (and
+    /// filed under its class and group) if new.
+    fn float_of(&mut self, group: u32, class: u32, units: u32, is_bid: bool) -> u32 {
+        let reference_nano = self.pegs.classes[class as usize].reference_nano.unwrap_or(0);
+        let key = (group, class, units, is_bid);
+        let (at, created) = self.pegs.floats.find_or_create(key, reference_nano);
+        if created {
+            self.pegs.classes[class as usize].floats.push(at);
+            let floats = if is_bid {
+                &mut self.groups.signatures[group as usize].floats
+            } else {
+                &mut self.groups.configs[group as usize].floats
+            };
+            floats.push(at);
+        }
+        at
+    }
+
+    /// The effective price of a resting order now; `None` for an unpriced pegged order. Every
+    /// reader of a resting order's price goes through here: a pegged order's `price_nano` in
+    /// the slab is not kept up to date.
+    fn price_of(&self, resting: &Resting) -> Option<u64> {
+        if resting.peg == NIL {
+            Some(resting.price_nano)
+        } else {
+            self.pegs.price(resting.peg)
+        }
     }
 
     /// Takes a resting order out of its ladder (and its class's list, if pegged) and frees its
@@ -214,10 +277,11 @@ impl Engine {
     /// how its end is known.
     fn remove_resting(&mut self, slot: u32) {
         let resting = *self.slab.get(slot);
-        let on_ladder = resting.peg == NIL || self.pegs.remove(resting.peg).priced;
-        if on_ladder {
-            let (rank, ladder) = ladder_of(&mut self.groups, &resting);
+        if let Some((rank, ladder)) = ladder_of(&mut self.groups, &mut self.pegs, &resting) {
             ladder.unlink(&mut self.slab, slot, rank);
+        }
+        if resting.peg != NIL {
+            self.pegs.remove(resting.peg);
         }
         self.slab.remove(slot);
     }

@@ -1,8 +1,9 @@
 //! Placing an admitted ask or bid: plan its fills (rules 1–4), then apply rule 5 — trade, rest
 //! or cancel the remainder.
 
+use super::pegs::state_of;
 use super::pegs::PegEntry;
-use super::plan::{plan, Incoming};
+use super::plan::{plan, Book, Incoming};
 use super::slab::{Resting, Terms, NIL};
 use super::{ask_rank, Engine, INACTIVE};
 use crate::command::{Ask, Bid, Price, Tif};
@@ -97,7 +98,14 @@ impl Engine {
             groups: &self.groups.configs[group as usize].signatures,
         };
         let signatures = &self.groups.signatures;
-        plan(incoming, |g| &signatures[g as usize].ladder, &self.slab, &mut self.scratch)
+        let book = Book {
+            group: |g: u32| {
+                let s = &signatures[g as usize];
+                (&s.ladder, s.floats.as_slice())
+            },
+            floats: &self.pegs.floats.list,
+        };
+        plan(incoming, book, &self.slab, &mut self.scratch)
     }
 
     /// Plans what a bid with limit `limit_nano` takes from the resting asks of the
@@ -123,7 +131,14 @@ impl Engine {
             groups: &self.groups.signatures[group as usize].configs,
         };
         let configs = &self.groups.configs;
-        plan(incoming, |g| &configs[g as usize].ladder, &self.slab, &mut self.scratch)
+        let book = Book {
+            group: |g: u32| {
+                let c = &configs[g as usize];
+                (&c.ladder, c.floats.as_slice())
+            },
+            floats: &self.pegs.floats.list,
+        };
+        plan(incoming, book, &self.slab, &mut self.scratch)
     }
 
     /// An unpriced order plans nothing: it cannot trade until a reference prices it.
@@ -141,13 +156,17 @@ impl Engine {
                 let class = self.pegs.class(peg.class);
                 let reference_nano = self.pegs.classes[class as usize].reference_nano;
                 let price_nano = reference_nano.and_then(|r| peg.effective_nano(r, is_bid));
+                let state = state_of(price_nano, peg.limit_nano);
                 let entry = PegEntry {
                     class,
                     offset_nano: peg.offset_nano,
                     limit_nano: peg.limit_nano,
                     units: peg.units,
                     slot: NIL,
-                    priced: price_nano.is_some(),
+                    state,
+                    float: NIL,
+                    is_bid,
+                    order: OrderRef(NIL),
                     prev: NIL,
                     next: NIL,
                 };
@@ -237,10 +256,11 @@ impl Engine {
     pub(super) fn execute(&mut self, incoming: &Resting, out: &mut Vec<Event>) {
         for at in 0..self.scratch.fills.len() {
             let fill = self.scratch.fills[at];
+            // A resting order on a ladder always has a price.
+            let price_nano = self.price_of(self.slab.get(fill.slot)).unwrap_or(0);
             let resting = self.slab.get_mut(fill.slot);
             resting.remaining -= fill.qty;
-            let (price_nano, other, other_owner, done) =
-                (resting.price_nano, resting.order, resting.owner, resting.remaining == 0);
+            let (other, other_owner, done) = (resting.order, resting.owner, resting.remaining == 0);
             let ((bid, requester), (ask, provider)) = match incoming.terms {
                 Terms::Bid { .. } => ((incoming.order, incoming.owner), (other, other_owner)),
                 Terms::Ask { .. } => ((other, other_owner), (incoming.order, incoming.owner)),

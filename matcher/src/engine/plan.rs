@@ -1,20 +1,28 @@
 //! The planner: which resting orders an incoming order would take, in priority order, without
 //! changing the book (matching rules 2–4).
 //!
-//! The incoming order's compatible groups are merged like sorted lists: one cursor per group,
-//! and at each step the cursor with the best rank, ties by earliest arrival, is examined. A
+//! The incoming order's compatible groups are merged like sorted lists: one cursor per ladder
+//! of each group (its fixed ladder and its floating ladders, `floats.rs`, whose ranks are the
+//! stored ones plus the ladder's shift), and at each step the cursor with the best rank, ties by
+//! earliest arrival, is examined. A
 //! candidate that fails the time rule or is the same owner is skipped and stays in the book.
 //! The merge stops at the first candidate priced beyond the incoming order's limit, since every
 //! other candidate is priced no better. Planning first and executing after is what lets
 //! fill-or-kill and post-only decide before anything trades.
 
+use super::floats::Float;
 use super::ladder::Ladder;
 use super::slab::{Resting, Slab, NIL};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Cursor {
     group: u32,
+    /// The floating ladder walked, or [`NIL`] for the group's fixed ladder.
+    float: u32,
+    /// Added (wrapping) to a level's stored rank: 0 on a fixed ladder.
+    shift: u64,
     level: u32,
+    /// Effective rank of the level.
     rank: u64,
     slot: u32,
 }
@@ -48,24 +56,51 @@ pub(crate) struct Incoming<'a, F> {
     pub(crate) groups: &'a [u32],
 }
 
+/// The ladders of the other side: a group's fixed ladder and its floating ladders.
+pub(crate) struct Book<'l, L> {
+    /// A group's fixed ladder and the indices of its floating ladders.
+    pub(crate) group: L,
+    pub(crate) floats: &'l [Float],
+}
+
+impl<'l, L: Fn(u32) -> (&'l Ladder, &'l [u32])> Book<'l, L> {
+    fn ladder(&self, cursor: &Cursor) -> &'l Ladder {
+        if cursor.float == NIL {
+            (self.group)(cursor.group).0
+        } else {
+            &self.floats[cursor.float as usize].ladder
+        }
+    }
+}
+
+/// A cursor at the best level of `ladder`, if that level's rank is at least `rank_min`.
+fn top(ladder: &Ladder, group: u32, float: u32, shift: u64, rank_min: u64) -> Option<Cursor> {
+    let best = ladder.levels.last()?;
+    let rank = best.rank.wrapping_add(shift);
+    let level = (ladder.levels.len() - 1) as u32;
+    (rank >= rank_min).then_some(Cursor { group, float, shift, level, rank, slot: best.head })
+}
+
 /// Plans fills into `scratch.fills` and returns the planned quantity.
-pub(crate) fn plan<'l, F>(
+pub(crate) fn plan<'l, F, L>(
     incoming: Incoming<'_, F>,
-    ladder_of: impl Fn(u32) -> &'l Ladder,
+    book: Book<'l, L>,
     slab: &Slab,
     scratch: &mut Scratch,
 ) -> u32
 where
     F: Fn(&Resting) -> Option<(u64, u64)>,
+    L: Fn(u32) -> (&'l Ladder, &'l [u32]),
 {
     scratch.cursors.clear();
     scratch.fills.clear();
+    let rank_min = incoming.rank_min;
     for &group in incoming.groups {
-        if let Some(best) = ladder_of(group).levels.last() {
-            if best.rank >= incoming.rank_min {
-                let level = (ladder_of(group).levels.len() - 1) as u32;
-                scratch.cursors.push(Cursor { group, level, rank: best.rank, slot: best.head });
-            }
+        let (fixed, floats) = (book.group)(group);
+        scratch.cursors.extend(top(fixed, group, NIL, 0, rank_min));
+        for &float in floats {
+            let ladder = &book.floats[float as usize];
+            scratch.cursors.extend(top(&ladder.ladder, group, float, ladder.shift, rank_min));
         }
     }
     let mut planned = 0u32;
@@ -83,7 +118,7 @@ where
                 planned += qty;
             }
         }
-        scratch.cursors[at] = advance(cursor, resting.next, ladder_of(cursor.group));
+        scratch.cursors[at] = advance(cursor, resting.next, book.ladder(&cursor));
     }
     planned
 }
@@ -119,5 +154,5 @@ fn advance(cursor: Cursor, next: u32, ladder: &Ladder) -> Cursor {
     }
     let level = cursor.level - 1;
     let worse = ladder.levels[level as usize];
-    Cursor { level, rank: worse.rank, slot: worse.head, ..cursor }
+    Cursor { level, rank: worse.rank.wrapping_add(cursor.shift), slot: worse.head, ..cursor }
 }

@@ -5,7 +5,7 @@
 //! does not intern the bid's requirement signature, so asking never changes what happens next.
 
 use super::place::deal_window;
-use super::plan::{plan, Incoming, Scratch};
+use super::plan::{plan, Book, Incoming, Scratch};
 use super::slab::{Resting, Terms};
 use super::{ask_rank, Engine};
 use crate::command::{Bid, Price};
@@ -82,7 +82,14 @@ impl Engine {
             Incoming { rank_min: ask_rank(limit), owner: bid.owner, need, fits, groups: configs };
         let mut scratch = Scratch::default();
         let ladders = &self.groups.configs;
-        let planned = plan(incoming, |g| &ladders[g as usize].ladder, &self.slab, &mut scratch);
+        let book = Book {
+            group: |g: u32| {
+                let c = &ladders[g as usize];
+                (&c.ladder, c.floats.as_slice())
+            },
+            floats: &self.pegs.floats.list,
+        };
+        let planned = plan(incoming, book, &self.slab, &mut scratch);
         let fills = scratch
             .fills
             .iter()
@@ -92,7 +99,7 @@ impl Engine {
                     ask: ask.order,
                     config: ask.group,
                     qty: u64::from(fill.qty),
-                    price_nano: ask.price_nano,
+                    price_nano: self.price_of(ask).unwrap_or(0),
                     start_ms: fill.start_ms,
                     end_ms: fill.end_ms,
                 }

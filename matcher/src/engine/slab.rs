@@ -16,8 +16,8 @@ pub(crate) enum Terms {
 /// A resting order.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Resting {
-    /// Ask price or bid limit, nano-units per slot-hour; for a pegged order, its effective
-    /// price, meaningless (0) while its peg entry says it is unpriced.
+    /// Ask price or bid limit, nano-units per slot-hour; 0 for a pegged order, whose price
+    /// follows its class's reference and is read through `Engine::price_of`.
     pub(crate) price_nano: u64,
     pub(crate) order: OrderRef,
     pub(crate) remaining: u32,

@@ -1,0 +1,132 @@
+//! Floating ladders: the pegged orders of one group and one class, with one `units`, whose
+//! price is `reference × units + offset` right now (neither unpriced nor held at their limit).
+//!
+//! Such orders keep their order among themselves whatever the reference, so they rest on a
+//! ladder of their own keyed by offset, and a reference move changes one number per floating
+//! ladder — its shift — instead of every order. A level's effective rank is its stored rank
+//! plus the shift (wrapping: both are encoded so the sum is exact whenever the price fits a
+//! `u64`, which a floating order's does). The planner merges floating ladders with the group's
+//! fixed ladder as further cursors (`plan.rs`), so time priority at an equal price still goes
+//! by arrival.
+//!
+//! Floating ladders are created on first use and never forgotten, like groups: there are at
+//! most `groups × classes × distinct units` of them.
+
+use hashbrown::HashMap;
+
+use super::ladder::Ladder;
+
+/// Offsets are biased by 2^63 so that the signed order maps onto the unsigned one.
+const BIAS: u64 = 1 << 63;
+
+/// Levels each new floating ladder is created with room for.
+const LEVELS_RESERVED: usize = 16;
+
+/// The stored rank of a floating order with `offset_nano` (bids: higher is better; asks: a
+/// lower offset is better).
+pub(crate) fn float_rank(offset_nano: i64, is_bid: bool) -> u64 {
+    let biased = (offset_nano as u64) ^ BIAS;
+    if is_bid {
+        biased
+    } else {
+        !biased
+    }
+}
+
+/// What to add (wrapping) to a stored rank to get the effective rank at `reference_nano`:
+/// a bid's rank is its price `reference × units + offset`, an ask's `u64::MAX −` its price.
+pub(crate) fn float_shift(reference_nano: u64, units: u32, is_bid: bool) -> u64 {
+    let moved_nano = reference_nano.wrapping_mul(u64::from(units.max(1)));
+    if is_bid {
+        moved_nano.wrapping_sub(BIAS)
+    } else {
+        BIAS.wrapping_sub(moved_nano)
+    }
+}
+
+/// One floating ladder.
+#[derive(Debug, Clone)]
+pub(crate) struct Float {
+    pub(crate) ladder: Ladder,
+    /// The configuration (asks) or signature (bids) of its orders.
+    pub(crate) group: u32,
+    pub(crate) units: u32,
+    pub(crate) is_bid: bool,
+    /// Added (wrapping) to each level's stored rank to give its effective rank now.
+    pub(crate) shift: u64,
+}
+
+/// Every floating ladder, and which one serves a (group, class, units, side).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Floats {
+    pub(crate) list: Vec<Float>,
+    index: HashMap<(u32, u32, u32, bool), u32>,
+}
+
+impl Floats {
+    /// The floating ladder of `(group, class, units, is_bid)` and whether it was just created
+    /// (with the shift of `reference_nano`); the caller then files it under its class and group.
+    pub(crate) fn find_or_create(
+        &mut self,
+        key: (u32, u32, u32, bool),
+        reference_nano: u64,
+    ) -> (u32, bool) {
+        if let Some(&at) = self.index.get(&key) {
+            return (at, false);
+        }
+        let (group, _class, units, is_bid) = key;
+        let at = self.list.len() as u32;
+        self.list.push(Float {
+            ladder: Ladder::with_capacity(LEVELS_RESERVED),
+            group,
+            units,
+            is_bid,
+            shift: float_shift(reference_nano, units, is_bid),
+        });
+        self.index.insert(key, at);
+        (at, true)
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let ladders: usize = self.list.iter().map(|f| f.ladder.heap_bytes()).sum();
+        ladders
+            + self.list.capacity() * std::mem::size_of::<Float>()
+            + self.index.capacity() * (std::mem::size_of::<((u32, u32, u32, bool), u32)>() + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stored rank plus shift is the effective rank, and stored ranks order as offsets do.
+    #[test]
+    fn shifted_ranks_are_effective_ranks() {
+        for &reference_nano in &[1u64, 7, 1_000_000_000, 999_999_999_999_999_999] {
+            for &units in &[0u32, 1, 3] {
+                for &offset_nano in &[-5i64, -1, 0, 1, 2_000_000_000] {
+                    let moved = i128::from(reference_nano) * i128::from(units.max(1))
+                        + i128::from(offset_nano);
+                    if moved <= 0 {
+                        continue;
+                    }
+                    let price = moved as u64;
+                    let bid = float_rank(offset_nano, true).wrapping_add(float_shift(
+                        reference_nano,
+                        units,
+                        true,
+                    ));
+                    let ask = float_rank(offset_nano, false).wrapping_add(float_shift(
+                        reference_nano,
+                        units,
+                        false,
+                    ));
+                    assert_eq!(bid, price);
+                    assert_eq!(ask, u64::MAX - price);
+                }
+            }
+        }
+        assert!(float_rank(-1, true) < float_rank(0, true));
+        assert!(float_rank(-1, false) > float_rank(0, false));
+    }
+}
