@@ -14,6 +14,19 @@
 
 use gridbook_matcher::{Engine, Requirements, Symbols};
 
+/// How much of the book a model reads at each book interval, so that a model which reads less
+/// does not pay for a whole summary (at 100 000 resting orders a full one costs milliseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BookNeeds {
+    /// Only which classes exist: every class book is left empty.
+    Nothing,
+    /// Each class's best ask and best bid (and so its mid): the curves keep only the best
+    /// order of each configuration and signature, so their units are not the class's depth.
+    BestPrices,
+    /// The whole supply and demand curves.
+    Curves,
+}
+
 use crate::fixed::{div_round, saturate_u64};
 use crate::taxonomy::{ClassId, Taxonomy, Unit};
 
@@ -106,8 +119,19 @@ impl BookSummary {
         summary
     }
 
-    /// Recomputes the summary in place, reusing its buffers.
+    /// Recomputes the whole summary in place, reusing its buffers.
     pub fn rebuild(&mut self, engine: &Engine, taxonomy: &Taxonomy, symbols: &Symbols) {
+        self.rebuild_for(engine, taxonomy, symbols, BookNeeds::Curves);
+    }
+
+    /// Recomputes in place as much of the summary as `needs` asks for (see [`BookNeeds`]).
+    pub fn rebuild_for(
+        &mut self,
+        engine: &Engine,
+        taxonomy: &Taxonomy,
+        symbols: &Symbols,
+        needs: BookNeeds,
+    ) {
         self.classes.resize_with(taxonomy.len(), ClassBook::default);
         self.classes.truncate(taxonomy.len());
         for class in &mut self.classes {
@@ -115,13 +139,18 @@ impl BookSummary {
             class.demand.clear();
         }
         self.config_class.clear();
+        if needs == BookNeeds::Nothing {
+            return;
+        }
+        // Groups are walked best first, so the best order of each is its first.
+        let per_group = if needs == BookNeeds::BestPrices { 1 } else { usize::MAX };
         for config in 0..engine.config_count() as u32 {
             let hw = engine.config_hardware(config);
             let class = hw.and_then(|hw| taxonomy.classify(hw, symbols));
             self.config_class.push(class);
             let (Some(class), Some(hw)) = (class, hw) else { continue };
             let book = &mut self.classes[class.index()];
-            for (price_nano, remaining) in engine.config_asks(config) {
+            for (price_nano, remaining) in engine.config_asks(config).take(per_group) {
                 let unit_price = taxonomy.normalise_nano(class, hw, price_nano);
                 book.supply.push((unit_price, taxonomy.units(class, hw, remaining)));
             }
@@ -141,7 +170,7 @@ impl BookSummary {
                 }
                 let per_slot = bid_units_per_slot(taxonomy.class(class).unit, req);
                 let book = &mut self.classes[class.index()];
-                for (limit_nano, remaining) in engine.signature_bids(signature) {
+                for (limit_nano, remaining) in engine.signature_bids(signature).take(per_group) {
                     let unit_limit = div_round(u128::from(limit_nano), u128::from(per_slot))
                         .map_or(limit_nano, saturate_u64);
                     book.demand.push((unit_limit, remaining.saturating_mul(per_slot)));

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use gridbook_matcher::{Command, EngineConfig, Event, Hardware, Price, RejectReason, Sym};
 
-use crate::book::{bid_units_per_slot, BookSummary};
+use crate::book::{bid_units_per_slot, BookNeeds, BookSummary};
 use crate::fixed::{div_round, saturate_u64};
 use crate::model::PricingModel;
 use crate::taxonomy::{ClassId, Taxonomy};
@@ -46,6 +46,9 @@ pub struct PriceRow {
 /// Per-class running figures for the price series.
 #[derive(Debug, Clone, Copy, Default)]
 struct ClassTape {
+    /// The model may have moved this class's reference since `publish` last looked: set by a
+    /// deal of the class and by every `on_time`, the only calls that change a reference.
+    stale: bool,
     published_nano: Option<u64>,
     last_deal_nano: Option<u64>,
     volume_units: u64,
@@ -96,7 +99,8 @@ impl PricedReplay {
         model: Box<dyn PricingModel>,
         book_interval_ms: u64,
     ) -> PricedReplay {
-        let tapes = vec![ClassTape::default(); taxonomy.len()];
+        // Stale from the start: a model may hold a configured initial price for every class.
+        let tapes = vec![ClassTape { stale: true, ..ClassTape::default() }; taxonomy.len()];
         PricedReplay {
             replay: Replay::new(config),
             taxonomy,
@@ -350,6 +354,7 @@ impl PricedReplay {
                 div_round(u128::from(deal.price_nano), per).map_or(deal.price_nano, saturate_u64);
             self.model.on_deal(ClassId(class), unit_price_nano, units, now_ms);
             let tape = &mut self.tapes[class as usize];
+            tape.stale = true;
             tape.last_deal_nano = Some(unit_price_nano);
             tape.volume_units = tape.volume_units.saturating_add(units);
             if self.record_deals {
@@ -365,8 +370,14 @@ impl PricedReplay {
             return;
         }
         let symbols = self.replay.decoder().symbols();
-        self.summary.rebuild(self.replay.engine(), &self.taxonomy, symbols);
+        // The price rows print best bid and ask; otherwise the model decides.
+        let rows = if self.record_rows { BookNeeds::BestPrices } else { BookNeeds::Nothing };
+        let needs = self.model.book_needs().max(rows);
+        self.summary.rebuild_for(self.replay.engine(), &self.taxonomy, symbols, needs);
         self.model.on_time(now_ms, &self.summary);
+        for tape in &mut self.tapes {
+            tape.stale = true;
+        }
         self.next_book_ms = Some(now_ms.saturating_add(self.book_interval_ms));
         if !self.record_rows {
             return;
@@ -386,9 +397,15 @@ impl PricedReplay {
         }
     }
 
-    /// Sends every class reference that moved to the engine, in class order.
+    /// Sends every class reference that moved to the engine, in class order. Only stale
+    /// classes are asked: a command without deals and without a book interval asks none, which
+    /// is what keeps pricing cheap per command. A class made stale by the deals of a publication
+    /// earlier in class order is looked at on the next command, as before this shortcut.
     fn publish(&mut self, now_ms: u64, out: &mut Vec<u8>) {
         for at in 0..self.tapes.len() {
+            if !std::mem::take(&mut self.tapes[at].stale) {
+                continue;
+            }
             let class = ClassId(at as u32);
             let Some(price_nano) = self.model.reference_nano(class) else { continue };
             if !moved_enough(self.tapes[at].published_nano, price_nano, self.publish_step_bps) {
@@ -431,6 +448,51 @@ fn moved_enough(published: Option<u64>, now_nano: u64, step_bps: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::moved_enough;
+    use super::*;
+    use crate::config::PricingConfig;
+    use crate::model::model_by_name;
+    use gridbook_matcher::stream::encode_command;
+    use gridbook_matcher::workload::{Workload, WorkloadConfig};
+    use gridbook_matcher::EngineConfig;
+
+    /// The rule `publish` relies on to skip classes: after every command, a class it did not
+    /// look at has no unpublished move — whatever the model, on a pegged market, publishing
+    /// every change.
+    #[test]
+    fn a_class_publish_skips_never_holds_an_unpublished_move() {
+        for name in crate::model::MODEL_NAMES {
+            let taxonomy = Taxonomy::default_taxonomy();
+            let model = model_by_name(name, &PricingConfig::default()).expect("known model");
+            let mut priced =
+                PricedReplay::new(EngineConfig::default(), taxonomy.clone(), model, 50);
+            priced.set_publish_step_bps(0);
+            let config = WorkloadConfig {
+                seed: 5,
+                resting: 400,
+                orders: 4000,
+                pegged_percent: 30,
+                ..Default::default()
+            };
+            let mut workload = Workload::with_classes(config, &taxonomy);
+            let (mut out, mut line_no) = (Vec::new(), 0);
+            while let Some((ts_ms, command)) = workload.next() {
+                line_no += 1;
+                let line = encode_command(workload.symbols(), ts_ms, &command);
+                out.clear();
+                priced.line(line_no, line.as_bytes(), &mut out);
+                for (at, tape) in priced.tapes.iter().enumerate() {
+                    let reference = priced.model.reference_nano(ClassId(at as u32));
+                    if let (false, Some(reference)) = (tape.stale, reference) {
+                        assert!(
+                            !moved_enough(tape.published_nano, reference, 0),
+                            "{name}, line {line_no}, class {at}: moved but not stale"
+                        );
+                    }
+                }
+            }
+            assert!(priced.replay().stats().deals > 100, "{name}: the market trades");
+        }
+    }
 
     #[test]
     fn a_reference_is_published_once_it_moves_by_the_step() {

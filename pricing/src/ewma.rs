@@ -18,7 +18,7 @@
 //! 2^90 (Q32), far beyond any real book, so nothing overflows. Before any deal the price is
 //! `initial_nano`; every output is clamped to `floor_nano..=cap_nano`.
 
-use crate::book::BookSummary;
+use crate::book::{BookNeeds, BookSummary};
 use crate::config::EwmaConfig;
 use crate::fixed::{decay_q32, saturate_u64, Q32_ONE};
 use crate::model::{slot_of, PricingModel};
@@ -92,6 +92,11 @@ impl PricingModel for Ewma {
             weight_q32: weight,
             last_deal_ms: self.now_ms,
         };
+    }
+
+    /// Only which classes exist.
+    fn book_needs(&self) -> BookNeeds {
+        BookNeeds::Nothing
     }
 
     fn on_time(&mut self, now_ms: u64, book: &BookSummary) {

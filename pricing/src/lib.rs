@@ -28,7 +28,7 @@ mod toml_error;
 pub mod utilization;
 pub mod vwap;
 
-pub use book::{BookSummary, ClassBook};
+pub use book::{BookNeeds, BookSummary, ClassBook};
 pub use config::{Bounds, ConfigError, PricingConfig};
 pub use driver::{PriceRow, PricedReplay};
 pub use model::{model_by_name, PricingModel, UnknownModel, MODEL_NAMES};

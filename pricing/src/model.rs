@@ -12,7 +12,7 @@
 
 use thiserror::Error;
 
-use crate::book::BookSummary;
+use crate::book::{BookNeeds, BookSummary};
 use crate::clearing::Clearing;
 use crate::config::PricingConfig;
 use crate::ewma::Ewma;
@@ -29,11 +29,18 @@ pub trait PricingModel {
     /// A deal in `class` at `unit_price_nano` per class unit, for `units` units, at `now_ms`.
     fn on_deal(&mut self, class: ClassId, unit_price_nano: u64, units: u64, now_ms: u64);
 
-    /// Time advanced to `now_ms`; `book` summarises the resting book per class at that moment.
+    /// Time advanced to `now_ms`; `book` summarises the resting book per class at that moment,
+    /// as far as [`PricingModel::book_needs`] asked.
     fn on_time(&mut self, now_ms: u64, book: &BookSummary);
 
+    /// How much of the book `on_time` reads (default: the whole curves).
+    fn book_needs(&self) -> BookNeeds {
+        BookNeeds::Curves
+    }
+
     /// The current reference price of `class`, nano-units per class unit; `None` for a class
-    /// the model has never heard of (neither a deal nor a book entry).
+    /// the model has never heard of (neither a deal nor a book entry). It may change only
+    /// through `on_deal` of that class or `on_time` (the driver asks only then).
     fn reference_nano(&self, class: ClassId) -> Option<u64>;
 }
 

@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 
-use crate::book::BookSummary;
+use crate::book::{BookNeeds, BookSummary};
 use crate::config::VwapConfig;
 use crate::fixed::{div_round, saturate_u64};
 use crate::model::{slot_of, PricingModel};
@@ -78,6 +78,11 @@ impl PricingModel for Vwap {
             state.units_sum = state.units_sum.wrapping_add(u128::from(units));
         }
         state.evict(self.now_ms, self.config.window_ms);
+    }
+
+    /// The mid of best bid and ask, its fallback, is all it reads.
+    fn book_needs(&self) -> BookNeeds {
+        BookNeeds::BestPrices
     }
 
     fn on_time(&mut self, now_ms: u64, book: &BookSummary) {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use gridbook_matcher::workload::{Workload, WorkloadConfig};
 use gridbook_matcher::{Command, Engine, Event, Hardware, Requirements, Side};
 use gridbook_pricing::book::bid_units_per_slot;
-use gridbook_pricing::{BookSummary, ClassId, Taxonomy};
+use gridbook_pricing::{BookNeeds, BookSummary, ClassId, Taxonomy};
 
 enum Placed {
     Ask(Hardware),
@@ -103,6 +103,17 @@ fn replay(config: WorkloadConfig) {
     let mut again = summary.clone();
     again.rebuild(&engine, &taxonomy, &symbols);
     assert_eq!(again, summary);
+
+    // A best-prices summary has every class's best ask, best bid and mid; `Nothing`, no book.
+    let mut best = BookSummary::default();
+    best.rebuild_for(&engine, &taxonomy, &symbols, BookNeeds::BestPrices);
+    let tops = |s: &BookSummary| -> Vec<_> {
+        s.classes().iter().map(|b| (b.best_ask_nano(), b.best_bid_nano(), b.mid_nano())).collect()
+    };
+    assert_eq!(tops(&best), tops(&summary));
+    best.rebuild_for(&engine, &taxonomy, &symbols, BookNeeds::Nothing);
+    assert_eq!(best.classes().len(), taxonomy.len());
+    assert!(best.classes().iter().all(|b| b.supply.is_empty() && b.demand.is_empty()));
 }
 
 #[test]
