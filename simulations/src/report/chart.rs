@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Once;
 
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use crate::SimError;
@@ -95,9 +96,17 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> R
                 } else {
                     chart.draw_series(LineSeries::new(points, style)).map_err(e)?
                 };
-                drawn
-                    .label(&line.name)
-                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour));
+                // The legend's swatch is dashed like its line, so reference and deals differ.
+                let dashed = line.dashed;
+                drawn.label(&line.name).legend(move |(x, y)| {
+                    let swatch = [(x, y), (x + 18, y)];
+                    let style = ShapeStyle::from(&colour).stroke_width(2);
+                    if dashed {
+                        DashedPathElement::new(swatch, 5, 3, style).into_dyn()
+                    } else {
+                        PathElement::new(swatch, style).into_dyn()
+                    }
+                });
             }
             chart
                 .configure_series_labels()
