@@ -180,18 +180,28 @@ fn settlement_deals(deals: &[DealRecord]) -> Vec<SettlementDeal> {
         .collect()
 }
 
+/// A journal as a batcher leaves it when it crashes right after journaling batch 1 (`deals`),
+/// before sending it: `opened`, then `batch`.
+fn journal_with_first_batch(
+    name: &str,
+    deployment: &Deployment,
+    deals: Vec<SettlementDeal>,
+) -> PathBuf {
+    let journal = journal_path(name);
+    let (chain_id, settlement) = (deployment.chain_id, deployment.settlement);
+    let mut file = Journal::open(&journal).expect("journal opens");
+    file.append(Record::Opened { chain_id, settlement }).expect("journal appends");
+    file.append(Record::Batch { batch_id: 1, deals }).expect("journal appends");
+    journal
+}
+
 #[test]
 fn a_batch_journaled_but_never_sent_is_sent_on_restart() {
     let (mut devnet, deployment) = setup(0);
     let deals = deals(10);
     fund_all(&mut devnet, &deployment, &deals);
-    let journal = journal_path("journaled-only");
-    let (chain_id, settlement) = (deployment.chain_id, deployment.settlement);
-    let mut file = Journal::open(&journal).expect("devnet test step");
-    file.append(Record::Opened { chain_id, settlement }).expect("devnet test step");
-    file.append(Record::Batch { batch_id: 1, deals: settlement_deals(&deals[..4]) })
-        .expect("devnet test step");
-    drop(file);
+    let journal =
+        journal_with_first_batch("journaled-only", &deployment, settlement_deals(&deals[..4]));
     let report = settle(&mut devnet, &deployment, &journal, 100, &deals).expect("devnet test step");
     assert_eq!((report.batches_confirmed, report.deals_already_journaled), (2, 4));
     assert_balances_match(&mut devnet, &deployment, &deals);
@@ -202,13 +212,8 @@ fn a_batch_sent_but_not_journaled_as_sent_is_recognised_by_its_root_not_paid_twi
     let (mut devnet, deployment) = setup(0);
     let deals = deals(10);
     fund_all(&mut devnet, &deployment, &deals);
-    let journal = journal_path("sent-unjournaled");
     let first = settlement_deals(&deals[..4]);
-    let (chain_id, settlement) = (deployment.chain_id, deployment.settlement);
-    let mut file = Journal::open(&journal).expect("devnet test step");
-    file.append(Record::Opened { chain_id, settlement }).expect("devnet test step");
-    file.append(Record::Batch { batch_id: 1, deals: first.clone() }).expect("devnet test step");
-    drop(file);
+    let journal = journal_with_first_batch("sent-unjournaled", &deployment, first.clone());
     // The crash: the transaction went out (and was mined) but `sent` never reached the disk.
     let pending = devnet.send_batch(&deployment, 1, &first).expect("devnet test step");
     devnet.confirm(&deployment, &pending).expect("devnet test step");
@@ -223,13 +228,8 @@ fn a_batch_settled_on_chain_with_other_deals_than_journaled_is_an_error() {
     let (mut devnet, deployment) = setup(0);
     let deals = deals(10);
     fund_all(&mut devnet, &deployment, &deals);
-    let journal = journal_path("root-mismatch");
-    let (chain_id, settlement) = (deployment.chain_id, deployment.settlement);
-    let mut file = Journal::open(&journal).expect("devnet test step");
-    file.append(Record::Opened { chain_id, settlement }).expect("devnet test step");
-    file.append(Record::Batch { batch_id: 1, deals: settlement_deals(&deals[..4]) })
-        .expect("devnet test step");
-    drop(file);
+    let journal =
+        journal_with_first_batch("root-mismatch", &deployment, settlement_deals(&deals[..4]));
     let other = settlement_deals(&deals[4..6]);
     let pending = devnet.send_batch(&deployment, 1, &other).expect("devnet test step");
     devnet.confirm(&deployment, &pending).expect("devnet test step");
