@@ -12,9 +12,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, U256};
-use anvil_support::Anvil;
-use gridbook_settlement::devnet::DEV_ACCOUNTS;
-use gridbook_settlement::rpc::{RpcChain, RpcConfig, SigningKey};
+use anvil_support::{fast_config, Anvil};
 use gridbook_settlement::{Chain, Deployment};
 
 const EVENTS: &str = "examples/market.events.jsonl";
@@ -68,11 +66,6 @@ fn owed_from_events() -> (BTreeMap<Address, U256>, BTreeMap<Address, U256>) {
     (paid, earned)
 }
 
-fn client(anvil: &Anvil) -> RpcChain {
-    let key = SigningKey::parse(DEV_ACCOUNTS[0].private_key_hex, "test key").expect("dev key");
-    RpcChain::connect(&anvil.url(), key, RpcConfig::default()).expect("connects")
-}
-
 fn wait_for_sent_record(journal: &Path) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -117,7 +110,7 @@ fn a_settler_killed_between_send_and_confirmation_settles_every_deal_exactly_onc
     let deployed: Deployment =
         serde_json::from_str(&std::fs::read_to_string(&deployment).expect("deployment"))
             .expect("deployment json");
-    let mut chain = client(&anvil);
+    let mut chain = anvil.client(fast_config());
     assert_eq!(chain.last_batch_id(&deployed).expect("lastBatchId"), 0, "nothing mined yet");
 
     anvil.control("evm_setAutomine", "[true]");

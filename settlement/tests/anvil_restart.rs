@@ -6,30 +6,13 @@
 mod anvil_support;
 
 use alloy_primitives::U256;
-use anvil_support::Anvil;
+use anvil_support::{fast_config, Anvil};
 use gridbook_settlement::devnet::gas::workload_deal;
-use gridbook_settlement::devnet::DEV_ACCOUNTS;
-use gridbook_settlement::rpc::{RpcChain, RpcConfig, SigningKey};
+use gridbook_settlement::rpc::RpcConfig;
 use gridbook_settlement::{Chain, ChainError, DeployParams, Deployment};
 
-fn config() -> RpcConfig {
-    RpcConfig {
-        confirm_timeout_ms: 20_000,
-        poll_interval_ms: 50,
-        replace_after_ms: 10_000,
-        max_retries: 2,
-        retry_backoff_ms: 20,
-        ..RpcConfig::default()
-    }
-}
-
-fn client(anvil: &Anvil, config: RpcConfig) -> RpcChain {
-    let key = SigningKey::parse(DEV_ACCOUNTS[0].private_key_hex, "test key").expect("dev key");
-    RpcChain::connect(&anvil.url(), key, config).expect("connects")
-}
-
 fn deployed(anvil: &Anvil) -> (Deployment, gridbook_settlement::SettlementDeal) {
-    let mut chain = client(anvil, config());
+    let mut chain = anvil.client(fast_config());
     let params = DeployParams { token: None, fee_bps: 0, withdrawal_delay_s: 0 };
     let d = chain.deploy(&params).expect("deploys");
     let deal = workload_deal(0, 2);
@@ -41,9 +24,9 @@ fn deployed(anvil: &Anvil) -> (Deployment, gridbook_settlement::SettlementDeal) 
 fn a_restarted_client_confirms_the_transaction_sent_before_the_stop() {
     let anvil = Anvil::start();
     let (d, deal) = deployed(&anvil);
-    let pending = client(&anvil, config()).send_batch(&d, 1, &[deal]).unwrap();
+    let pending = anvil.client(fast_config()).send_batch(&d, 1, &[deal]).unwrap();
     // The first client is gone; the journal kept `pending`.
-    let mut restarted = client(&anvil, config());
+    let mut restarted = anvil.client(fast_config());
     let receipt = restarted.confirm(&d, &pending).unwrap();
     assert_eq!((receipt.batch_id, receipt.tx_hash), (1, pending.tx_hash));
     assert_eq!(restarted.credit_of(&d, deal.provider).unwrap(), deal.amount);
@@ -54,8 +37,9 @@ fn a_replacement_mined_after_the_stop_is_recognised_as_already_settled() {
     let anvil = Anvil::start();
     let (d, deal) = deployed(&anvil);
     anvil.control("evm_setAutomine", "[false]");
-    let first_config = RpcConfig { replace_after_ms: 150, confirm_timeout_ms: 1_000, ..config() };
-    let mut first = client(&anvil, first_config);
+    let first_config =
+        RpcConfig { replace_after_ms: 150, confirm_timeout_ms: 1_000, ..fast_config() };
+    let mut first = anvil.client(first_config);
     let pending = first.send_batch(&d, 1, &[deal]).unwrap();
     // Nothing is mined: the first client replaces the transaction, then gives up and stops.
     let error = first.confirm(&d, &pending).unwrap_err();
@@ -67,7 +51,7 @@ fn a_replacement_mined_after_the_stop_is_recognised_as_already_settled() {
     anvil.control("evm_mine", "[]");
 
     // The journal only knows the original hash, which is never mined.
-    let mut restarted = client(&anvil, config());
+    let mut restarted = anvil.client(fast_config());
     let error = restarted.confirm(&d, &pending).unwrap_err();
     assert!(
         matches!(error, ChainError::AlreadySettled { batch_id: 1, last_batch_id: 1 }),

@@ -9,30 +9,13 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use alloy_primitives::{Address, U256};
-use anvil_support::{free_port, Anvil};
+use anvil_support::{fast_config, free_port, Anvil};
 use gridbook_settlement::devnet::gas::workload_deal;
 use gridbook_settlement::devnet::DEV_ACCOUNTS;
 use gridbook_settlement::rpc::{RpcChain, RpcConfig, SigningKey};
 use gridbook_settlement::{merkle, Chain, ChainError, DeployParams, Deployment, SettlementDeal};
 
 const FEE_BPS: u16 = 25;
-
-fn fast_config() -> RpcConfig {
-    RpcConfig {
-        confirm_timeout_ms: 20_000,
-        poll_interval_ms: 50,
-        replace_after_ms: 10_000,
-        max_retries: 2,
-        retry_backoff_ms: 20,
-        request_timeout_ms: 5_000,
-        ..RpcConfig::default()
-    }
-}
-
-fn connect(anvil: &Anvil, config: RpcConfig) -> RpcChain {
-    let key = SigningKey::parse(DEV_ACCOUNTS[0].private_key_hex, "test key").expect("dev key");
-    RpcChain::connect(&anvil.url(), key, config).expect("connects")
-}
 
 fn deploy(chain: &mut RpcChain) -> Deployment {
     let params = DeployParams { token: None, fee_bps: FEE_BPS, withdrawal_delay_s: 60 };
@@ -52,7 +35,7 @@ fn settle(
 #[test]
 fn a_few_hundred_deals_settle_and_every_balance_matches_the_deal_amounts() {
     let anvil = Anvil::start();
-    let mut chain = connect(&anvil, fast_config());
+    let mut chain = anvil.client(fast_config());
     assert_eq!(chain.chain_id().unwrap(), 31_337);
     let d = deploy(&mut chain);
     let deals: Vec<SettlementDeal> = (0..300).map(|i| workload_deal(i, 20)).collect();
@@ -93,7 +76,7 @@ fn a_few_hundred_deals_settle_and_every_balance_matches_the_deal_amounts() {
 #[test]
 fn the_same_batch_sent_twice_pays_once_and_reports_already_settled() {
     let anvil = Anvil::start();
-    let mut chain = connect(&anvil, fast_config());
+    let mut chain = anvil.client(fast_config());
     let d = deploy(&mut chain);
     let deals: Vec<SettlementDeal> = (0..10).map(|i| workload_deal(i, 4)).collect();
     for requester in [deals[0].requester, deals[1].requester] {
@@ -113,7 +96,7 @@ fn the_same_batch_sent_twice_pays_once_and_reports_already_settled() {
 fn a_stuck_transaction_is_replaced_at_its_nonce_with_higher_fees_and_confirmed() {
     let anvil = Anvil::start();
     let config = RpcConfig { replace_after_ms: 300, ..fast_config() };
-    let mut chain = connect(&anvil, config);
+    let mut chain = anvil.client(config);
     let d = deploy(&mut chain);
     let deal = workload_deal(0, 2);
     chain.fund(&d, deal.requester, U256::from(1_000_000_000_000u64)).unwrap();
@@ -175,7 +158,7 @@ fn unreachable_node_wrong_chain_and_key_without_funds_give_clear_errors() {
     }
 
     let anvil = Anvil::start();
-    let mut chain = connect(&anvil, fast_config());
+    let mut chain = anvil.client(fast_config());
     let d = deploy(&mut chain);
     let elsewhere = Deployment { chain_id: 1, ..d };
     let error = chain.last_batch_id(&elsewhere).unwrap_err();

@@ -9,6 +9,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use gridbook_settlement::devnet::DEV_ACCOUNTS;
+use gridbook_settlement::rpc::{RpcChain, RpcConfig, SigningKey};
+
 /// A running anvil, killed on drop.
 pub(crate) struct Anvil {
     child: Child,
@@ -66,6 +69,27 @@ impl Anvil {
         let answer = self.request(method, params_json).expect("anvil answers");
         assert!(!answer.contains("\"error\""), "{method}: {answer}");
         answer
+    }
+}
+
+/// Client settings for tests: short polls and timeouts, so a failure shows in seconds.
+pub(crate) fn fast_config() -> RpcConfig {
+    RpcConfig {
+        confirm_timeout_ms: 20_000,
+        poll_interval_ms: 50,
+        replace_after_ms: 10_000,
+        max_retries: 2,
+        retry_backoff_ms: 20,
+        request_timeout_ms: 5_000,
+        ..RpcConfig::default()
+    }
+}
+
+impl Anvil {
+    /// A client of this node signing with development account 0 (anvil's own, funded).
+    pub(crate) fn client(&self, config: RpcConfig) -> RpcChain {
+        let key = SigningKey::parse(DEV_ACCOUNTS[0].private_key_hex, "test key").expect("dev key");
+        RpcChain::connect(&self.url(), key, config).expect("connects")
     }
 }
 
