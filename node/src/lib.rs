@@ -1,0 +1,14 @@
+//! gridbook's live marketplace node: the parts that sit between the network and the engine.
+//!
+//! - [`auth`] — who sent a command: EIP-712 signatures over the command object itself, verified
+//!   on worker threads before anything is sequenced.
+//! - [`journal`] — the durable command journal: the sequencer stamps each command with a
+//!   sequence number and the node's time, and a group commit makes a whole burst durable with
+//!   one fsync before any of it reaches the matching thread.
+//!
+//! Principle: nothing here decides a market outcome. The engine (crates `gridbook-matcher`,
+//! `gridbook-pricing`) stays a pure state machine; this crate only decides *whether* and *in
+//! which order* a command reaches it, and makes that order durable first.
+
+pub mod auth;
+pub mod journal;
