@@ -7,12 +7,14 @@ mod backtest_cmd;
 mod chain_args;
 mod explain_cmd;
 mod gen_cmd;
+mod journal_cmd;
 mod lines;
 mod price_cmd;
 mod price_csv;
 mod pricing_args;
 mod quote_cmd;
 mod replay_cmd;
+mod serve_cmd;
 mod settle_cmd;
 mod settlement_cmd;
 mod simulate_cmd;
@@ -52,6 +54,10 @@ enum Commands {
     Settle(settle_cmd::SettleArgs),
     /// Settlement operations: deploy, fund (development chains), status, prove.
     Settlement(settlement_cmd::SettlementArgs),
+    /// Run a live marketplace node: signed orders over HTTP, journaled before they are answered.
+    Serve(serve_cmd::ServeArgs),
+    /// Read a node's command journal.
+    Journal(journal_cmd::JournalArgs),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +73,8 @@ fn main() -> ExitCode {
         Commands::Simulate(args) => simulate_cmd::run(args),
         Commands::Settle(args) => settle_cmd::run(args),
         Commands::Settlement(args) => settlement_cmd::run(args),
+        Commands::Serve(args) => serve_cmd::run(args),
+        Commands::Journal(args) => journal_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,4 +11,13 @@
 //! which order* a command reaches it, and makes that order durable first.
 
 pub mod auth;
+pub mod config;
+pub mod gateway;
 pub mod journal;
+pub mod market_file;
+pub mod metrics;
+pub mod node;
+pub mod pipeline;
+
+pub use config::NodeConfig;
+pub use node::{serve, NodeError, Started};

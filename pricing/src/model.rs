@@ -22,7 +22,7 @@ use crate::vwap::Vwap;
 
 /// A reference-price model. Implementations never panic, and every price they return is
 /// positive and within their configured floor and cap.
-pub trait PricingModel {
+pub trait PricingModel: Send {
     /// The model's name, as [`model_by_name`] takes it.
     fn name(&self) -> &'static str;
 

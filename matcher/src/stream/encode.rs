@@ -87,6 +87,7 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
                 from: ask.from_ms,
                 until: ask.until_ms,
                 expires: ask.expires_ms,
+                sig: None,
             })
         }
         Command::Bid(bid) => {
@@ -105,6 +106,7 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
                 not_before: bid.not_before_ms,
                 deadline: bid.deadline_ms,
                 expires: bid.expires_ms,
+                sig: None,
             })
         }
         Command::Cancel(cancel) => serde_json::to_string(&WireCancel {
@@ -112,6 +114,7 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
             op: "cancel".into(),
             id: cancel.id.clone(),
             owner: cancel.owner.to_string(),
+            sig: None,
         }),
         Command::Tick => serde_json::to_string(&WireTick { ts: ts_ms, op: "tick".into() }),
         Command::Reference { class, price_nano } => serde_json::to_string(&WireReference {

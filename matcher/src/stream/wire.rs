@@ -76,6 +76,10 @@ pub(crate) struct WireAsk {
     pub(crate) until: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) expires: Option<u64>,
+    /// The owner's EIP-712 signature, as a node journals it (docs/api.md); carried, never
+    /// checked here: the node verifies it before the command is journaled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sig: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -98,6 +102,10 @@ pub(crate) struct WireBid {
     pub(crate) deadline: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) expires: Option<u64>,
+    /// The owner's EIP-712 signature, as a node journals it (docs/api.md); carried, never
+    /// checked here: the node verifies it before the command is journaled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sig: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -108,6 +116,10 @@ pub(crate) struct WireCancel {
     pub(crate) op: String,
     pub(crate) id: String,
     pub(crate) owner: String,
+    /// The owner's EIP-712 signature, as a node journals it (docs/api.md); carried, never
+    /// checked here: the node verifies it before the command is journaled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sig: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -125,7 +125,7 @@ impl Journal {
                     ),
                 ));
             }
-            read_segment(path, last, after_seq, &mut recovered, &mut replay)?;
+            read_segment(path, Tail::Cut(last), after_seq, &mut recovered, &mut replay)?;
         }
         let (path, file, file_bytes) = match segments.last() {
             Some((_, path)) => open_for_append(path)?,
@@ -204,10 +204,42 @@ fn list_segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>, JournalError> {
     Ok(segments)
 }
 
+/// Reads every record of the journal in `dir` without taking its lock or changing anything (a
+/// node may be running): `visit(seq, line)` for each one, in order. A torn last record is
+/// skipped, as recovery would cut it.
+pub fn read_only(
+    dir: &Path,
+    mut visit: impl FnMut(u64, &str) -> Result<(), String>,
+) -> Result<Recovered, JournalError> {
+    let segments = list_segments(dir)?;
+    let mut recovered = Recovered { last_seq: 0, records: 0, torn_tail_bytes: 0 };
+    for (index, (first_seq, path)) in segments.iter().enumerate() {
+        if recovered.records > 0 && *first_seq != recovered.last_seq + 1 {
+            let detail = format!(
+                "segment starts at seq {first_seq}, but the previous one ended at {}",
+                recovered.last_seq
+            );
+            return Err(corrupt(path, 0, detail));
+        }
+        let tail = Tail::Skip(index + 1 == segments.len());
+        read_segment(path, tail, 0, &mut recovered, &mut visit)?;
+    }
+    Ok(recovered)
+}
+
+/// What to do with a torn record at the end of a segment.
+#[derive(Debug, Clone, Copy)]
+enum Tail {
+    /// Cut it off if this is the last segment (recovery); elsewhere it is corruption.
+    Cut(bool),
+    /// Leave it and stop if this is the last segment (a reader beside a running node).
+    Skip(bool),
+}
+
 /// Reads one segment into `recovered`, cutting a torn tail off the last one.
 fn read_segment(
     path: &Path,
-    last_segment: bool,
+    tail: Tail,
     after_seq: u64,
     recovered: &mut Recovered,
     replay: &mut impl FnMut(u64, &str) -> Result<(), String>,
@@ -224,14 +256,14 @@ fn read_segment(
             return Ok(());
         }
         if record.last() != Some(&b'\n') {
-            if !last_segment {
-                return Err(corrupt(
-                    path,
-                    offset,
-                    "a record without its line feed before the last segment".into(),
-                ));
+            match tail {
+                Tail::Cut(true) => cut_torn_tail(path, offset)?,
+                Tail::Skip(true) => {}
+                Tail::Cut(false) | Tail::Skip(false) => {
+                    let detail = "a record without its line feed before the last segment";
+                    return Err(corrupt(path, offset, detail.into()));
+                }
             }
-            cut_torn_tail(path, offset)?;
             recovered.torn_tail_bytes = read as u64;
             return Ok(());
         }

@@ -34,6 +34,8 @@ pub struct Stamped<T> {
     pub seq: u64,
     /// The node's time when it was sequenced, ms since the Unix epoch.
     pub ts_ms: u64,
+    /// Its journal line, exactly as journaled (what the matching thread applies).
+    pub line: String,
     /// The command.
     pub item: T,
 }
@@ -103,7 +105,6 @@ pub fn run<T: Journaled>(
 ) -> Result<Journal, JournalError> {
     let tick_interval = Duration::from_millis(config.tick_interval_ms.max(1));
     let mut last_journaled = Instant::now();
-    let mut lines: Vec<String> = Vec::new();
     loop {
         let wait = tick_interval.saturating_sub(last_journaled.elapsed());
         let first = match inbound.recv_timeout(wait) {
@@ -122,7 +123,7 @@ pub fn run<T: Journaled>(
             }
         }
         let stamped = stamp(&mut clock, wall_ms(), journal.last_seq(), group);
-        write_group(&mut journal, &stamped, &mut lines, &stats)?;
+        write_group(&mut journal, &stamped, &stats)?;
         last_journaled = Instant::now();
         if outbound.send(stamped).is_err() {
             // The matching thread is gone: the node is stopping; what is journaled stays.
@@ -131,24 +132,30 @@ pub fn run<T: Journaled>(
     }
 }
 
-fn stamp<T>(clock: &mut NodeClock, wall_ms: u64, last_seq: u64, group: Vec<T>) -> Vec<Stamped<T>> {
+fn stamp<T: Journaled>(
+    clock: &mut NodeClock,
+    wall_ms: u64,
+    last_seq: u64,
+    group: Vec<T>,
+) -> Vec<Stamped<T>> {
     let ts_ms = clock.stamp(wall_ms);
-    (last_seq + 1..).zip(group).map(|(seq, item)| Stamped { seq, ts_ms, item }).collect()
+    (last_seq + 1..)
+        .zip(group)
+        .map(|(seq, item)| {
+            let mut line = String::new();
+            item.render(ts_ms, &mut line);
+            Stamped { seq, ts_ms, line, item }
+        })
+        .collect()
 }
 
 fn write_group<T: Journaled>(
     journal: &mut Journal,
     group: &[Stamped<T>],
-    lines: &mut Vec<String>,
     stats: &SequencerStats,
 ) -> Result<(), JournalError> {
-    lines.resize_with(group.len(), String::new);
-    for (line, stamped) in lines.iter_mut().zip(group) {
-        line.clear();
-        stamped.item.render(stamped.ts_ms, line);
-    }
     let started = Instant::now();
-    journal.append_group(group.iter().zip(lines.iter()).map(|(s, line)| (s.seq, line.as_str())))?;
+    journal.append_group(group.iter().map(|s| (s.seq, s.line.as_str())))?;
     let took_us = started.elapsed().as_micros().min(u64::MAX as u128) as u64;
     let bucket =
         FSYNC_BUCKETS_US.iter().position(|&le| took_us <= le).expect("the last bucket is +Inf");

@@ -1,0 +1,274 @@
+//! The node's configuration: `node.toml`, every key optional with an embedded default, unknown
+//! keys refused with their line. `gridbook serve` flags override the file (docs/api.md lists
+//! every key).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use alloy_primitives::{address, Address};
+use serde::Deserialize;
+
+/// The embedded devnet's chain id (`gridbook settle --devnet`).
+pub const DEVNET_CHAIN_ID: u64 = 1337;
+/// Where the embedded devnet deploys the settlement contract: the second contract created by
+/// its first development account (the test token is the first).
+pub const DEVNET_SETTLEMENT: Address = address!("0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512");
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid configuration (toml names the line, column and key).
+    #[error("{path}: {detail}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with its line.
+        detail: String,
+    },
+}
+
+/// How clients prove who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// Every ask, bid and cancel carries its owner's EIP-712 signature (or comes over a
+    /// WebSocket opened with a signed session).
+    Sig,
+    /// Nothing is checked: only for a trusted gateway in front, and only on a loopback address.
+    None,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NodeConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// The data directory: journal, snapshots, lock.
+    pub data: PathBuf,
+    /// How clients authenticate.
+    pub auth: AuthMode,
+    /// The market: pricing model and taxonomy.
+    pub market: MarketConfig,
+    /// The EIP-712 domain: which deployment signatures are bound to.
+    pub chain: ChainConfig,
+    /// Sequencing and the journal.
+    pub journal: JournalSection,
+    /// Bounds on what clients can make the node hold or do.
+    pub limits: Limits,
+}
+
+/// The priced engine.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MarketConfig {
+    /// The pricing model: `vwap`, `ewma`, `utilization` or `clearing`.
+    pub pricing: String,
+    /// A class taxonomy (TOML); the default taxonomy when absent.
+    pub classes: Option<PathBuf>,
+    /// Model parameters (TOML, docs/pricing.md); defaults when absent.
+    pub pricing_config: Option<PathBuf>,
+    /// Engine time between book summaries given to the model, ms.
+    pub book_interval_ms: u64,
+    /// A reference reaches the engine once it has moved this many basis points.
+    pub publish_step_bps: u64,
+}
+
+/// The deployment signatures are bound to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChainConfig {
+    /// The chain id of the EIP-712 domain.
+    pub chain_id: u64,
+    /// The settlement contract (the domain's `verifyingContract`).
+    pub verifying_contract: Address,
+}
+
+/// Sequencing and the journal.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JournalSection {
+    /// At most this many commands share one fsync.
+    pub group_max: usize,
+    /// A `tick` is journaled after this long without commands, ms.
+    pub tick_interval_ms: u64,
+    /// A journal segment is closed past this size, bytes.
+    pub segment_bytes_max: u64,
+}
+
+/// Bounds on what clients can make the node hold or do.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest request body, bytes.
+    pub body_bytes_max: usize,
+    /// Most commands in one `POST /v1/commands` array.
+    pub batch_max: usize,
+    /// Most open connections (HTTP and WebSocket).
+    pub connections_max: usize,
+    /// Commands waiting to be sequenced; past this the node answers 503 at once.
+    pub inbound_queue_max: usize,
+    /// Per client IP: sustained requests per second, and the burst above it.
+    pub ip_requests_per_s: u32,
+    /// Burst per IP.
+    pub ip_burst: u32,
+    /// Per owner: sustained commands per second, and the burst above it.
+    pub owner_commands_per_s: u32,
+    /// Burst per owner.
+    pub owner_burst: u32,
+    /// Events kept in memory for `GET /v1/events` and resuming subscriptions.
+    pub events_kept: usize,
+    /// Orders whose status `GET /v1/orders/{id}` can answer (the most recent ones).
+    pub orders_kept: usize,
+    /// Command outcomes kept for idempotent retries (the most recent ones).
+    pub outcomes_kept: usize,
+    /// Events a WebSocket subscriber may fall behind before it is disconnected.
+    pub subscriber_lag_max: usize,
+}
+
+impl Default for NodeConfig {
+    fn default() -> NodeConfig {
+        NodeConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data: PathBuf::from("gridbook-data"),
+            auth: AuthMode::Sig,
+            market: MarketConfig::default(),
+            chain: ChainConfig::default(),
+            journal: JournalSection::default(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl Default for MarketConfig {
+    fn default() -> MarketConfig {
+        MarketConfig {
+            pricing: "ewma".to_owned(),
+            classes: None,
+            pricing_config: None,
+            book_interval_ms: 60_000,
+            publish_step_bps: gridbook_pricing::driver::PUBLISH_STEP_BPS_DEFAULT,
+        }
+    }
+}
+
+impl Default for ChainConfig {
+    fn default() -> ChainConfig {
+        ChainConfig { chain_id: DEVNET_CHAIN_ID, verifying_contract: DEVNET_SETTLEMENT }
+    }
+}
+
+impl Default for JournalSection {
+    fn default() -> JournalSection {
+        JournalSection { group_max: 4096, tick_interval_ms: 1_000, segment_bytes_max: 256 << 20 }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            body_bytes_max: 1 << 20,
+            batch_max: 1_000,
+            connections_max: 1_024,
+            inbound_queue_max: 65_536,
+            ip_requests_per_s: 2_000,
+            ip_burst: 4_000,
+            owner_commands_per_s: 20_000,
+            owner_burst: 40_000,
+            events_kept: 1_000_000,
+            orders_kept: 1_000_000,
+            outcomes_kept: 1_000_000,
+            subscriber_lag_max: 65_536,
+        }
+    }
+}
+
+impl NodeConfig {
+    /// Reads `path` (a `node.toml`).
+    pub fn from_file(path: &Path) -> Result<NodeConfig, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        NodeConfig::from_toml_str(&text)
+            .map_err(|detail| ConfigError::Invalid { path: path.to_owned(), detail })
+    }
+
+    /// Parses a configuration; the error names the line and the key.
+    pub fn from_toml_str(text: &str) -> Result<NodeConfig, String> {
+        let config: NodeConfig = toml::from_str(text).map_err(|error| error.to_string())?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The checks types cannot make.
+    pub fn check(&self) -> Result<(), String> {
+        if self.auth == AuthMode::None && !self.listen.ip().is_loopback() {
+            return Err(format!(
+                "auth = \"none\" is only allowed on a loopback address, not {} (anyone could post orders in any account's name)",
+                self.listen
+            ));
+        }
+        let limits = &self.limits;
+        for (key, value) in [
+            ("limits.body_bytes_max", limits.body_bytes_max),
+            ("limits.batch_max", limits.batch_max),
+            ("limits.connections_max", limits.connections_max),
+            ("limits.inbound_queue_max", limits.inbound_queue_max),
+            ("limits.events_kept", limits.events_kept),
+            ("limits.subscriber_lag_max", limits.subscriber_lag_max),
+            ("journal.group_max", self.journal.group_max),
+        ] {
+            if value == 0 {
+                return Err(format!("{key} must be at least 1"));
+            }
+        }
+        if self.journal.tick_interval_ms == 0 {
+            return Err("journal.tick_interval_ms must be at least 1".to_owned());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_is_the_embedded_defaults() {
+        let config = NodeConfig::from_toml_str("").unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.market.pricing, "ewma");
+        assert_eq!(config.chain.chain_id, 1337);
+        assert_eq!(config.auth, AuthMode::Sig);
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_with_its_line() {
+        let error =
+            NodeConfig::from_toml_str("listen = \"127.0.0.1:9\"\n[limits]\nbody_bytes = 5\n")
+                .unwrap_err();
+        assert!(error.contains("line 3"), "{error}");
+        assert!(error.contains("unknown field `body_bytes`"), "{error}");
+    }
+
+    #[test]
+    fn auth_none_is_refused_off_loopback() {
+        let error =
+            NodeConfig::from_toml_str("listen = \"0.0.0.0:8080\"\nauth = \"none\"\n").unwrap_err();
+        assert!(error.contains("loopback"), "{error}");
+        NodeConfig::from_toml_str("listen = \"127.0.0.1:8080\"\nauth = \"none\"\n").unwrap();
+    }
+
+    #[test]
+    fn the_devnet_settlement_address_is_the_second_creation_of_its_first_account() {
+        let deployer = address!("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+        assert_eq!(deployer.create(1), DEVNET_SETTLEMENT);
+    }
+}

@@ -1,0 +1,204 @@
+//! `POST /v1/commands`: one command object, or an array of them, each checked statelessly and
+//! its signature verified here — on the gateway's workers — before anything is sequenced. A
+//! request with any bad command is refused whole (4xx, the element named as `[i].field`) and
+//! journals nothing; a good one is answered once every command is durable and applied.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use gridbook_matcher::stream::Decoder;
+use serde_json::Value;
+
+use super::error::ApiError;
+use super::AppState;
+use crate::config::AuthMode;
+use crate::pipeline::publisher::body_hash;
+use crate::pipeline::{Admission, Item, Outcome, Submission};
+
+/// A command checked and ready to submit (without its reply channel yet).
+#[derive(Debug)]
+pub struct Prepared {
+    body: String,
+    key: (String, String),
+    owner: String,
+}
+
+/// Checks one command object as a client sent it; see the module docs.
+pub fn prepare(state: &AppState, command: Value) -> Result<Prepared, ApiError> {
+    let Value::Object(object) = command else {
+        return Err(ApiError::bad_request("malformed_json", "a command is a JSON object", None));
+    };
+    if object.contains_key("ts") {
+        let detail = "the node stamps each command's time; send it without `ts`";
+        return Err(ApiError::bad_request("bad_field", detail, Some("ts".to_owned())));
+    }
+    let op = match object.get("op") {
+        Some(Value::String(op)) if ["ask", "bid", "cancel"].contains(&op.as_str()) => op.clone(),
+        Some(Value::String(op)) => {
+            let detail = format!("`{op}` cannot be sent to a node (ask, bid or cancel)");
+            return Err(ApiError::bad_request("bad_op", detail, Some("op".to_owned())));
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "missing_field",
+                "`op` is required",
+                Some("op".to_owned()),
+            ))
+        }
+    };
+    if state.config.auth == AuthMode::Sig {
+        state.domain.verify_command(&object).map_err(|error| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                error.code(),
+                error.to_string(),
+                Some(error.field().to_owned()),
+            )
+        })?;
+    }
+    let body = serde_json::to_string(&object).expect("a JSON map serialises");
+    check_statelessly(&body)?;
+    let id = match object.get("id") {
+        Some(Value::String(id)) => id.clone(),
+        _ => String::new(),
+    };
+    let owner = match object.get("owner") {
+        Some(Value::String(owner)) => owner.to_ascii_lowercase(),
+        _ => String::new(),
+    };
+    Ok(Prepared { body, key: (op, id), owner })
+}
+
+/// Everything the decoder checks without the engine's state (fields, types, exact decimals,
+/// owners, names), on a throw-away decoder so the node's name table never sees a bad command.
+fn check_statelessly(body: &str) -> Result<(), ApiError> {
+    let line = format!("{{\"ts\":0,{}", &body[1..]);
+    match Decoder::new().decode(line.as_bytes()) {
+        Ok(_) => Ok(()),
+        Err(error) => {
+            let field = error.detail.split_once(':').map(|(field, _)| field.to_owned());
+            let field = field.filter(|f| !f.contains(' '));
+            Err(ApiError::bad_request(error.reason.code(), error.detail, field))
+        }
+    }
+}
+
+/// `POST /v1/commands`.
+pub async fn post_commands(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Response {
+    match handle(&state, peer, &body).await {
+        Ok(response) => response,
+        Err(error) => {
+            state.metrics.refused(&error.code);
+            error.into_response()
+        }
+    }
+}
+
+async fn handle(state: &AppState, peer: SocketAddr, body: &[u8]) -> Result<Response, ApiError> {
+    state.ip_limits.take(&peer.ip(), 1).map_err(|wait| {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many requests from this address",
+            None,
+        )
+        .retry_after(wait)
+    })?;
+    let parsed: Value = serde_json::from_slice(body)
+        .map_err(|error| ApiError::bad_request("malformed_json", error.to_string(), None))?;
+    let (commands, batch) = match parsed {
+        Value::Array(commands) => (commands, true),
+        single => (vec![single], false),
+    };
+    if commands.is_empty() || commands.len() > state.config.limits.batch_max {
+        let detail = format!(
+            "a batch holds 1 to {} commands, got {}",
+            state.config.limits.batch_max,
+            commands.len()
+        );
+        return Err(ApiError::bad_request("bad_batch", detail, None));
+    }
+    let mut prepared = Vec::with_capacity(commands.len());
+    for (index, command) in commands.into_iter().enumerate() {
+        let checked = prepare(state, command);
+        prepared.push(if batch { checked.map_err(|e| e.in_batch(index)) } else { checked }?);
+    }
+    let outcomes = submit(state, prepared).await?;
+    let json = if batch {
+        let parts: Vec<String> = outcomes.iter().map(|o| o.to_json()).collect();
+        format!("[{}]", parts.join(","))
+    } else {
+        outcomes[0].to_json()
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], json).into_response())
+}
+
+/// Submits checked commands in order and waits for their outcomes.
+pub async fn submit(
+    state: &AppState,
+    prepared: Vec<Prepared>,
+) -> Result<Vec<Arc<Outcome>>, ApiError> {
+    for owner in unique_owners(&prepared) {
+        let cost = prepared.iter().filter(|p| p.owner == owner).count() as u32;
+        state.owner_limits.take(&owner, cost).map_err(|wait| {
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many commands from owner {owner}"),
+                Some("owner".to_owned()),
+            )
+            .retry_after(wait)
+        })?;
+    }
+    let count = prepared.len();
+    let admissions =
+        Admission::take(&state.in_flight, count, state.config.limits.inbound_queue_max)
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "overloaded",
+                    "the node's inbound queue is full",
+                    None,
+                )
+                .retry_after(1)
+            })?;
+    let mut answers = Vec::with_capacity(count);
+    for (Prepared { body, key, .. }, admitted) in prepared.into_iter().zip(admissions) {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let body_hash = body_hash(&body);
+        let item = Item::Client(Submission { body, key, body_hash, reply, admitted });
+        // Admission above keeps the queue below its capacity; a closed queue means stopping.
+        state.inbound.try_send(item).map_err(|_| stopping())?;
+        answers.push(answer);
+    }
+    let mut outcomes = Vec::with_capacity(count);
+    for answer in answers {
+        outcomes.push(answer.await.map_err(|_| stopping())?);
+    }
+    Ok(outcomes)
+}
+
+fn unique_owners(prepared: &[Prepared]) -> Vec<String> {
+    let mut owners: Vec<String> = prepared.iter().map(|p| p.owner.clone()).collect();
+    owners.sort();
+    owners.dedup();
+    owners
+}
+
+fn stopping() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "stopping",
+        "the node is stopping; the outcome is unknown — resend the same body, retries are idempotent",
+        None,
+    )
+    .retry_after(1)
+}

@@ -1,0 +1,231 @@
+//! Starting and stopping a node: recover the market from the journal, start the pipeline's
+//! threads, serve the API until SIGTERM (or SIGINT), then drain and stop.
+//!
+//! Stopping is ordered so that nothing acknowledged is lost and nothing is answered twice: the
+//! server stops accepting and finishes the requests it has (their commands are sequenced,
+//! journaled and applied), the sequencer sees its queue close once it is empty, and each later
+//! stage stops when the one before it has.
+
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use parking_lot::RwLock;
+
+use crate::auth::Domain;
+use crate::config::NodeConfig;
+use crate::gateway::{limits::Buckets, router, AppState};
+use crate::journal::sequencer::{self, NodeClock, SequencerConfig, SequencerStats};
+use crate::journal::{Journal, JournalConfig, JournalError, Recovered};
+use crate::market_file::MarketFile;
+use crate::metrics::NodeMetrics;
+use crate::pipeline::market::{Market, MarketError};
+use crate::pipeline::matching::{self, MatchingStats};
+use crate::pipeline::publisher::{Published, Publisher, PublisherBounds};
+
+/// The node cannot start or stopped on an error.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The configuration is not valid.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The market cannot be built.
+    #[error(transparent)]
+    Market(#[from] MarketError),
+    /// The journal cannot be opened, read or written.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// The listening socket or the runtime failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A pipeline thread panicked (a bug: the journal holds everything acknowledged).
+    #[error("the {0} thread panicked")]
+    Panicked(&'static str),
+}
+
+/// What a start-up found in the data directory.
+#[derive(Debug, Clone, Copy)]
+pub struct Started {
+    /// The address the API listens on.
+    pub addr: SocketAddr,
+    /// What the journal held.
+    pub recovered: Recovered,
+}
+
+fn wall_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis().min(u128::from(u64::MAX)) as u64)
+}
+
+/// The `ts` a journal line starts with (`{"ts":N,…`).
+fn line_ts(line: &str) -> Result<u64, String> {
+    line.strip_prefix("{\"ts\":")
+        .and_then(|rest| rest.split_once(','))
+        .and_then(|(ts, _)| ts.parse().ok())
+        .ok_or_else(|| "a journal line starts with {\"ts\":N,".to_owned())
+}
+
+/// Runs a node until SIGTERM or SIGINT; `ready` is called once it listens (with what it
+/// recovered). Returns after a clean stop.
+pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(), NodeError> {
+    config.check().map_err(NodeError::Config)?;
+    let config = Arc::new(config);
+    let mut market = Market::new(&config.market)?;
+    MarketFile::of(&config.market)?.check_or_write(&config.data).map_err(NodeError::Config)?;
+    let published = Arc::new(RwLock::new(Published::default()));
+    let (live, _) = tokio::sync::broadcast::channel(1024);
+    let bounds = PublisherBounds {
+        events_kept: config.limits.events_kept,
+        orders_kept: config.limits.orders_kept,
+        outcomes_kept: config.limits.outcomes_kept,
+    };
+    let mut publisher = Publisher::new(published.clone(), bounds, live.clone());
+    let journal_config = JournalConfig {
+        dir: config.data.clone(),
+        segment_bytes_max: config.journal.segment_bytes_max,
+    };
+    let mut last_ts = 0;
+    let (journal, recovered) = Journal::open(journal_config, 0, |seq, line| {
+        let ts = line_ts(line)?;
+        let mut events = Vec::new();
+        market.apply(seq, line, &mut events);
+        publisher.recover(seq, ts, line, events);
+        last_ts = ts;
+        Ok(())
+    })?;
+
+    let limits = &config.limits;
+    let (inbound_tx, inbound_rx) = crossbeam_channel::bounded(limits.inbound_queue_max + 1);
+    let (groups_tx, groups_rx) = crossbeam_channel::bounded(64);
+    let (queries_tx, queries_rx) = crossbeam_channel::bounded(1024);
+    let (applied_tx, applied_rx) = crossbeam_channel::bounded(64);
+    let sequencer_stats = Arc::new(SequencerStats::default());
+    let matching_stats = Arc::new(MatchingStats::default());
+    let sequencer_config = SequencerConfig {
+        group_max: config.journal.group_max,
+        tick_interval_ms: config.journal.tick_interval_ms,
+    };
+    let threads = Threads {
+        sequencer: spawn("gridbook-sequencer", {
+            let stats = sequencer_stats.clone();
+            move || {
+                let clock = NodeClock::starting_at(last_ts);
+                sequencer::run(
+                    journal,
+                    clock,
+                    wall_ms,
+                    sequencer_config,
+                    inbound_rx,
+                    groups_tx,
+                    stats,
+                )
+                .map(drop)
+                .map_err(NodeError::from)
+            }
+        })?,
+        matching: spawn("gridbook-matching", {
+            let stats = matching_stats.clone();
+            move || {
+                matching::run(market, groups_rx, queries_rx, applied_tx, stats);
+                Ok(())
+            }
+        })?,
+        publisher: spawn("gridbook-publisher", move || {
+            for group in applied_rx {
+                publisher.publish(group);
+            }
+            Ok(())
+        })?,
+    };
+
+    let state = Arc::new(AppState {
+        domain: Domain::new(config.chain.chain_id, config.chain.verifying_contract),
+        inbound: inbound_tx,
+        queries: queries_tx,
+        in_flight: Arc::new(AtomicUsize::new(0)),
+        published,
+        live,
+        ip_limits: Buckets::new(limits.ip_requests_per_s, limits.ip_burst, 65_536),
+        owner_limits: Buckets::new(limits.owner_commands_per_s, limits.owner_burst, 65_536),
+        metrics: Arc::new(NodeMetrics::new(sequencer_stats, matching_stats)),
+        config: config.clone(),
+    });
+    let served = run_server(state, &config, recovered, ready);
+    // The server is gone and with it every sender to the sequencer: the stages drain and stop.
+    let stopped = threads.join();
+    served.and(stopped)
+}
+
+fn run_server(
+    state: Arc<AppState>,
+    config: &NodeConfig,
+    recovered: Recovered,
+    ready: impl FnOnce(Started),
+) -> Result<(), NodeError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("gridbook-gateway")
+        .build()
+        .map_err(|source| NodeError::Io { what: "starting the runtime".into(), source })?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|source| {
+            NodeError::Io { what: format!("listening on {}", config.listen), source }
+        })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| NodeError::Io { what: "reading the bound address".into(), source })?;
+        ready(Started { addr, recovered });
+        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop_signal())
+            .await
+            .map_err(|source| NodeError::Io { what: "serving".into(), source })
+    })
+}
+
+/// SIGTERM or SIGINT.
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) =
+        (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+    else {
+        // Without signal handlers the node can still be stopped by SIGKILL; recovery covers it.
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}
+
+struct Threads {
+    sequencer: JoinHandle<Result<(), NodeError>>,
+    matching: JoinHandle<Result<(), NodeError>>,
+    publisher: JoinHandle<Result<(), NodeError>>,
+}
+
+fn spawn(
+    name: &str,
+    body: impl FnOnce() -> Result<(), NodeError> + Send + 'static,
+) -> Result<JoinHandle<Result<(), NodeError>>, NodeError> {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(body)
+        .map_err(|source| NodeError::Io { what: format!("starting thread {name}"), source })
+}
+
+impl Threads {
+    fn join(self) -> Result<(), NodeError> {
+        let sequencer = self.sequencer.join().map_err(|_| NodeError::Panicked("sequencer"))?;
+        let matching = self.matching.join().map_err(|_| NodeError::Panicked("matching"))?;
+        let publisher = self.publisher.join().map_err(|_| NodeError::Panicked("publisher"))?;
+        sequencer.and(matching).and(publisher)
+    }
+}

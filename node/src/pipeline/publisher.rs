@@ -1,0 +1,439 @@
+//! The publisher: everything that happens to a command after it is applied — the answer to its
+//! client, the in-memory event log behind `GET /v1/events`, order status behind
+//! `GET /v1/orders/{id}`, idempotent retries, and the live event stream for subscribers.
+//!
+//! Every structure here is bounded by a configured count and forgets the oldest entries first.
+//! Order status is derived from the public events alone, so what `/v1/orders` says is what any
+//! subscriber could have computed.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+use serde::{Deserialize, Serialize};
+
+use super::matching::Applied;
+use super::{Item, Outcome};
+
+/// One published event.
+#[derive(Debug, Clone)]
+pub struct PublishedEvent {
+    /// The event's own `seq`.
+    pub seq: u64,
+    /// The event, one JSON object.
+    pub json: Box<str>,
+    /// The accounts it concerns (an order's owner; a deal's requester and provider), for
+    /// per-owner subscriptions.
+    pub owners: [Option<Box<str>>; 2],
+}
+
+/// A fill of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fill {
+    /// The deal number.
+    pub deal: u64,
+    /// Slots.
+    pub qty: u64,
+    /// Price per slot-hour (decimal text, as in the deal event).
+    pub price: String,
+    /// The other order.
+    pub counterparty: String,
+    /// When the slots run, ms.
+    pub start: u64,
+    /// End of the slots, ms (exclusive).
+    pub end: u64,
+}
+
+/// What `GET /v1/orders/{id}` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderStatus {
+    /// The order's id.
+    pub id: String,
+    /// `ask` or `bid`.
+    pub side: String,
+    /// Its owner.
+    pub owner: String,
+    /// `resting`, `filled`, `cancelled`, `expired` or `rejected`.
+    pub state: &'static str,
+    /// Why it was cancelled or rejected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Slots asked for.
+    pub qty: u64,
+    /// Slots not yet traded.
+    pub remaining: u64,
+    /// Its deals, in order.
+    pub fills: Vec<Fill>,
+    /// The sequence number of the command that placed it.
+    pub seq: u64,
+}
+
+/// The publisher's state that the gateway reads.
+#[derive(Debug, Default)]
+pub struct Published {
+    events: VecDeque<PublishedEvent>,
+    orders: HashMap<String, OrderStatus>,
+    order_arrivals: VecDeque<String>,
+    /// The last command applied.
+    pub last_seq: u64,
+    /// Commands by op and outcome (first event type, or the rejection reason).
+    pub outcomes_by_op: BTreeMap<(String, String), u64>,
+    /// Subscriber disconnections for falling behind.
+    pub subscribers_dropped: u64,
+}
+
+/// Bounds of the publisher's memory.
+#[derive(Debug, Clone, Copy)]
+pub struct PublisherBounds {
+    /// Events kept for catch-up.
+    pub events_kept: usize,
+    /// Orders whose status is kept.
+    pub orders_kept: usize,
+    /// Outcomes kept for idempotent retries.
+    pub outcomes_kept: usize,
+}
+
+impl Published {
+    /// Events with `seq > after`, at most `limit`; `Err(oldest)` when events after `after` have
+    /// already been forgotten (the client must resynchronise from the journal).
+    pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<PublishedEvent>, u64> {
+        let oldest = self.events.front().map_or(after + 1, |e| e.seq);
+        if after + 1 < oldest {
+            return Err(oldest);
+        }
+        let skip = (after + 1).saturating_sub(oldest) as usize;
+        Ok(self.events.iter().skip(skip).take(limit).cloned().collect())
+    }
+
+    /// The status of order `id`, if it is among the kept ones.
+    pub fn order(&self, id: &str) -> Option<&OrderStatus> {
+        self.orders.get(id)
+    }
+
+    /// The newest event's `seq` (0 before any).
+    pub fn last_event_seq(&self) -> u64 {
+        self.events.back().map_or(0, |e| e.seq)
+    }
+}
+
+/// The event fields the publisher reads.
+#[derive(Debug, Deserialize)]
+struct EventView {
+    seq: u64,
+    #[serde(rename = "type")]
+    kind: String,
+    id: Option<String>,
+    bid: Option<String>,
+    ask: Option<String>,
+    deal: Option<u64>,
+    qty: Option<u64>,
+    price: Option<String>,
+    start: Option<u64>,
+    end: Option<u64>,
+    requester: Option<String>,
+    provider: Option<String>,
+    reason: Option<String>,
+}
+
+/// The command fields the publisher reads.
+#[derive(Debug, Deserialize)]
+struct CommandView {
+    op: String,
+    owner: Option<String>,
+    qty: Option<u64>,
+}
+
+/// Outcomes of accepted commands by `(op, id)`, for idempotent retries.
+#[derive(Debug, Default)]
+struct Outcomes {
+    by_key: HashMap<(String, String), (u64, Arc<Outcome>)>,
+    arrivals: VecDeque<(String, String)>,
+}
+
+/// The publisher thread's own state.
+#[derive(Debug)]
+pub struct Publisher {
+    shared: Arc<RwLock<Published>>,
+    outcomes: Outcomes,
+    bounds: PublisherBounds,
+    live: tokio::sync::broadcast::Sender<Arc<Vec<PublishedEvent>>>,
+}
+
+impl Publisher {
+    /// A publisher writing into `shared` and broadcasting on `live`.
+    pub fn new(
+        shared: Arc<RwLock<Published>>,
+        bounds: PublisherBounds,
+        live: tokio::sync::broadcast::Sender<Arc<Vec<PublishedEvent>>>,
+    ) -> Publisher {
+        Publisher { shared, outcomes: Outcomes::default(), bounds, live }
+    }
+
+    /// Records a group of applied commands, answers their clients and broadcasts their events.
+    pub fn publish(&mut self, group: Vec<Applied>) {
+        let mut batch = Vec::new();
+        {
+            let mut shared = self.shared.write();
+            for applied in group {
+                let outcome = Arc::new(Outcome {
+                    seq: applied.seq,
+                    ts_ms: applied.ts_ms,
+                    events: applied.events,
+                });
+                let first = record(
+                    &mut shared,
+                    &self.bounds,
+                    applied.seq,
+                    &applied.line,
+                    &outcome,
+                    &mut batch,
+                );
+                if let Item::Client(submission) = applied.item {
+                    let answer = self.outcomes.answer(
+                        &submission.key,
+                        submission.body_hash,
+                        &outcome,
+                        &first,
+                        self.bounds.outcomes_kept,
+                    );
+                    // A client that went away no longer wants its answer; the command stands.
+                    let _ = submission.reply.send(answer);
+                }
+            }
+        }
+        if !batch.is_empty() {
+            // No subscriber is not an error: the events are in the log.
+            let _ = self.live.send(Arc::new(batch));
+        }
+    }
+
+    /// Records commands replayed from the journal at start-up (nobody to answer).
+    pub fn recover(&mut self, seq: u64, ts_ms: u64, line: &str, events: Vec<u8>) {
+        let outcome = Arc::new(Outcome { seq, ts_ms, events });
+        let mut shared = self.shared.write();
+        let mut batch = Vec::new();
+        let first = record(&mut shared, &self.bounds, seq, line, &outcome, &mut batch);
+        if let Some(key) = command_key(line) {
+            self.outcomes.remember(
+                key,
+                body_hash_of_line(line),
+                &outcome,
+                &first,
+                self.bounds.outcomes_kept,
+            );
+        }
+    }
+}
+
+/// The `(op, id)` of a journal line, and the hash its body had at the gateway.
+fn command_key(line: &str) -> Option<(String, String)> {
+    #[derive(Deserialize)]
+    struct Key {
+        op: String,
+        id: Option<String>,
+    }
+    let key: Key = serde_json::from_str(line).ok()?;
+    Some((key.op, key.id?))
+}
+
+/// The body hash of a journal line: the line without its leading `"ts":…,`, which is exactly
+/// the body the gateway hashed.
+pub fn body_hash_of_line(line: &str) -> u64 {
+    let body = match line.strip_prefix("{\"ts\":").and_then(|rest| rest.split_once(',')) {
+        Some((_, rest)) => format!("{{{rest}"),
+        None => line.to_owned(),
+    };
+    body_hash(&body)
+}
+
+/// The hash idempotent retries are compared by (FNV-1a, 64 bits: stable across runs and
+/// builds, unlike the standard library's seeded hasher).
+pub fn body_hash(body: &str) -> u64 {
+    body.bytes().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+impl Outcomes {
+    /// The answer to a client: the original outcome when this is an identical retry of an
+    /// accepted command, else this command's own.
+    fn answer(
+        &mut self,
+        key: &(String, String),
+        body_hash: u64,
+        outcome: &Arc<Outcome>,
+        first_event: &str,
+        kept: usize,
+    ) -> Arc<Outcome> {
+        if let Some((hash, original)) = self.by_key.get(key) {
+            if *hash == body_hash && original.seq != outcome.seq {
+                return original.clone();
+            }
+        }
+        self.remember(key.clone(), body_hash, outcome, first_event, kept);
+        outcome.clone()
+    }
+
+    fn remember(
+        &mut self,
+        key: (String, String),
+        body_hash: u64,
+        outcome: &Arc<Outcome>,
+        first_event: &str,
+        kept: usize,
+    ) {
+        if first_event == "rejected" || first_event.is_empty() || self.by_key.contains_key(&key) {
+            return;
+        }
+        if self.arrivals.len() >= kept {
+            if let Some(oldest) = self.arrivals.pop_front() {
+                self.by_key.remove(&oldest);
+            }
+        }
+        self.arrivals.push_back(key.clone());
+        self.by_key.insert(key, (body_hash, outcome.clone()));
+    }
+}
+
+/// Folds one command's events into the shared state; returns the type of its first event.
+fn record(
+    shared: &mut Published,
+    bounds: &PublisherBounds,
+    seq: u64,
+    line: &str,
+    outcome: &Outcome,
+    batch: &mut Vec<PublishedEvent>,
+) -> String {
+    shared.last_seq = seq;
+    let command: Option<CommandView> = serde_json::from_str(line).ok();
+    let mut first = String::new();
+    for json in outcome.events.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        let json = std::str::from_utf8(json).expect("events are UTF-8 JSON");
+        let event: EventView = serde_json::from_str(json).expect("the engine's events read back");
+        if first.is_empty() {
+            first = match event.kind.as_str() {
+                "rejected" => "rejected".to_owned(),
+                kind => kind.to_owned(),
+            };
+            let op = command.as_ref().map_or("?", |c| c.op.as_str()).to_owned();
+            let result = match (&event.kind[..], &event.reason) {
+                ("rejected", Some(reason)) => format!("rejected:{reason}"),
+                (kind, _) => kind.to_owned(),
+            };
+            *shared.outcomes_by_op.entry((op, result)).or_default() += 1;
+        }
+        let owners = fold_event(shared, bounds, seq, command.as_ref(), &event);
+        let published = PublishedEvent { seq: event.seq, json: json.into(), owners };
+        if shared.events.len() >= bounds.events_kept {
+            shared.events.pop_front();
+        }
+        shared.events.push_back(published.clone());
+        batch.push(published);
+    }
+    first
+}
+
+/// Updates order status from one event; returns the accounts the event concerns.
+fn fold_event(
+    shared: &mut Published,
+    bounds: &PublisherBounds,
+    seq: u64,
+    command: Option<&CommandView>,
+    event: &EventView,
+) -> [Option<Box<str>>; 2] {
+    let owner_of = |shared: &Published, id: &Option<String>| -> Option<Box<str>> {
+        id.as_ref().and_then(|id| shared.orders.get(id)).map(|o| o.owner.as_str().into())
+    };
+    match event.kind.as_str() {
+        "accepted" => {
+            let (Some(id), Some(command)) = (&event.id, command) else { return [None, None] };
+            let qty = command.qty.unwrap_or(0);
+            let owner = command.owner.clone().unwrap_or_default();
+            insert_order(
+                shared,
+                bounds,
+                OrderStatus {
+                    id: id.clone(),
+                    side: command.op.clone(),
+                    owner: owner.clone(),
+                    state: "resting",
+                    reason: None,
+                    qty,
+                    remaining: qty,
+                    fills: Vec::new(),
+                    seq,
+                },
+            );
+            [Some(owner.into()), None]
+        }
+        "deal" => {
+            for (own, other) in [(&event.bid, &event.ask), (&event.ask, &event.bid)] {
+                let Some(order) = own.as_ref().and_then(|id| shared.orders.get_mut(id)) else {
+                    continue;
+                };
+                let qty = event.qty.unwrap_or(0);
+                order.remaining = order.remaining.saturating_sub(qty);
+                if order.remaining == 0 {
+                    order.state = "filled";
+                }
+                order.fills.push(Fill {
+                    deal: event.deal.unwrap_or(0),
+                    qty,
+                    price: event.price.clone().unwrap_or_default(),
+                    counterparty: other.clone().unwrap_or_default(),
+                    start: event.start.unwrap_or(0),
+                    end: event.end.unwrap_or(0),
+                });
+            }
+            [event.requester.as_deref().map(Into::into), event.provider.as_deref().map(Into::into)]
+        }
+        "cancelled" | "expired" => {
+            let owner = owner_of(shared, &event.id);
+            if let Some(order) = event.id.as_ref().and_then(|id| shared.orders.get_mut(id)) {
+                order.state = if event.kind == "expired" { "expired" } else { "cancelled" };
+                order.reason = event.reason.clone();
+            }
+            [owner, None]
+        }
+        "rejected" => {
+            // A rejection never overwrites the status of an order that was accepted under the
+            // same id (a duplicate_id, or a cancel refused).
+            let owner = command.and_then(|c| c.owner.as_deref()).map(Into::into);
+            if let (Some(id), Some(command)) = (&event.id, command) {
+                if !shared.orders.contains_key(id) && command.op != "cancel" {
+                    insert_order(
+                        shared,
+                        bounds,
+                        OrderStatus {
+                            id: id.clone(),
+                            side: command.op.clone(),
+                            owner: command.owner.clone().unwrap_or_default(),
+                            state: "rejected",
+                            reason: event.reason.clone(),
+                            qty: command.qty.unwrap_or(0),
+                            remaining: 0,
+                            fills: Vec::new(),
+                            seq,
+                        },
+                    );
+                }
+            }
+            [owner, None]
+        }
+        _ => [None, None],
+    }
+}
+
+/// Keeps `status`, forgetting the oldest kept order if the bound is reached. An id seen before
+/// (rejected, then accepted with a corrected body) keeps its place.
+fn insert_order(shared: &mut Published, bounds: &PublisherBounds, status: OrderStatus) {
+    if !shared.orders.contains_key(&status.id) {
+        if shared.order_arrivals.len() >= bounds.orders_kept {
+            if let Some(oldest) = shared.order_arrivals.pop_front() {
+                shared.orders.remove(&oldest);
+            }
+        }
+        shared.order_arrivals.push_back(status.id.clone());
+    }
+    shared.orders.insert(status.id.clone(), status);
+}
