@@ -28,7 +28,7 @@ fn command(client: usize, n: u64) -> Value {
     let id = format!("c{client}-{n}");
     match n % 5 {
         4 => json!({"op":"cancel","id":format!("c{client}-{}", n - 3),"owner":owner}),
-        k if (k + client as u64) % 2 == 0 => json!({"op":"ask","id":id,"owner":owner,
+        k if (k + client as u64).is_multiple_of(2) => json!({"op":"ask","id":id,"owner":owner,
             "price":format!("2.{}", 40 + (n * 7 + client as u64) % 40),"qty":1 + n % 3,"tif":"gtc",
             "hw":{"cpu":32,"mem":256,"gpu":"H100-80GB","gpus":1,"gpu_mem":80,"tee":null,"region":"eu-west"},
             "from":0,"until":4_102_444_800_000u64}),
