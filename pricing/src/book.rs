@@ -159,7 +159,7 @@ impl BookSummary {
         self.marked_by.resize(taxonomy.len(), u32::MAX);
         for signature in 0..engine.signature_count() as u32 {
             let Some(req) = engine.signature_requirements(signature) else { continue };
-            for &config in engine.signature_configs(signature) {
+            for config in engine.signature_configs(signature) {
                 let Some(Some(class)) = self.config_class.get(config as usize).copied() else {
                     continue;
                 };

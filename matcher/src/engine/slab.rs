@@ -1,5 +1,6 @@
 //! Resting orders in one preallocated vector, addressed by slot; freed slots are reused.
 
+use super::index::GroupId;
 use crate::event::OrderRef;
 use crate::owner::Owner;
 
@@ -22,7 +23,7 @@ pub(crate) struct Resting {
     pub(crate) order: OrderRef,
     pub(crate) remaining: u32,
     /// Configuration (asks) or requirement signature (bids) the order rests under.
-    pub(crate) group: u32,
+    pub(crate) group: GroupId,
     pub(crate) owner: Owner,
     pub(crate) terms: Terms,
     /// The first time at which rule 6 removes the order.
@@ -32,6 +33,13 @@ pub(crate) struct Resting {
     pub(crate) next: u32,
     /// The order's entry in [`super::pegs::Pegs`], or [`NIL`] for a fixed-price order.
     pub(crate) peg: u32,
+}
+
+impl Resting {
+    /// Whether the order is a bid (its group is a requirement signature).
+    pub(crate) fn is_bid(&self) -> bool {
+        matches!(self.terms, Terms::Bid { .. })
+    }
 }
 
 /// Slot storage for resting orders.
