@@ -229,8 +229,8 @@ impl Engine {
     /// unpriced pegged order rests on no ladder, only in its class's list.
     fn rest(&mut self, resting: Resting, peg: Option<PegEntry>) -> u32 {
         // A pegged order's price lives in its peg (see `price_of`), never in the slab.
-        let price_nano = if peg.is_some() { 0 } else { resting.price_nano };
-        let slot = self.slab.insert(Resting { price_nano, ..resting });
+        debug_assert!(peg.is_none() || resting.price_nano == 0, "a pegged order's slab price");
+        let slot = self.slab.insert(resting);
         self.groups.enter(resting.group, resting.is_bid());
         if let Some(mut peg) = peg {
             if peg.state == PegState::Floating {

@@ -23,6 +23,15 @@ pub(super) fn deal_window(
     (end_ms <= deadline_ms && end_ms <= until_ms).then_some((start_ms, end_ms))
 }
 
+/// The price kept in the slab: a fixed price, which is always a price; 0 for a pegged order,
+/// whose price lives in its peg and is read through `Engine::price_of`.
+fn slab_price(price_nano: Option<u64>, peg: &Option<PegEntry>) -> u64 {
+    match peg {
+        Some(_) => 0,
+        None => price_nano.expect("an order without a peg has a fixed price"),
+    }
+}
+
 /// How much of an incoming order to plan: post-only only needs to know whether anything could
 /// trade.
 fn need(qty: u32, tif: Tif) -> u32 {
@@ -59,7 +68,7 @@ impl Engine {
             None => self.plan_nothing(),
         };
         let resting = Resting {
-            price_nano: price_nano.unwrap_or(0),
+            price_nano: slab_price(price_nano, &peg),
             order,
             remaining: qty,
             group,
@@ -198,7 +207,7 @@ impl Engine {
             None => self.plan_nothing(),
         };
         let resting = Resting {
-            price_nano: limit_nano.unwrap_or(0),
+            price_nano: slab_price(limit_nano, &peg),
             order,
             remaining: qty,
             group,

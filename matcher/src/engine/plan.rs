@@ -110,6 +110,8 @@ where
         }
     }
     let mut planned = 0u32;
+    // Candidates come best first (rule 4): each no better than the one before.
+    let mut last = (u64::MAX, 0u32);
     while planned < incoming.need {
         let Some(at) = best_cursor(&scratch.cursors, slab) else { break };
         let cursor = scratch.cursors[at];
@@ -117,6 +119,12 @@ where
             break;
         }
         let resting = slab.get(cursor.slot);
+        debug_assert!(resting.remaining > 0, "slot {}: a listed order is not empty", cursor.slot);
+        debug_assert!(
+            cursor.rank < last.0 || (cursor.rank == last.0 && resting.order.0 > last.1),
+            "the planner visits candidates by rank, then arrival"
+        );
+        last = (cursor.rank, resting.order.0);
         if resting.owner != incoming.owner {
             if let Some((start_ms, end_ms)) = (incoming.fits)(resting) {
                 let qty = resting.remaining.min(incoming.need - planned);

@@ -184,7 +184,7 @@ impl Engine {
     /// side, as an incoming gtc order would; its remainder stays resting.
     fn aggress(&mut self, slot: u32, out: &mut Vec<Event>) {
         let me = *self.slab.get(slot);
-        let Some(price_nano) = self.price_of(&me) else { return };
+        let price_nano = self.price_of(&me).expect("only re-priced orders with a price aggress");
         let need = me.remaining;
         let planned = match me.terms {
             Terms::Ask { from_ms, until_ms } => {
