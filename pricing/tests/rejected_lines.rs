@@ -90,8 +90,11 @@ impl Mutated {
             }
             4 => format!(r#"{{"ts":{ts},"op":"reference","class":"gpu.a100-80gb","price":"1.5"}}"#)
                 .into_bytes(),
+            // A flipped byte anywhere but in `ts`: an accepted line stamped decades ahead would
+            // leave every later line of the market `time_backwards`.
             5 => {
-                let at = self.rng.random_range(0..bytes.len());
+                let after_ts = line.find(',').map_or(0, |comma| comma + 1);
+                let at = self.rng.random_range(after_ts..bytes.len());
                 bytes[at] = self.rng.random();
                 bytes
             }
@@ -143,9 +146,18 @@ fn rejected_lines_change_nothing_under_every_model() {
         }
         let (fed, accepted) = lockstep.counts();
         let stats = lockstep.replay().replay().stats();
+        let names = lockstep.replay().replay().decoder().symbols().len();
+        let heap = lockstep.replay().replay().engine().heap_bytes();
+        eprintln!(
+            "{model}: {fed} lines, {} rejected, {} deals, {names} names, engine heap {heap} B",
+            fed - accepted,
+            stats.deals
+        );
         assert!(fed as usize >= lines * 9 / 10, "{model}: {fed} lines");
-        assert!(fed - accepted > fed / 5, "{model}: only {} of {fed} rejected", fed - accepted);
-        assert!(stats.deals > 100, "{model}: the market trades ({} deals)", stats.deals);
+        // Both kinds are many, and the market stays alive to the end.
+        let rejected = fed - accepted;
+        assert!(rejected > fed / 5 && accepted > fed / 2, "{model}: {rejected} of {fed} rejected");
+        assert!(stats.deals > fed / 100, "{model}: the market trades ({} deals)", stats.deals);
     }
 }
 
