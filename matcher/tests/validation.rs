@@ -663,7 +663,8 @@ fn a_capacity_rejection_names_its_bound_and_value() {
         assert_eq!(events[0][0]["reason"], "capacity", "{:?}", events[0]);
         events[0][0]["detail"].as_str().expect("a detail").to_string()
     };
-    let cases: [(fn(&mut EngineConfig), String, &str); 7] = [
+    type Case = (fn(&mut EngineConfig), String, &'static str);
+    let cases: [Case; 7] = [
         (
             |c| c.resting_max = 3,
             ask(json!({"id": "x", "ts": 2000})),

@@ -115,7 +115,8 @@ fn check_relations(
             .filter(|&s| signatures.get(s).key.satisfied_by(&config.key))
             .collect();
         let mut got = config.related.clone();
-        (want.sort_unstable(), got.sort_unstable());
+        want.sort_unstable();
+        got.sort_unstable();
         if got != want {
             return Err(format!("configuration {c}: signatures {got:?}, should be {want:?}"));
         }

@@ -285,8 +285,8 @@ impl Engine {
     /// Releases the floating ladders of idle group `group` (of a side) before it is reclaimed.
     fn release_floats(&mut self, group: GroupId, is_bid: bool) {
         let floats = self.groups.floats_mut(group, is_bid);
-        for next in 0..floats.len() {
-            self.pegs.release_float(floats[next]);
+        for &float in floats.iter() {
+            self.pegs.release_float(float);
         }
         floats.clear();
     }
