@@ -156,8 +156,13 @@ pub(crate) fn summary(input: &str, stats: &ReplayStats, resting: usize, elapsed_
         format_nano_wide(stats.value_nano()),
     );
     if !stats.rejected.is_empty() {
+        // Capacity rejections are told apart by the bound they reached.
+        let label = |reason: &RejectReason| match reason {
+            RejectReason::Capacity(bound) => format!("capacity ({})", bound.key()),
+            other => other.code().to_string(),
+        };
         let reasons: Vec<String> =
-            stats.rejected.iter().map(|(reason, n)| format!("{} {n}", reason.code())).collect();
+            stats.rejected.iter().map(|(reason, n)| format!("{} {n}", label(reason))).collect();
         text.push_str(&format!("rejected by reason: {}\n", reasons.join(", ")));
     }
     text

@@ -7,6 +7,8 @@
 //! - [`config`]: [`PricingConfig`], every model's parameters, from TOML.
 //! - [`fixed`]: the integer fixed-point arithmetic the models share.
 //! - [`driver`]: [`PricedReplay`], the engine with a model applied inside each step.
+//! - [`lockstep`]: [`Lockstep`], the check that a rejected line changes nothing, for the
+//!   property tests and the fuzz targets.
 //! - `peg_classes`: the [`Taxonomy`] as the order generator's
 //!   [`gridbook_matcher::workload::PegClassifier`], for generated pegged orders.
 //!
@@ -21,6 +23,7 @@ pub mod config;
 pub mod driver;
 pub mod ewma;
 pub mod fixed;
+pub mod lockstep;
 pub mod model;
 mod peg_classes;
 pub mod taxonomy;
@@ -31,5 +34,6 @@ pub mod vwap;
 pub use book::{BookNeeds, BookSummary, ClassBook};
 pub use config::{Bounds, ConfigError, PricingConfig};
 pub use driver::{PriceRow, PricedReplay};
+pub use lockstep::{Divergence, Lockstep};
 pub use model::{model_by_name, PricingModel, UnknownModel, MODEL_NAMES};
 pub use taxonomy::{Class, ClassId, Predicate, Taxonomy, TaxonomyError, TeeRule, Unit};

@@ -4,6 +4,7 @@
 //! A quote is a question, not a command: it takes `&self`, uses its own scratch buffers and
 //! does not intern the bid's requirement signature, so asking never changes what happens next.
 
+use super::index::{FloatId, GroupId};
 use super::place::deal_window;
 use super::plan::{plan, Book, Incoming, Scratch};
 use super::slab::{Resting, Terms};
@@ -47,9 +48,11 @@ pub struct Quote {
 impl Engine {
     /// What `bid` would take at the engine's current time, without changing the book.
     pub fn quote(&self, bid: &Bid) -> Quote {
-        let eligible_configs: Vec<u32> = (0..self.groups.configs.len() as u32)
-            .filter(|&c| bid.req.satisfied_by(&self.groups.configs[c as usize].hw))
+        let eligible: Vec<GroupId> = (0..self.groups.configs.list.len())
+            .map(GroupId::of)
+            .filter(|&c| bid.req.satisfied_by(&self.groups.configs.get(c).key))
             .collect();
+        let eligible_configs = eligible.iter().map(|c| c.0).collect();
         let limit_nano = match bid.limit {
             Price::Fixed(limit_nano) => Some(limit_nano),
             Price::Pegged(peg) => {
@@ -60,8 +63,8 @@ impl Engine {
             return Quote { limit_nano, eligible_configs, ..Quote::default() };
         };
         let qty = u32::try_from(bid.qty).unwrap_or(u32::MAX);
-        let (fills, filled) = self.quote_plan(bid, limit, qty, &eligible_configs);
-        let (_, depth_at_limit) = self.quote_plan(bid, limit, u32::MAX, &eligible_configs);
+        let (fills, filled) = self.quote_plan(bid, limit, qty, &eligible);
+        let (_, depth_at_limit) = self.quote_plan(bid, limit, u32::MAX, &eligible);
         Quote { limit_nano, fills, filled, depth_at_limit, eligible_configs }
     }
 
@@ -70,7 +73,7 @@ impl Engine {
         bid: &Bid,
         limit: u64,
         need: u32,
-        configs: &[u32],
+        configs: &[GroupId],
     ) -> (Vec<QuoteFill>, u64) {
         let now_ms = self.now_ms;
         let terms = (bid.not_before_ms, bid.deadline_ms, bid.duration_ms);
@@ -83,8 +86,8 @@ impl Engine {
         let mut scratch = Scratch::default();
         let ladders = &self.groups.configs;
         let book = Book {
-            group: |g: u32| {
-                let c = &ladders[g as usize];
+            group: |g: GroupId| -> (_, &[FloatId]) {
+                let c = ladders.get(g);
                 (&c.ladder, c.floats.as_slice())
             },
             floats: &self.pegs.floats.list,
@@ -97,9 +100,11 @@ impl Engine {
                 let ask = self.slab.get(fill.slot);
                 QuoteFill {
                     ask: ask.order,
-                    config: ask.group,
+                    config: ask.group.0,
                     qty: u64::from(fill.qty),
-                    price_nano: self.price_of(ask).unwrap_or(0),
+                    price_nano: self.price_of(ask).expect(
+                        "the planner takes only orders on a ladder, which all have a price",
+                    ),
                     start_ms: fill.start_ms,
                     end_ms: fill.end_ms,
                 }

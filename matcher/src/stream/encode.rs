@@ -70,7 +70,6 @@ fn wire_price(symbols: &Symbols, price: &Price) -> (Option<String>, Option<WireP
 
 /// Writes `command` at `ts_ms` as one line of the order stream (without the newline).
 pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> String {
-    // Serialising these plain structs to a String cannot fail.
     let line = match command {
         Command::Ask(ask) => {
             let (price, peg) = wire_price(symbols, &ask.price);
@@ -124,7 +123,7 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
             price: format_nano(*price_nano),
         }),
     };
-    line.unwrap_or_default()
+    line.expect("serialising these plain structs to a String cannot fail")
 }
 
 /// Where a rejected line came from, to name it in the event.
