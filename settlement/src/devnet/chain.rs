@@ -8,7 +8,8 @@ use super::{Devnet, DEVNET_CHAIN_ID};
 use crate::bindings::batch::settle_batch_calldata;
 use crate::bindings::{Settlement, TestToken};
 use crate::chain::{
-    BatchReceipt, Chain, ChainError, DeployParams, Deployment, PendingTx, SettlementDeal,
+    fund_total, BatchReceipt, Chain, ChainError, DeployParams, Deployment, PendingTx,
+    SettlementDeal,
 };
 
 /// Fee cap and tip the devnet reports for its (unsigned) transactions, wei per gas.
@@ -88,25 +89,20 @@ impl Chain for Devnet {
         })
     }
 
-    fn fund(
+    fn fund_many(
         &mut self,
         deployment: &Deployment,
-        account: Address,
-        amount: U256,
+        grants: &[(Address, U256)],
     ) -> Result<(), ChainError> {
         self.check_chain(deployment)?;
-        if !deployment.test_token {
-            return Err(ChainError::Refused(
-                "fund mints the test token; this deployment has another token".into(),
-            ));
+        let total = fund_total(deployment, grants)?;
+        let (signer, settlement) = (self.signer, deployment.settlement);
+        self.send(deployment.token, TestToken::mintCall { to: signer, amount: total })?;
+        self.send(deployment.token, TestToken::approveCall { spender: settlement, amount: total })?;
+        for &(account, amount) in grants {
+            self.send(settlement, Settlement::depositForCall { account, amount })?;
         }
-        let signer = self.signer;
-        self.send(deployment.token, TestToken::mintCall { to: signer, amount })?;
-        self.send(
-            deployment.token,
-            TestToken::approveCall { spender: deployment.settlement, amount },
-        )?;
-        self.send(deployment.settlement, Settlement::depositForCall { account, amount })
+        Ok(())
     }
 
     fn last_batch_id(&mut self, deployment: &Deployment) -> Result<u64, ChainError> {
