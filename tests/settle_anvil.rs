@@ -1,9 +1,9 @@
 //! `gridbook settle --rpc` against a real anvil node: a fresh node (automine, and one-second
 //! blocks) gets the contracts deployed, hundreds of requesters funded and every deal settled in
-//! one command; the settler process is killed with SIGKILL while its batch waits in the node's
-//! pool (mining paused), restarted, and every deal is still paid exactly once — checked balance
-//! by balance against amounts computed here from the events, independently of the settlement
-//! crate.
+//! one command; a second settler on the same journal is refused while the first one runs; the
+//! settler process is killed with SIGKILL while its batch waits in the node's pool (mining
+//! paused), restarted, and every deal is still paid exactly once — checked balance by balance
+//! against amounts computed here from the events, independently of the settlement crate.
 
 #[path = "../settlement/tests/anvil_support/mod.rs"]
 mod anvil_support;
@@ -167,6 +167,11 @@ fn a_settler_killed_between_send_and_confirmation_settles_every_deal_exactly_onc
         .spawn()
         .expect("settler starts");
     wait_for_sent_record(&journal);
+    // A second settler on the same journal is refused at once, naming the first one's pid.
+    let second = gridbook(&settle_args);
+    assert!(!second.status.success());
+    let holder = format!("in use by process {}", settler.id());
+    assert!(text(&second.stderr).contains(&holder), "{}", text(&second.stderr));
     settler.kill().expect("SIGKILL the settler");
     settler.wait().expect("settler reaped");
     let deployed: Deployment =
@@ -181,6 +186,8 @@ fn a_settler_killed_between_send_and_confirmation_settles_every_deal_exactly_onc
     let stdout = text(&restarted.stdout);
     assert!(restarted.status.success(), "{}\n{}", stdout, text(&restarted.stderr));
     assert!(stdout.contains("settled 6 deals in 4 batches"), "{stdout}");
+    // The batch confirmed while resuming counts once, as settled now (not also as skipped).
+    assert!(stdout.contains("deals read        6 = 6 settled now + 0 settled before + 0 held"));
     assert_eq!(chain.last_batch_id(&deployed).expect("lastBatchId"), 4);
 
     assert_paid_once(&anvil, &deployment, Path::new(EVENTS));
