@@ -180,14 +180,21 @@ fn a_journal_of_another_deployment_is_refused() {
     assert!(matches!(error, SettleError::ForeignJournal { .. }), "{error}");
 }
 
-/// The devnet, except that the first `send_batch` reverts (as when a requester's escrow fell
-/// short between the check and the send).
-struct FirstSendReverts<'d> {
+/// The devnet with faults: the next `send_batch` reverts (as when a requester's escrow fell
+/// short between the check and the send), or `batchRoot` answers "not settled" for every batch.
+struct Faulty<'d> {
     devnet: &'d mut Devnet,
-    reverted: bool,
+    revert_next_send: bool,
+    roots_missing: bool,
 }
 
-impl Chain for FirstSendReverts<'_> {
+impl<'d> Faulty<'d> {
+    fn new(devnet: &'d mut Devnet) -> Self {
+        Faulty { devnet, revert_next_send: false, roots_missing: false }
+    }
+}
+
+impl Chain for Faulty<'_> {
     fn chain_id(&mut self) -> Result<u64, ChainError> {
         self.devnet.chain_id()
     }
@@ -210,6 +217,9 @@ impl Chain for FirstSendReverts<'_> {
         self.devnet.credit_of(d, account)
     }
     fn batch_root(&mut self, d: &Deployment, batch_id: u64) -> Result<Option<B256>, ChainError> {
+        if self.roots_missing {
+            return Ok(None);
+        }
         self.devnet.batch_root(d, batch_id)
     }
     fn send_batch(
@@ -218,8 +228,8 @@ impl Chain for FirstSendReverts<'_> {
         batch_id: u64,
         deals: &[SettlementDeal],
     ) -> Result<PendingTx, ChainError> {
-        if !self.reverted {
-            self.reverted = true;
+        if self.revert_next_send {
+            self.revert_next_send = false;
             return Err(ChainError::Reverted { reason: "escrow fell short (test)".into() });
         }
         self.devnet.send_batch(d, batch_id, deals)
@@ -238,7 +248,7 @@ fn a_batch_abandoned_while_opening_pays_its_deals_once_when_they_are_read_again(
     fund_all(&mut devnet, &deployment, &deals);
     let journal =
         journal_with_first_batch("abandoned-at-open", &deployment, settlement_deals(&deals[..4]));
-    let mut chain = FirstSendReverts { devnet: &mut devnet, reverted: false };
+    let mut chain = Faulty { revert_next_send: true, ..Faulty::new(&mut devnet) };
     let config = BatcherConfig { batch_size_max: 100, batch_interval_ms: u64::MAX };
     let mut batcher = Batcher::open(&mut chain, deployment.clone(), &journal, config)
         .expect("opens, abandoning batch 1");
@@ -253,4 +263,26 @@ fn a_batch_abandoned_while_opening_pays_its_deals_once_when_they_are_read_again(
         let credit = devnet.credit_of(&deployment, provider(n)).expect("credit");
         assert_eq!(credit, owed, "provider {n} paid once");
     }
+}
+
+#[test]
+fn a_chain_past_a_batch_without_its_root_is_an_error_not_a_zero_root_comparison() {
+    let (mut devnet, deployment) = setup(0);
+    let deals = deals(10);
+    fund_all(&mut devnet, &deployment, &deals);
+    let first = settlement_deals(&deals[..4]);
+    let journal = journal_with_first_batch("root-missing", &deployment, first.clone());
+    let pending = devnet.send_batch(&deployment, 1, &first).expect("devnet test step");
+    devnet.confirm(&deployment, &pending).expect("devnet test step");
+    let mut chain = Faulty { roots_missing: true, ..Faulty::new(&mut devnet) };
+    let config = BatcherConfig { batch_size_max: 100, batch_interval_ms: u64::MAX };
+    let error = Batcher::open(&mut chain, deployment, &journal, config)
+        .err()
+        .expect("an impossible chain must stop the batcher");
+    let message = error.to_string();
+    assert!(
+        matches!(&error, SettleError::Chain(ChainError::BadAnswer(_)))
+            && message.contains("batch 1, its batchRoot is empty"),
+        "{message}"
+    );
 }

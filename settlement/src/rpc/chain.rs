@@ -2,12 +2,12 @@
 //! on the client's runtime.
 
 use alloy::rpc::types::TransactionReceipt;
-use alloy::sol_types::{SolCall, SolConstructor, SolEvent};
+use alloy::sol_types::{SolCall, SolConstructor};
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 
 use super::submit::SentTx;
 use super::{Inner, RpcChain};
-use crate::bindings::batch::settle_batch_calldata;
+use crate::bindings::batch::{batch_receipt, settle_batch_calldata};
 use crate::bindings::{Settlement, TestToken};
 use crate::chain::{
     BatchReceipt, Chain, ChainError, DeployParams, Deployment, PendingTx, SettlementDeal,
@@ -143,41 +143,15 @@ impl Inner {
                 });
             }
         };
-        batch_receipt(d.settlement, &receipt)
-    }
-}
-
-/// The receipt of a mined `settleBatch`, from its `BatchSettled` event.
-fn batch_receipt(
-    settlement: Address,
-    receipt: &TransactionReceipt,
-) -> Result<BatchReceipt, ChainError> {
-    let event = receipt
-        .logs()
-        .iter()
-        .filter(|log| log.address() == settlement)
-        .find_map(|log| Settlement::BatchSettled::decode_log_data(log.data()).ok())
-        .ok_or_else(|| {
-            ChainError::BadAnswer(format!(
-                "transaction {} emitted no BatchSettled",
-                receipt.transaction_hash
-            ))
-        })?;
-    Ok(BatchReceipt {
-        batch_id: event.batchId,
-        tx_hash: receipt.transaction_hash,
-        block_number: receipt.block_number.ok_or_else(|| {
+        let block_number = receipt.block_number.ok_or_else(|| {
             ChainError::BadAnswer(format!(
                 "the receipt of transaction {} names no block",
                 receipt.transaction_hash
             ))
-        })?,
-        gas_used: receipt.gas_used,
-        merkle_root: event.merkleRoot,
-        deal_count: u64::try_from(event.dealCount)
-            .map_err(|_| ChainError::BadAnswer("deal count above 2^64".into()))?,
-        volume: event.volume,
-    })
+        })?;
+        let logs = receipt.logs().iter().map(|log| &log.inner);
+        batch_receipt(d.settlement, receipt.transaction_hash, block_number, receipt.gas_used, logs)
+    }
 }
 
 impl Chain for RpcChain {
