@@ -12,8 +12,7 @@ use gridbook_settlement::audit::{check_balances, expected_balances};
 use gridbook_settlement::batcher::{Batcher, BatcherConfig, SettleReport};
 use gridbook_settlement::deals::DealRecord;
 use gridbook_settlement::devnet::{Devnet, DEVNET_CHAIN_ID};
-use gridbook_settlement::journal::{Journal, Record};
-use gridbook_settlement::journal_state::JournalState;
+use gridbook_settlement::journal::{self, Journal, Record};
 use gridbook_settlement::{Chain, DeployParams, Deployment};
 
 use crate::chain_args::{self, ChainArgs};
@@ -89,7 +88,7 @@ fn settle_on_devnet(args: &SettleArgs, deals: &[DealRecord], config: BatcherConf
     let funded = chain_args::fund_requesters(&mut devnet, &deployment, deals)?;
     let report = settle(&mut devnet, &deployment, &journal, config, deals)?;
     print_report(&report, &deployment, &journal, "the embedded devnet (chain 1337)");
-    let state = JournalState::from_records(Journal::open(&journal)?.records());
+    let state = journal::read_state(&journal)?;
     let batches: Vec<_> = state.batches.into_values().map(|batch| batch.deals).collect();
     let expected = expected_balances(&batches, &funded, deployment.fee_bps, deployment.settler);
     let mismatches = check_balances(&mut devnet, &deployment, &expected)?;
@@ -101,7 +100,7 @@ fn settle_on_devnet(args: &SettleArgs, deals: &[DealRecord], config: BatcherConf
 }
 
 /// The devnet's chain is new on every run, so its journal must be too; a journal of another
-/// chain is never removed.
+/// chain, or one a running settler holds, is never removed.
 fn fresh_devnet_journal(path: &Path) -> Result<()> {
     if !path.exists() {
         return Ok(());
@@ -159,5 +158,12 @@ fn print_report(report: &SettleReport, deployment: &Deployment, journal: &Path, 
     for held in report.held.iter().take(20) {
         println!("    deal {}: {}", held.deal.deal_id, held.reason);
     }
+    println!(
+        "  deals read        {} = {} settled now + {} settled before + {} held",
+        report.deals_seen,
+        report.deals_settled,
+        report.deals_already_journaled,
+        report.held.len()
+    );
     println!("  journal           {}", journal.display());
 }

@@ -112,3 +112,31 @@ fn a_key_file_that_holds_no_key_is_refused_without_echoing_it() {
     assert!(stderr.contains("does not hold a private key"), "{stderr}");
     assert!(!stderr.contains("secretlooking"), "the key's text must never be printed: {stderr}");
 }
+
+#[test]
+fn a_second_settler_on_a_journal_in_use_is_refused_at_once_naming_the_holders_pid() {
+    let journal = temp_path("locked.journal");
+    // This test process holds the journal, as a running settler would.
+    let held = gridbook_settlement::journal::Journal::open(&journal).expect("journal opens");
+    let started = std::time::Instant::now();
+    let output = gridbook(&[
+        "settle",
+        "examples/market.events.jsonl",
+        "--journal",
+        journal.to_str().expect("utf-8 path"),
+    ]);
+    let stderr = text(&output.stderr);
+    assert!(!output.status.success());
+    let holder = format!("in use by process {}", std::process::id());
+    assert!(stderr.contains(&holder), "{stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "refused at once");
+    assert!(held.records().is_empty(), "the refused settler wrote nothing");
+    drop(held);
+    let output = gridbook(&[
+        "settle",
+        "examples/market.events.jsonl",
+        "--journal",
+        journal.to_str().expect("utf-8 path"),
+    ]);
+    assert!(output.status.success(), "free again: {}", text(&output.stderr));
+}
