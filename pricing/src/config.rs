@@ -21,7 +21,7 @@ use thiserror::Error;
 
 use gridbook_matcher::limits::{NANO_PER_TOKEN, PRICE_NANO_MAX};
 
-use crate::toml_error::{find_key_line, locate_error};
+use crate::toml_locate::{find_key, locate_error};
 
 /// One hour, the default VWAP window.
 pub const HOUR_MS: u64 = 3_600_000;
@@ -182,7 +182,7 @@ impl PricingConfig {
         config.check().map_err(|(table, key, message)| ConfigError::Invalid {
             table,
             key,
-            line: find_key_line(source, table, 0, key),
+            line: find_key(source, table, None, key).key,
             message,
         })?;
         Ok(config)

@@ -7,6 +7,7 @@
 //! - [`config`]: [`PricingConfig`], every model's parameters, from TOML.
 //! - [`fixed`]: the integer fixed-point arithmetic the models share.
 //! - [`driver`]: [`PricedReplay`], the engine with a model applied inside each step.
+//! - [`toml_locate`]: the key and line of a TOML error, for every TOML file gridbook reads.
 //! - `peg_classes`: the [`Taxonomy`] as the order generator's
 //!   [`gridbook_matcher::workload::PegClassifier`], for generated pegged orders.
 //!
@@ -24,7 +25,7 @@ pub mod fixed;
 pub mod model;
 mod peg_classes;
 pub mod taxonomy;
-mod toml_error;
+pub mod toml_locate;
 pub mod utilization;
 pub mod vwap;
 
