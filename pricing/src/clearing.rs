@@ -170,7 +170,10 @@ mod tests {
         let mut model = Clearing::new(ClearingConfig::default());
         let one_sided = ClassBook::from_orders(vec![(200, 5)], vec![]);
         model.on_time(0, &BookSummary::from_classes(vec![one_sided.clone(), one_sided]));
-        assert_eq!((model.reference_nano(ClassId(0)), model.reference_nano(ClassId(1))), (None, None));
+        assert_eq!(
+            (model.reference_nano(ClassId(0)), model.reference_nano(ClassId(1))),
+            (None, None)
+        );
         let spread = ClassBook::from_orders(vec![(200, 5)], vec![(100, 5)]);
         model.on_deal(ClassId(1), 170, 1, 1);
         assert_eq!(model.reference_nano(ClassId(1)), Some(170));

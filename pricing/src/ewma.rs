@@ -86,11 +86,8 @@ impl PricingModel for Ewma {
         }
         let (price, weight) =
             blend(state, unit_price_nano, units, self.now_ms, self.config.half_life_ms);
-        *state = ClassState {
-            price_nano: Some(price),
-            weight_q32: weight,
-            last_deal_ms: self.now_ms,
-        };
+        *state =
+            ClassState { price_nano: Some(price), weight_q32: weight, last_deal_ms: self.now_ms };
     }
 
     /// Nothing: only deals move it.

@@ -7,6 +7,8 @@
 //! - [`config`]: [`PricingConfig`], every model's parameters, from TOML.
 //! - [`fixed`]: the integer fixed-point arithmetic the models share.
 //! - [`driver`]: [`PricedReplay`], the engine with a model applied inside each step.
+//! - [`advice`]: price advice that would trade — the best bid a machine can serve, the
+//!   cheapest ask a bid can take — from the engine's planner.
 //! - [`toml_locate`]: the key and line of a TOML error, for every TOML file gridbook reads.
 //! - `peg_classes`: the [`Taxonomy`] as the order generator's
 //!   [`gridbook_matcher::workload::PegClassifier`], for generated pegged orders.
@@ -16,6 +18,7 @@
 //! integers only, never floating point; no output depends on hash-map order. docs/pricing.md
 //! gives each formula, its rounding and a worked example.
 
+pub mod advice;
 pub mod book;
 pub mod clearing;
 pub mod config;

@@ -100,7 +100,8 @@ impl PricingModel for Utilization {
         for (at, class_book) in book.classes().iter().enumerate() {
             let class = ClassId(at as u32);
             let Some((mut price, last_ms)) = slot_of(&mut self.classes, class).price else {
-                let start = class_book.mid_nano().map(|mid| (self.config.bounds().clamp(mid), self.now_ms));
+                let start =
+                    class_book.mid_nano().map(|mid| (self.config.bounds().clamp(mid), self.now_ms));
                 slot_of(&mut self.classes, class).price = start;
                 continue;
             };

@@ -149,8 +149,7 @@ mod tests {
         let asks_only = ClassBook::from_orders(vec![(2_000_000_000, 5)], vec![]);
         model.on_time(0, &BookSummary::from_classes(vec![asks_only.clone(), asks_only]));
         assert_eq!((model.reference_nano(A), model.reference_nano(ClassId(1))), (None, None));
-        let both_sides =
-            ClassBook::from_orders(vec![(2_000_000_000, 5)], vec![(1_000_000_000, 5)]);
+        let both_sides = ClassBook::from_orders(vec![(2_000_000_000, 5)], vec![(1_000_000_000, 5)]);
         model.on_time(60_000, &BookSummary::from_classes(vec![both_sides]));
         assert_eq!(model.reference_nano(A), Some(1_500_000_000));
         model.on_deal(ClassId(1), 1_700_000_000, 2, 60_000);
