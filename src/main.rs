@@ -18,6 +18,7 @@ mod replay_cmd;
 mod settle_cmd;
 mod settlement_cmd;
 mod simulate_cmd;
+mod sniff;
 mod stream_file;
 
 use clap::{Parser, Subcommand};
