@@ -59,11 +59,11 @@ pub(crate) fn run(args: &QuoteArgs) -> Result<()> {
         .fills
         .iter()
         .map(|f| {
-            json!({"ask": engine.order_id(f.ask), "qty": f.qty, "price": format_nano(f.price_nano),
+            json!({"ask": engine.order_id(f.order), "qty": f.qty, "price": format_nano(f.price_nano),
                    "start": f.start_ms, "end": f.end_ms})
         })
         .collect();
-    let classes = eligible_classes(&priced, &quote.eligible_configs, &bid.req);
+    let classes = eligible_classes(&priced, &quote.eligible_groups, &bid.req);
     let cheapest_ask = cheapest_ask_for(engine, &bid);
     let answer = json!({
         "ts": engine.now_ms(),

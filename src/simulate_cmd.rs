@@ -111,7 +111,7 @@ fn run_sweep(
     eprintln!(
         "sweep: {} x {} = {}, conservation violated in {violated}; outputs in {}",
         count(scenarios.len() as u64, "cell", "cells"),
-        count(u64::from(sweep.replications), "replication", "replications"),
+        count(sweep.replications, "replication", "replications"),
         count(runs.len() as u64, "run", "runs"),
         out.display()
     );

@@ -28,7 +28,7 @@ pub(crate) fn replay_file(path: &Path, priced: &mut PricedReplay) -> Result<()> 
         reader.next_line(&mut line).with_context(|| format!("cannot read {name}"))?
     {
         line_no += 1;
-        if line_no % 16_384 == 0 {
+        if line_no.is_multiple_of(16_384) {
             bar.set_position(reader.consumed_bytes());
         }
         out.clear();

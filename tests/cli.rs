@@ -4,10 +4,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// `gridbook args`, run from the repository's root.
+fn command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gridbook"));
+    command.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
 fn gridbook(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gridbook"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let mut child = command(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -250,10 +255,9 @@ fn an_unknown_pricing_model_fails_naming_the_known_ones() {
 
 #[test]
 fn a_reader_that_is_gone_ends_gridbook_quietly_not_with_a_panic() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gridbook"))
-        .args(["settle", "examples/market.events.jsonl", "--journal"])
-        .arg(temp_path("gone.journal"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let journal = temp_path("gone.journal");
+    let mut child = command(&["settle", "examples/market.events.jsonl", "--journal"])
+        .arg(journal)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -401,9 +405,7 @@ fn a_stream_whose_lines_are_all_rejected_gets_a_hint_about_what_it_is() {
 #[test]
 fn replay_from_stdin_into_a_pipe_answers_each_line_at_once() {
     use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gridbook"))
-        .args(["replay", "-"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let mut child = command(&["replay", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -27,7 +27,7 @@ pub fn best_bid_for(engine: &Engine, ask: &Ask) -> Option<BestBid> {
     let probe = Ask { price: Price::Fixed(1), qty: 1, ..ask.clone() };
     let price_nano = engine.quote_ask(&probe).fills.first()?.price_nano;
     let at_best = Ask { price: Price::Fixed(price_nano), ..probe };
-    Some(BestBid { price_nano, slots: engine.quote_ask(&at_best).depth_at_price })
+    Some(BestBid { price_nano, slots: engine.quote_ask(&at_best).depth_at_limit })
 }
 
 /// The price of the cheapest resting ask `bid` can take now, per slot-hour: a limit there

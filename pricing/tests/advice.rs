@@ -47,9 +47,11 @@ fn market(seed: u64) -> (PricedReplay, Vec<Ask>, Vec<Bid>) {
     (priced, asks, bids)
 }
 
-/// Slots `command` trades when applied now to a copy of `engine`, and its deals as
-/// `(resting id, qty, price, start, end)`.
-fn trade(engine: &Engine, command: Command) -> (u64, Vec<(String, u64, u64, u64, u64)>) {
+/// One fill as `(resting id, qty, price, start, end)`.
+type Fill = (String, u64, u64, u64, u64);
+
+/// Slots `command` trades when applied now to a copy of `engine`, and its fills.
+fn trade(engine: &Engine, command: Command) -> (u64, Vec<Fill>) {
     let mut copy = engine.clone();
     let now_ms = copy.now_ms();
     let events = copy.apply(&command, now_ms);
@@ -181,7 +183,7 @@ fn a_bid_at_a_quoted_limit_fills_what_the_quote_said() {
                         .iter()
                         .map(|f| {
                             (
-                                engine.order_id(f.ask).to_string(),
+                                engine.order_id(f.order).to_string(),
                                 f.qty,
                                 f.price_nano,
                                 f.start_ms,

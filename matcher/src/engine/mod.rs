@@ -28,7 +28,6 @@ mod pegs;
 mod place;
 mod plan;
 mod quote;
-mod quote_ask;
 mod repricing;
 mod slab;
 mod switches;
@@ -37,7 +36,6 @@ pub use config::EngineConfig;
 pub use explain::{Candidate, Exclusion};
 pub use inspect::{RestingView, Side};
 pub use quote::{Quote, QuoteFill};
-pub use quote_ask::{AskQuote, AskQuoteFill};
 
 use crate::command::Command;
 use crate::event::{CancelReason, Event, IdLookup, OrderRef};
