@@ -9,15 +9,18 @@ mod explain_cmd;
 mod gen_cmd;
 mod journal_cmd;
 mod lines;
+mod plural;
 mod price_cmd;
 mod price_csv;
 mod pricing_args;
+mod progress;
 mod quote_cmd;
 mod replay_cmd;
 mod serve_cmd;
 mod settle_cmd;
 mod settlement_cmd;
 mod simulate_cmd;
+mod sniff;
 mod stream_file;
 
 use clap::{Parser, Subcommand};

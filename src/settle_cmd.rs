@@ -34,8 +34,9 @@ pub(crate) struct SettleArgs {
     /// A batch also closes once its first deal is this old, in seconds of the events' clock.
     #[arg(long, default_value_t = 60, value_name = "S")]
     batch_interval_s: u64,
-    /// The settlement journal (default: settlement.journal beside the deployment file; on the
-    /// devnet a fresh file in the temporary folder).
+    /// The settlement journal (default: settlement.journal beside the deployment file, where
+    /// `gridbook settlement status|prove` look; on the devnet too, replacing the journal of an
+    /// earlier devnet run there).
     #[arg(long, value_name = "FILE")]
     journal: Option<PathBuf>,
     /// The operator fee of the contract deployed on the devnet (or on anvil without a
@@ -75,12 +76,7 @@ pub(crate) fn run(args: &SettleArgs) -> Result<()> {
 }
 
 fn settle_on_devnet(args: &SettleArgs, deals: &[DealRecord], config: BatcherConfig) -> Result<()> {
-    let journal = match &args.journal {
-        Some(path) => path.clone(),
-        None => {
-            std::env::temp_dir().join(format!("gridbook-devnet-{}.journal", std::process::id()))
-        }
-    };
+    let journal = args.journal.clone().unwrap_or_else(|| args.chain.default_journal());
     fresh_devnet_journal(&journal)?;
     let mut devnet = Devnet::new();
     let params = DeployParams { token: None, fee_bps: args.fee_bps, withdrawal_delay_s: 86_400 };

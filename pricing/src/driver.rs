@@ -108,7 +108,7 @@ impl PricedReplay {
         model: Box<dyn PricingModel>,
         book_interval_ms: u64,
     ) -> PricedReplay {
-        // Stale from the start: a model may hold a configured initial price for every class.
+        // Stale from the start, so the first step asks every class (none has a reference yet).
         let tapes = vec![ClassTape { stale: true, ..ClassTape::default() }; taxonomy.len()];
         PricedReplay {
             replay: Replay::new(config),

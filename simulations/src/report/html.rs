@@ -105,7 +105,7 @@ pub fn metrics_tables(m: &Metrics) -> String {
     out.push_str("</table>\n<h2>Per class</h2>\n<table><tr><th>class</th><th>slots</th><th>utilisation</th><th>volatility</th><th>last reference</th></tr>\n");
     for class in &m.classes {
         let volatility = class.volatility.map_or_else(|| "-".into(), |v| format!("{v:.4}"));
-        let reference = class.last_reference.clone().unwrap_or_else(|| "-".into());
+        let reference = class.last_reference.clone().unwrap_or_else(|| "no reference yet".into());
         let _ = writeln!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{:.4}</td><td>{volatility}</td><td>{}</td></tr>",
