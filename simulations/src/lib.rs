@@ -88,10 +88,11 @@ pub fn run(
 
 /// Reads and checks the scenario at `path`; also returns its text (a sweep needs it).
 pub fn load_scenario(path: &str) -> Result<(String, Scenario), ScenarioError> {
-    let source = std::fs::read_to_string(path).map_err(|error| ScenarioError::Read {
+    let bytes = std::fs::read(path).map_err(|error| ScenarioError::Read {
         origin: path.to_string(),
         message: error.to_string(),
     })?;
+    let source = scenario::utf8_text(bytes, path)?;
     let scenario = Scenario::from_toml_str(&source, path)?;
     Ok((source, scenario))
 }

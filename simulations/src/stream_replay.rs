@@ -4,12 +4,13 @@
 //! follow the model. The engine and model are [`gridbook_pricing::PricedReplay`], as in
 //! `gridbook backtest`; this adds the simulator's outputs.
 
-use gridbook_matcher::money::{format_nano, format_nano_wide};
+use gridbook_matcher::money::format_nano;
 use gridbook_matcher::EngineConfig;
 use gridbook_pricing::{model_by_name, PriceRow, PricedReplay, Taxonomy};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
+use crate::metrics::Tokens;
 use crate::scenario::PricingSection;
 use crate::SimError;
 
@@ -36,7 +37,7 @@ pub struct ReplayClass {
     /// Class name.
     pub class: String,
     /// The model's last reference per class unit.
-    pub last_reference: Option<String>,
+    pub last_reference: Option<Tokens>,
     /// Units traded.
     pub volume_units: u64,
 }
@@ -61,7 +62,7 @@ pub struct ReplayMetrics {
     /// Slots traded.
     pub slots: u64,
     /// Value traded, tokens.
-    pub value_traded: String,
+    pub value_traded: Tokens,
     /// Slots traded ÷ slots of accepted bids.
     pub fill_rate: f64,
     /// Per class that had a row.
@@ -122,7 +123,7 @@ pub fn replay_stream(
         let reference = priced.model().reference_nano(gridbook_pricing::ClassId(at as u32));
         classes.push(ReplayClass {
             class: name.clone(),
-            last_reference: reference.map(format_nano),
+            last_reference: reference.map(|nano| Tokens::from_nano(u128::from(nano))),
             volume_units: units,
         });
     }
@@ -136,7 +137,7 @@ pub fn replay_stream(
         rejected: stats.rejected_total(),
         deals: stats.deals,
         slots: stats.slots,
-        value_traded: format_nano_wide(stats.value_nano()),
+        value_traded: Tokens::from_nano(stats.value_nano()),
         fill_rate: if accepted > 0 { stats.slots as f64 / accepted as f64 } else { 0.0 },
         classes,
     };

@@ -115,3 +115,21 @@ fn numbers_and_names_beyond_the_engine_limits_are_refused_at_their_line() {
     let message = error_with(15, &long);
     assert_names(&message, 15, "requesters.jobs[0].regions");
 }
+
+#[test]
+fn a_scenario_that_is_not_utf8_is_reported_with_its_line() {
+    // Rule (issue 9, item 8): a scenario in another encoding names the line of the first bad
+    // byte, not a bare "stream did not contain valid UTF-8".
+    let dir = std::env::temp_dir().join(format!("gridbook-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("latin1.toml");
+    let mut bytes = GOOD.as_bytes().to_vec();
+    let at = GOOD.find("[requesters]").unwrap();
+    bytes.splice(at..at, b"# caf\xe9\n".iter().copied());
+    std::fs::write(&path, &bytes).unwrap();
+    let error = gridbook_simulations::load_scenario(path.to_str().unwrap()).unwrap_err();
+    std::fs::remove_dir_all(&dir).ok();
+    let message = error.to_string();
+    assert!(message.contains("line 10") && message.contains("UTF-8"), "{message}");
+    assert!(matches!(error, ScenarioError::NotUtf8 { line: 10, .. }), "{error:?}");
+}

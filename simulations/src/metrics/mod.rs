@@ -6,9 +6,11 @@ pub mod bound;
 pub mod series;
 pub mod stats;
 pub mod tally;
+pub mod tokens;
 
-use gridbook_matcher::money::format_nano_wide;
 use serde::Serialize;
+
+pub use tokens::Tokens;
 
 use crate::sim::RunOutput;
 
@@ -27,9 +29,9 @@ pub struct MatchTimes {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Efficiency {
     /// Σ (value − cost) × slot-hours of every lease, tokens.
-    pub realised_surplus: String,
+    pub realised_surplus: Tokens,
     /// The dual bound of [`bound`], tokens (rounded down to the nano).
-    pub upper_bound: String,
+    pub upper_bound: Tokens,
     /// realised ÷ bound (1 when both are 0).
     pub ratio: f64,
 }
@@ -38,11 +40,11 @@ pub struct Efficiency {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Money {
     /// What requesters paid.
-    pub requester_payments: String,
+    pub requester_payments: Tokens,
     /// What providers earned.
-    pub provider_revenue: String,
+    pub provider_revenue: Tokens,
     /// The marketplace's fees.
-    pub fees: String,
+    pub fees: Tokens,
     /// Gini coefficient of revenue over machines.
     pub revenue_gini: f64,
 }
@@ -59,7 +61,7 @@ pub struct ClassMetrics {
     /// Standard deviation of interval-to-interval log returns of the closing deal price.
     pub volatility: Option<f64>,
     /// The last interval's reference price per class unit (tokens).
-    pub last_reference: Option<String>,
+    pub last_reference: Option<Tokens>,
 }
 
 /// The conservation checks; every count must be 0.
@@ -166,7 +168,7 @@ pub fn compute(
                 .rev()
                 .find(|row| row.class == at as u32)
                 .and_then(|row| row.reference_nano)
-                .map(gridbook_matcher::money::format_nano),
+                .map(|nano| Tokens::from_nano(u128::from(nano))),
         })
         .collect();
     let ok = t.double_leases == 0 && t.foreign_deals == 0 && rejected == 0 && balance;
@@ -193,16 +195,17 @@ pub fn compute(
             p99_ms: stats::percentile(&times, 99.0),
         },
         efficiency: Efficiency {
-            realised_surplus: format_nano_wide(
-                u128::try_from(t.surplus_nano_ms_per_h / 3_600_000).unwrap_or(0),
+            realised_surplus: Tokens::from_nano(
+                u128::try_from(t.surplus_nano_ms_per_h / 3_600_000)
+                    .expect("every lease's value is at least its machine's cost"),
             ),
-            upper_bound: format_nano_wide(bound.max(0.0) as u128),
+            upper_bound: Tokens::from_nano(bound.max(0.0) as u128),
             ratio: ratio(surplus, bound),
         },
         money: Money {
-            requester_payments: format_nano_wide(paid),
-            provider_revenue: format_nano_wide(revenue),
-            fees: format_nano_wide(t.fees_nano),
+            requester_payments: Tokens::from_nano(paid),
+            provider_revenue: Tokens::from_nano(revenue),
+            fees: Tokens::from_nano(t.fees_nano),
             revenue_gini: stats::gini(&run.revenue_nano),
         },
         classes,

@@ -51,13 +51,13 @@ pub fn metrics_tables(m: &Metrics) -> String {
     row(
         &mut out,
         "realised surplus",
-        &m.efficiency.realised_surplus,
+        &m.efficiency.realised_surplus.to_string(),
         "Σ (value − cost) × slot-hours over all leases, tokens",
     );
     row(
         &mut out,
         "upper bound",
-        &m.efficiency.upper_bound,
+        &m.efficiency.upper_bound.to_string(),
         "dual bound of the time-free relaxation (docs/simulations.md)",
     );
     row(&mut out, "fill rate", &format!("{:.4}", m.fill_rate), "slots leased ÷ slots requested");
@@ -78,14 +78,19 @@ pub fn metrics_tables(m: &Metrics) -> String {
         ),
         "arrival to last slot leased, filled jobs",
     );
-    row(&mut out, "requester payments", &m.money.requester_payments, "tokens paid by requesters");
+    row(
+        &mut out,
+        "requester payments",
+        &m.money.requester_payments.to_string(),
+        "tokens paid by requesters",
+    );
     row(
         &mut out,
         "provider revenue",
-        &m.money.provider_revenue,
+        &m.money.provider_revenue.to_string(),
         "tokens earned by providers (payments − fees)",
     );
-    row(&mut out, "fees", &m.money.fees, "tokens kept by the marketplace");
+    row(&mut out, "fees", &m.money.fees.to_string(), "tokens kept by the marketplace");
     row(
         &mut out,
         "revenue Gini",
@@ -105,7 +110,7 @@ pub fn metrics_tables(m: &Metrics) -> String {
     out.push_str("</table>\n<h2>Per class</h2>\n<table><tr><th>class</th><th>slots</th><th>utilisation</th><th>volatility</th><th>last reference</th></tr>\n");
     for class in &m.classes {
         let volatility = class.volatility.map_or_else(|| "-".into(), |v| format!("{v:.4}"));
-        let reference = class.last_reference.clone().unwrap_or_else(|| "-".into());
+        let reference = class.last_reference.map_or_else(|| "-".into(), |t| t.to_string());
         let _ = writeln!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{:.4}</td><td>{volatility}</td><td>{}</td></tr>",

@@ -35,7 +35,7 @@ pub fn figures(m: &Metrics) -> [f64; 9] {
         m.money.revenue_gini,
         volatility,
         m.deals as f64,
-        m.money.requester_payments.parse().unwrap_or(f64::NAN),
+        m.money.requester_payments.to_f64(),
     ]
 }
 

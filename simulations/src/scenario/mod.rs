@@ -11,7 +11,7 @@ pub(crate) mod dist;
 pub(crate) mod locate;
 
 pub use dist::{Dist, DistKind, MoneyRange, SlotsRange};
-pub use locate::ScenarioError;
+pub use locate::{utf8_text, ScenarioError};
 
 use defaults::*;
 use gridbook_pricing::PricingConfig;
