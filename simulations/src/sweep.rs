@@ -185,19 +185,12 @@ pub fn run_sweep(
                         seed: run_seed,
                         metrics: run.metrics,
                     });
-                if let Ok(mut slots) = results.lock() {
-                    slots[at] = Some(outcome);
-                }
+                results.lock().expect("no sweep thread panics while holding the results")[at] =
+                    Some(outcome);
                 done(finished.fetch_add(1, Ordering::Relaxed) + 1, jobs.len());
             });
         }
     });
-    let slots =
-        results.into_inner().map_err(|_| SimError::Setup("a sweep thread panicked".into()))?;
-    slots
-        .into_iter()
-        .map(|slot| {
-            slot.unwrap_or_else(|| Err(SimError::Setup("a sweep run did not finish".into())))
-        })
-        .collect()
+    let slots = results.into_inner().expect("no sweep thread panics while holding the results");
+    slots.into_iter().map(|slot| slot.expect("the scoped threads ran every job")).collect()
 }

@@ -157,7 +157,7 @@ pub fn compute(
         .enumerate()
         .filter(|(_, c)| c.total_slots > 0)
         .map(|(at, c)| ClassMetrics {
-            class: run.class_names.get(at).cloned().unwrap_or_default(),
+            class: run.class_names[at].clone(),
             slots: c.total_slots,
             utilisation: c.leased_slot_ms as f64
                 / (c.total_slots as f64 * run.end_ms.max(1) as f64),

@@ -65,8 +65,9 @@ fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> Result<(), String> {
     // Both backends lay text out with the registered font (the SVG one to measure it).
     REGISTER.call_once(|| {
-        // The font is compiled in and known to parse; a failure shows as a chart error.
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+            .map_err(|_| "the compiled-in font does not parse")
+            .expect("DejaVu Sans is shipped with the crate");
     });
     let e = |error: DrawingAreaErrorKind<DB::ErrorType>| error.to_string();
     root.fill(&WHITE).map_err(e)?;

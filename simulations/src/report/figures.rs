@@ -27,7 +27,7 @@ fn per_class(run: &RunOutput, f: impl Fn(u32, usize, &[&SeriesRow]) -> Vec<Line>
 }
 
 fn name(run: &RunOutput, class: u32) -> String {
-    run.class_names.get(class as usize).cloned().unwrap_or_default()
+    run.class_names[class as usize].clone()
 }
 
 fn points(rows: &[&SeriesRow], y: impl Fn(&SeriesRow) -> Option<f64>) -> Vec<(f64, f64)> {

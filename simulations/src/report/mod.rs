@@ -23,7 +23,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), SimError> {
 pub fn write_run(dir: &Path, run: &Run, scenario_source: &str) -> Result<(), SimError> {
     std::fs::create_dir_all(dir)
         .map_err(|source| SimError::Write { path: dir.display().to_string(), source })?;
-    let mut json = serde_json::to_string_pretty(&run.metrics).unwrap_or_default();
+    let mut json = serde_json::to_string_pretty(&run.metrics).expect("metrics are plain data");
     json.push('\n');
     write(dir, "metrics.json", json.as_bytes())?;
     let csv = crate::metrics::series::to_csv(&run.output.series, &run.output.class_names);
@@ -109,7 +109,7 @@ fn sweep_table(
 pub fn write_replay(dir: &Path, run: &crate::stream_replay::ReplayRun) -> Result<(), SimError> {
     std::fs::create_dir_all(dir)
         .map_err(|source| SimError::Write { path: dir.display().to_string(), source })?;
-    let mut json = serde_json::to_string_pretty(&run.metrics).unwrap_or_default();
+    let mut json = serde_json::to_string_pretty(&run.metrics).expect("metrics are plain data");
     json.push('\n');
     write(dir, "metrics.json", json.as_bytes())?;
     write(dir, "timeseries.csv", run.csv.as_bytes())

@@ -9,9 +9,15 @@ use super::{Action, Sim};
 use crate::metrics::series::SeriesRow;
 use crate::scenario::ProviderStrategy;
 
+/// `slots − taken` for a count the simulator keeps beside the engine; taking more than it
+/// holds means the two disagree, a bug to stop at, not a count to floor at 0.
+pub(super) fn slots_less(slots: u64, taken: u64, what: &str) -> u64 {
+    slots.checked_sub(taken).unwrap_or_else(|| panic!("{what} slots {slots} < {taken} taken"))
+}
+
 impl Sim<'_> {
     pub(super) fn arrive(&mut self) {
-        let Some(spec) = self.pending_job.take() else { return };
+        let spec = self.pending_job.take().expect("an arrival is scheduled only for a pending job");
         let number = self.jobs.len() as u32;
         let class = self.shape_class.get(spec.shape as usize).copied().flatten();
         self.jobs.push(Job {
@@ -104,7 +110,7 @@ impl Sim<'_> {
     }
 
     fn accepted(&mut self, order: OrderRef) {
-        let Some(holder) = self.sending else { return };
+        let holder = self.sending.expect("the engine accepts only orders the simulator sends");
         let at = order.0 as usize;
         if self.holders.len() <= at {
             self.holders.resize(at + 1, holder);
@@ -113,7 +119,7 @@ impl Sim<'_> {
         match holder {
             Holder::Machine(k) => {
                 let m = &mut self.machines[k as usize];
-                let Some((id, qty)) = m.sending.take() else { return };
+                let (id, qty) = m.sending.take().expect("an accepted ask was being sent");
                 m.ask = Some(RestingAsk { order, id, remaining: qty, filled: false });
                 if let Some(class) = m.class {
                     self.tally.classes[class.index()].supply_slots += qty;
@@ -133,13 +139,11 @@ impl Sim<'_> {
         match self.holder(order) {
             Some(Holder::Machine(k)) => {
                 let m = &mut self.machines[k as usize];
-                if m.ask.as_ref().is_none_or(|ask| ask.order != order) {
-                    return;
-                }
-                m.ask = None;
+                let resting = m.ask.take().expect("a machine's order leaves only while it rests");
+                assert_eq!(resting.order, order, "a machine has one resting ask, the one leaving");
                 if let Some(class) = m.class {
                     let tally = &mut self.tally.classes[class.index()];
-                    tally.supply_slots = tally.supply_slots.saturating_sub(remaining);
+                    tally.supply_slots = slots_less(tally.supply_slots, remaining, "supply");
                 }
                 if expired {
                     let posting = m.posts;
@@ -154,10 +158,10 @@ impl Sim<'_> {
                 }
                 if let Some(class) = job.class {
                     let tally = &mut self.tally.classes[class.index()];
-                    tally.demand_slots = tally.demand_slots.saturating_sub(remaining);
+                    tally.demand_slots = slots_less(tally.demand_slots, remaining, "demand");
                 }
             }
-            None => {}
+            None => panic!("order {} left the book but the simulator never placed it", order.0),
         }
     }
 
@@ -172,10 +176,10 @@ impl Sim<'_> {
         self.settle(j, k, deal, duration_ms);
         self.lease(k, deal);
         let job = &mut self.jobs[j as usize];
-        job.remaining = job.remaining.saturating_sub(deal.qty);
+        job.remaining = slots_less(job.remaining, deal.qty, "a job's remaining");
         if let Some(class) = job.class {
             let tally = &mut self.tally.classes[class.index()];
-            tally.demand_slots = tally.demand_slots.saturating_sub(deal.qty);
+            tally.demand_slots = slots_less(tally.demand_slots, deal.qty, "demand");
         }
         if job.remaining == 0 && job.status == JobStatus::Open {
             job.status = JobStatus::Filled;
@@ -209,7 +213,7 @@ impl Sim<'_> {
                 ohlc_nano: ohlc,
                 vwap_nano: (tally.volume_slots > 0).then(|| {
                     let vwap = turnover / u128::from(tally.volume_slots);
-                    u64::try_from(vwap).unwrap_or(u64::MAX)
+                    u64::try_from(vwap).expect("a mean of u64 prices fits a u64")
                 }),
                 volume_slots: std::mem::take(&mut tally.volume_slots),
                 supply_slots: tally.supply_slots,

@@ -196,7 +196,7 @@ impl<'a> Sim<'a> {
             Action::LeaseEnd { machine, qty } => {
                 if let Some(class) = self.machines[machine as usize].class {
                     let tally = &mut self.tally.classes[class.index()];
-                    tally.busy_slots = tally.busy_slots.saturating_sub(u64::from(qty));
+                    tally.busy_slots = handle::slots_less(tally.busy_slots, u64::from(qty), "busy");
                 }
                 self.post(machine);
             }
