@@ -18,7 +18,7 @@ use crate::SimError;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReplaySection {
-    /// The order stream, relative to the current directory.
+    /// The order stream (a relative path is relative to the scenario file's folder).
     pub stream: String,
 }
 

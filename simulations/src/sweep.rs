@@ -132,9 +132,10 @@ pub fn cell_scenarios(
         for (key, value) in &cell {
             set(&mut table, key, value.clone()).map_err(fail)?;
         }
-        let scenario: Scenario = toml::Value::Table(table)
+        let mut scenario: Scenario = toml::Value::Table(table)
             .try_into()
             .map_err(|e: toml::de::Error| fail(e.message().to_string()))?;
+        scenario.resolve_paths(origin);
         crate::scenario::check::check(&scenario, source, origin)
             .map_err(|e| fail(e.to_string()))?;
         scenarios.push(scenario);

@@ -14,9 +14,9 @@ use crate::scenario::{Dist, MoneyRange};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TraceSection {
-    /// The node list, relative to the current directory.
+    /// The node list (a relative path is relative to the scenario file's folder).
     pub nodes: String,
-    /// The pod list, relative to the current directory.
+    /// The pod list (a relative path is relative to the scenario file's folder).
     pub pods: String,
     /// Cores per slot of a CPU-only node (default 8).
     #[serde(default = "default_cpu_slot_cores")]
@@ -54,12 +54,19 @@ impl TraceSection {
         }
         for (key, path) in [("nodes", &self.nodes), ("pods", &self.pods)] {
             if let Err(error) = std::fs::metadata(path) {
-                return Err((key, format!("cannot read trace file {path}: {error}")));
+                return Err((key, format!("cannot read trace file {path}: {error}. {WHERE_FROM}")));
             }
         }
         Ok(())
     }
 }
+
+/// Where the trace comes from, for a user whose copy is missing.
+const WHERE_FROM: &str = "The trace is not part of gridbook: it is the Alibaba GPU cluster \
+trace cluster-trace-gpu-v2023 (the alibaba/clusterdata repository on GitHub, folder \
+cluster-trace-gpu-v2023/csv/; free for research or study, cite \"Beware of Fragmentation\", \
+USENIX ATC 2023). Put its openb_*.csv files there, or change the path: a relative path is \
+relative to the scenario file's folder";
 
 /// A trace file that cannot be read or has a bad row.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
