@@ -73,14 +73,42 @@ pub struct Run {
     pub metrics: Metrics,
 }
 
-/// Runs `scenario` once with `seed`.
+/// Runs `scenario` once with `seed`, writing no files (a sweep's runs, tests).
 pub fn run(
     scenario: &Scenario,
     name: &str,
     seed: u64,
     progress: &mut dyn Progress,
 ) -> Result<Run, SimError> {
-    let output = Sim::new(scenario, seed)?.run(progress);
+    finish(Sim::new(scenario, seed)?.run(progress), scenario, name, seed)
+}
+
+/// Runs `scenario` once with `seed` and writes every output into `dir`: the rows as the run
+/// goes (`timeseries.csv`, `deals.csv`, `jobs.csv`), then `metrics.json`, the charts and
+/// `report.html`, which shows `source`, the scenario's text.
+pub fn run_into(
+    dir: &std::path::Path,
+    scenario: &Scenario,
+    source: &str,
+    name: &str,
+    seed: u64,
+    progress: &mut dyn Progress,
+) -> Result<Run, SimError> {
+    let files = report::files::RunFiles::create(dir)?;
+    let run = finish(Sim::with_files(scenario, seed, files)?.run(progress), scenario, name, seed)?;
+    report::write_run(dir, &run, source)?;
+    Ok(run)
+}
+
+fn finish(
+    mut output: RunOutput,
+    scenario: &Scenario,
+    name: &str,
+    seed: u64,
+) -> Result<Run, SimError> {
+    if let Some(error) = output.write_error.take() {
+        return Err(error);
+    }
     let p = &scenario.pricing;
     let metrics = metrics::compute(&output, name, seed, &p.model, scenario.duration_h);
     Ok(Run { output, metrics })

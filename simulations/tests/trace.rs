@@ -6,6 +6,7 @@
 
 mod common;
 
+use gridbook_simulations::source::JobSource;
 use gridbook_simulations::trace::{load_nodes, load_pods};
 
 fn fixture(name: &str) -> String {
@@ -77,9 +78,10 @@ deadline_slack_pct = {{ dist = "fixed", value = 100 }}
     assert_eq!(m.trace_pods_skipped, 2);
     assert_eq!(m.jobs, 10);
     assert!(m.deals > 0 && m.conservation.ok);
-    let first = run.output.jobs[0].0;
+    let JobSource::Listed(jobs, _) = &world.jobs else { panic!("a trace lists its jobs") };
+    let first = jobs[0];
     assert_eq!((first.arrival_ms, first.duration_ms, first.qty), (0, 3_600_000, 1));
     // fx-pod-02: scheduled at 180 s, deleted at 1920 s; one slot though it uses 46 % of a GPU.
-    let pod2 = run.output.jobs[2].0;
+    let pod2 = jobs[2];
     assert_eq!((pod2.arrival_ms, pod2.duration_ms, pod2.qty), (120_000, 1_740_000, 1));
 }

@@ -3,9 +3,11 @@
 //! ([`bound`]) and the statistics helpers ([`stats`]). docs/simulations.md defines each one.
 
 pub mod bound;
+pub mod demand;
 pub mod series;
 pub mod stats;
 pub mod tally;
+pub mod thinned;
 pub mod tokens;
 
 use serde::Serialize;
@@ -141,14 +143,11 @@ pub fn compute(
     duration_h: u64,
 ) -> Metrics {
     let t = &run.tally;
-    let mut times = t.match_ms.clone();
-    times.sort_unstable();
-    let specs: Vec<_> = run.jobs.iter().map(|(spec, _)| *spec).collect();
     let w = &run.world;
-    let bound = bound::upper_bound(&w.machines, &w.groups, &w.shapes, &specs, run.end_ms);
+    let bound = bound::upper_bound(&w.machines, &w.groups, &w.shapes, &run.demand, run.end_ms);
     let surplus = t.surplus_nano_ms_per_h as f64 / 3_600_000.0;
     let revenue: u128 = run.revenue_nano.iter().sum();
-    let paid: u128 = run.jobs.iter().map(|(_, paid)| *paid).sum();
+    let paid = run.paid_nano;
     let rejected: u64 = t.rejects.values().sum();
     let balance = paid == revenue + t.fees_nano && paid == t.payments_nano;
     let classes = t
@@ -161,7 +160,7 @@ pub fn compute(
             slots: c.total_slots,
             utilisation: c.leased_slot_ms as f64
                 / (c.total_slots as f64 * run.end_ms.max(1) as f64),
-            volatility: stats::volatility(&c.closes_nano),
+            volatility: c.volatility.value(),
             last_reference: run
                 .series
                 .iter()
@@ -190,9 +189,9 @@ pub fn compute(
         deadline_miss_rate: 1.0
             - ratio(t.jobs_filled as f64, (t.jobs_filled + t.jobs_missed) as f64),
         time_to_match: MatchTimes {
-            p50_ms: stats::percentile(&times, 50.0),
-            p90_ms: stats::percentile(&times, 90.0),
-            p99_ms: stats::percentile(&times, 99.0),
+            p50_ms: t.match_ms.percentile(50.0),
+            p90_ms: t.match_ms.percentile(90.0),
+            p99_ms: t.match_ms.percentile(99.0),
         },
         efficiency: Efficiency {
             realised_surplus: Tokens::from_nano(

@@ -1,7 +1,10 @@
 //! Running totals of a run, updated as events arrive: jobs, slots, money, surplus, the
-//! conservation counters, and per class the interval's prices and the book's depth.
+//! conservation counters, and per class the interval's prices and the book's depth. Their size
+//! does not grow with the run.
 
 use std::collections::BTreeMap;
+
+use super::stats::{MatchTimeHistogram, Volatility};
 
 /// One class's figures for the current interval and its running depth.
 #[derive(Debug, Clone, Default)]
@@ -23,7 +26,7 @@ pub struct ClassTally {
     /// Slot-ms leased within the run, all time.
     pub leased_slot_ms: u128,
     /// Interval closes, for volatility.
-    pub closes_nano: Vec<u64>,
+    pub volatility: Volatility,
 }
 
 impl ClassTally {
@@ -53,8 +56,8 @@ pub struct Tally {
     pub slots_requested: u64,
     /// Slots leased.
     pub slots_filled: u64,
-    /// Time from arrival to the last slot leased, ms, per filled job.
-    pub match_ms: Vec<u64>,
+    /// Time from arrival to the last slot leased, ms, over filled jobs.
+    pub match_ms: MatchTimeHistogram,
     /// Deals.
     pub deals: u64,
     /// What requesters paid, nano-units.
@@ -79,8 +82,6 @@ pub struct Tally {
     pub interval_requested_slots: u64,
     /// Slots leased in the current interval.
     pub interval_filled_slots: u64,
-    /// Per interval: (end ms, slots requested, slots leased).
-    pub fill_series: Vec<(u64, u64, u64)>,
 }
 
 /// `qty × price × duration`, the payment of a deal in nano-units (floor).

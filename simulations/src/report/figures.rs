@@ -76,7 +76,6 @@ pub fn run_figures(run: &RunOutput) -> Vec<Figure> {
         vec![Line { name: name(run, class), points: busy, dashed: false, colour }]
     });
     let fill: Vec<(f64, f64)> = run
-        .tally
         .fill_series
         .iter()
         .filter(|(_, requested, _)| *requested > 0)

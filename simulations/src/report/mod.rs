@@ -1,9 +1,12 @@
-//! Outputs: a run's `metrics.json` and `timeseries.csv`, a sweep's `runs.csv` and
-//! `summary.csv` ([`sweep_csv`]).
+//! Outputs: a run's rows as it runs ([`files`]: `timeseries.csv`, and the micro data of
+//! [`micro`]: `deals.csv`, `jobs.csv`), then its `metrics.json`, charts and `report.html`; a
+//! sweep's `runs.csv` and `summary.csv` ([`sweep_csv`]).
 
 pub mod chart;
 pub mod figures;
+pub mod files;
 pub mod html;
+pub mod micro;
 pub mod sweep_csv;
 
 use std::path::Path;
@@ -17,8 +20,8 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), SimError> {
         .map_err(|source| SimError::Write { path: path.display().to_string(), source })
 }
 
-/// Writes a single run's outputs into `dir` (created if needed): `metrics.json`,
-/// `timeseries.csv`, each chart as SVG and PNG, and `report.html` (which shows
+/// Writes what a finished run adds to the rows it streamed into `dir` ([`files`]):
+/// `metrics.json`, each chart as SVG and PNG, and `report.html` (which shows
 /// `scenario_source`).
 pub fn write_run(dir: &Path, run: &Run, scenario_source: &str) -> Result<(), SimError> {
     std::fs::create_dir_all(dir)
@@ -26,8 +29,6 @@ pub fn write_run(dir: &Path, run: &Run, scenario_source: &str) -> Result<(), Sim
     let mut json = serde_json::to_string_pretty(&run.metrics).expect("metrics are plain data");
     json.push('\n');
     write(dir, "metrics.json", json.as_bytes())?;
-    let csv = crate::metrics::series::to_csv(&run.output.series, &run.output.class_names);
-    write(dir, "timeseries.csv", csv.as_bytes())?;
     let m = &run.metrics;
     let mut page =
         html::open(&format!("{} — seed {}, {} pricing", m.scenario, m.seed, m.pricing_model));

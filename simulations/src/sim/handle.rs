@@ -7,6 +7,7 @@ use super::agents::{self, AskPricing};
 use super::state::{Holder, Job, JobStatus, RestingAsk};
 use super::{Action, Sim};
 use crate::metrics::series::SeriesRow;
+use crate::metrics::thinned::Interval;
 use crate::scenario::ProviderStrategy;
 
 /// `slots − taken` for a count the simulator keeps beside the engine; taking more than it
@@ -18,15 +19,13 @@ pub(super) fn slots_less(slots: u64, taken: u64, what: &str) -> u64 {
 impl Sim<'_> {
     pub(super) fn arrive(&mut self) {
         let spec = self.pending_job.take().expect("an arrival is scheduled only for a pending job");
-        let number = self.jobs.len() as u32;
-        let class = self.shape_class.get(spec.shape as usize).copied().flatten();
-        self.jobs.push(Job {
-            spec,
-            remaining: spec.qty,
-            class: class.map(|c| c.0),
-            status: JobStatus::Open,
-            paid_nano: 0,
-        });
+        let number = self.jobs_arrived;
+        self.jobs_arrived =
+            number.checked_add(1).expect("the memory estimate bounds jobs far below u32");
+        let class = self.shape_class[spec.shape as usize];
+        let job = Job { spec, remaining: spec.qty, class: class.map(|c| c.0), paid_nano: 0 };
+        self.jobs.insert(number, job);
+        self.demand.add(&spec);
         self.tally.jobs += 1;
         self.tally.slots_requested += spec.qty;
         self.tally.interval_requested_slots += spec.qty;
@@ -126,7 +125,7 @@ impl Sim<'_> {
                 }
             }
             Holder::Job(j) => {
-                let job = &self.jobs[j as usize];
+                let job = self.job(j);
                 if let Some(class) = job.class {
                     self.tally.classes[class.index()].demand_slots += job.spec.qty;
                 }
@@ -151,15 +150,13 @@ impl Sim<'_> {
                 }
             }
             Some(Holder::Job(j)) => {
-                let job = &mut self.jobs[j as usize];
-                if job.status == JobStatus::Open && remaining > 0 {
-                    job.status = JobStatus::Missed;
-                    self.tally.jobs_missed += 1;
-                }
-                if let Some(class) = job.class {
+                assert!(remaining > 0, "a bid leaves the book unfilled only with slots remaining");
+                if let Some(class) = self.job(j).class {
                     let tally = &mut self.tally.classes[class.index()];
                     tally.demand_slots = slots_less(tally.demand_slots, remaining, "demand");
                 }
+                self.tally.jobs_missed += 1;
+                self.resolve(j, JobStatus::Missed);
             }
             None => panic!("order {} left the book but the simulator never placed it", order.0),
         }
@@ -173,18 +170,20 @@ impl Sim<'_> {
             return;
         };
         let duration_ms = deal.end_ms - deal.start_ms;
-        self.settle(j, k, deal, duration_ms);
+        let (payment, fee) = self.settle(j, k, deal, duration_ms);
         self.lease(k, deal);
-        let job = &mut self.jobs[j as usize];
+        self.record_deal(j, k, deal, payment, fee);
+        let job = self.job_mut(j);
         job.remaining = slots_less(job.remaining, deal.qty, "a job's remaining");
-        if let Some(class) = job.class {
+        let (remaining, class, arrival_ms) = (job.remaining, job.class, job.spec.arrival_ms);
+        if let Some(class) = class {
             let tally = &mut self.tally.classes[class.index()];
             tally.demand_slots = slots_less(tally.demand_slots, deal.qty, "demand");
         }
-        if job.remaining == 0 && job.status == JobStatus::Open {
-            job.status = JobStatus::Filled;
+        if remaining == 0 {
             self.tally.jobs_filled += 1;
-            self.tally.match_ms.push(self.now_ms - job.spec.arrival_ms);
+            self.tally.match_ms.record(self.now_ms - arrival_ms);
+            self.resolve(j, JobStatus::Filled);
         }
         self.tally.deals += 1;
         self.tally.slots_filled += deal.qty;
@@ -195,7 +194,7 @@ impl Sim<'_> {
     pub(super) fn record_interval(&mut self) {
         let requested = std::mem::take(&mut self.tally.interval_requested_slots);
         let filled = std::mem::take(&mut self.tally.interval_filled_slots);
-        self.tally.fill_series.push((self.now_ms, requested, filled));
+        let mut rows = Vec::new();
         for (at, tally) in self.tally.classes.iter_mut().enumerate() {
             if tally.total_slots == 0 {
                 continue;
@@ -204,9 +203,9 @@ impl Sim<'_> {
             let ohlc = tally.ohlc_nano.take();
             let turnover = std::mem::take(&mut tally.turnover_nano);
             if let Some((_, _, _, close)) = ohlc {
-                tally.closes_nano.push(close);
+                tally.volatility.close(close);
             }
-            self.series.push(SeriesRow {
+            rows.push(SeriesRow {
                 ts_ms: self.now_ms,
                 class: at as u32,
                 reference_nano: self.market.model_reference(class),
@@ -222,5 +221,15 @@ impl Sim<'_> {
                 total_slots: tally.total_slots,
             });
         }
+        for row in &rows {
+            let record = crate::metrics::series::record(row, &self.class_names[row.class as usize]);
+            self.files.series(&record);
+        }
+        let number = self.intervals;
+        self.intervals += 1;
+        let ts_ms = self.now_ms;
+        let interval =
+            Interval { number, ts_ms, requested_slots: requested, filled_slots: filled, rows };
+        self.thinned.push(interval);
     }
 }

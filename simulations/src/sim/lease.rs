@@ -10,18 +10,21 @@ use crate::metrics::tally::payment_nano;
 use crate::scenario::ProviderStrategy;
 
 impl Sim<'_> {
-    /// Money: the requester pays, the fee is kept, the provider earns the rest.
-    pub(super) fn settle(&mut self, j: u32, k: u32, deal: &Deal, duration_ms: u64) {
+    /// Money: the requester pays, the fee is kept, the provider earns the rest. Returns the
+    /// payment and the fee, nano-units.
+    pub(super) fn settle(&mut self, j: u32, k: u32, deal: &Deal, duration_ms: u64) -> (u128, u128) {
         let payment = payment_nano(deal.qty, deal.price_nano, duration_ms);
         let fee = payment * u128::from(self.scenario.fee_bps) / 10_000;
-        self.jobs[j as usize].paid_nano += payment;
+        let job = self.job_mut(j);
+        job.paid_nano += payment;
+        let value = i128::from(job.spec.value_nano);
         self.machines[k as usize].revenue_nano += payment - fee;
         self.tally.payments_nano += payment;
         self.tally.fees_nano += fee;
-        let value = i128::from(self.jobs[j as usize].spec.value_nano);
         let cost = i128::from(self.world.machines[k as usize].cost_nano);
         let slot_ms = i128::from(deal.qty) * i128::from(duration_ms);
         self.tally.surplus_nano_ms_per_h += (value - cost) * slot_ms;
+        (payment, fee)
     }
 
     /// Slots: takes `deal.qty` free slots of machine `k`; fewer free than needed is a double
