@@ -8,7 +8,6 @@ use gridbook_matcher::money::format_nano;
 use gridbook_matcher::EngineConfig;
 use gridbook_pricing::{model_by_name, PriceRow, PricedReplay, Taxonomy};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write;
 
 use crate::metrics::Tokens;
 use crate::scenario::PricingSection;
@@ -146,19 +145,19 @@ pub fn replay_stream(
 
 fn rows_csv(rows: &[PriceRow], names: &[String]) -> String {
     let money = |v: Option<u64>| v.map(format_nano).unwrap_or_default();
-    let mut out = String::from("ts_ms,class,reference,best_bid,best_ask,last_deal,volume_units\n");
-    for r in rows {
-        let name = names.get(r.class.0 as usize).map_or("?", String::as_str);
-        let _ = writeln!(
-            out,
-            "{},{name},{},{},{},{},{}",
-            r.ts_ms,
+    let header =
+        ["ts_ms", "class", "reference", "best_bid", "best_ask", "last_deal", "volume_units"];
+    let records = rows.iter().map(|r| {
+        vec![
+            r.ts_ms.to_string(),
+            names[r.class.0 as usize].clone(),
             money(r.reference_nano),
             money(r.best_bid_nano),
             money(r.best_ask_nano),
             money(r.last_deal_nano),
-            r.volume_units
-        );
-    }
-    out
+            r.volume_units.to_string(),
+        ]
+    });
+    let header = header.iter().map(|h| h.to_string()).collect();
+    crate::report::files::csv_text(std::iter::once(header).chain(records))
 }

@@ -5,6 +5,7 @@
 //! (the mapping is in docs/simulations.md). Columns are matched by name, so a file whose header
 //! differs is refused with its line rather than read wrongly.
 
+use csv::StringRecord;
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -134,24 +135,39 @@ const POD_COLUMNS: [&str; 11] = [
 ];
 
 /// Rows of a CSV file whose header is exactly `columns`, with their 1-based line numbers.
-fn rows(file: &str, text: &str, columns: &[&str]) -> Result<Vec<(usize, Vec<String>)>, TraceError> {
+/// Read with the `csv` crate, so a quoted field holding a comma (a pod name) stays one field.
+fn rows(
+    file: &str,
+    text: &str,
+    columns: &[&str],
+) -> Result<Vec<(usize, StringRecord)>, TraceError> {
     let fail = |line, message: String| TraceError { file: file.to_string(), line, message };
-    let mut lines = text.lines().enumerate();
-    let header = lines.next().map(|(_, h)| h.trim().to_string()).unwrap_or_default();
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let header = match records.next() {
+        Some(Ok(header)) => header.iter().map(str::trim).collect::<Vec<_>>().join(","),
+        Some(Err(error)) => return Err(fail(1, error.to_string())),
+        None => String::new(),
+    };
     if header != columns.join(",") {
         return Err(fail(1, format!("header must be `{}`, found `{header}`", columns.join(","))));
     }
     let mut out = Vec::new();
-    for (at, line) in lines {
-        if line.trim().is_empty() {
+    for record in records {
+        let record = record.map_err(|error| {
+            let line = error.position().map_or(0, |p| p.line() as usize);
+            fail(line, error.to_string())
+        })?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        if record.iter().all(|field| field.trim().is_empty()) {
             continue;
         }
-        let fields: Vec<String> = line.trim_end().split(',').map(str::to_string).collect();
-        if fields.len() != columns.len() {
-            let message = format!("{} fields, expected {}", fields.len(), columns.len());
-            return Err(fail(at + 1, message));
+        if record.len() != columns.len() {
+            let message = format!("{} fields, expected {}", record.len(), columns.len());
+            return Err(fail(line, message));
         }
-        out.push((at + 1, fields));
+        out.push((line, record));
     }
     Ok(out)
 }
@@ -195,11 +211,11 @@ pub fn load_nodes(file: &str) -> Result<Vec<TraceNode>, TraceError> {
             message: "`gpu` is too large".into(),
         })?;
         nodes.push(TraceNode {
-            name: f[0].clone(),
+            name: f[0].to_string(),
             cpu_milli: required(file, line, "cpu_milli", &f[1])?,
             memory_mib: required(file, line, "memory_mib", &f[2])?,
             gpus,
-            model: (!f[4].is_empty()).then(|| f[4].clone()),
+            model: (!f[4].is_empty()).then(|| f[4].to_string()),
         });
     }
     Ok(nodes)
@@ -213,7 +229,7 @@ pub fn load_pods(file: &str) -> Result<Vec<TracePod>, TraceError> {
         let num_gpu = required(file, line, "num_gpu", &f[3])?.min(u64::from(u32::MAX)) as u32;
         let gpu_spec = f[5].split('|').filter(|m| !m.is_empty()).map(str::to_string).collect();
         pods.push(TracePod {
-            name: f[0].clone(),
+            name: f[0].to_string(),
             cpu_milli: required(file, line, "cpu_milli", &f[1])?,
             memory_mib: required(file, line, "memory_mib", &f[2])?,
             num_gpu,

@@ -85,3 +85,20 @@ deadline_slack_pct = {{ dist = "fixed", value = 100 }}
     let pod2 = jobs[2];
     assert_eq!((pod2.arrival_ms, pod2.duration_ms, pod2.qty), (120_000, 1_740_000, 1));
 }
+
+#[test]
+fn a_quoted_field_with_a_comma_is_one_field() {
+    // Rule (issue 10, item 4): CSV is read with a CSV reader, not split on commas.
+    let dir = std::env::temp_dir().join(format!("gridbook-trace-quoted-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("nodes.csv");
+    std::fs::write(
+        &path,
+        "sn,cpu_milli,memory_mib,gpu,model\n\"rack 1, node 0\",32000,1024,2,T4\n",
+    )
+    .unwrap();
+    let nodes = load_nodes(path.to_str().unwrap());
+    std::fs::remove_dir_all(&dir).ok();
+    let nodes = nodes.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((nodes[0].name.as_str(), nodes[0].gpus), ("rack 1, node 0", 2));
+}

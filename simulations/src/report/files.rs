@@ -113,6 +113,17 @@ impl RunFiles {
     }
 }
 
+/// `rows` as CSV text, for the small tables written whole (a sweep's, a replay's): fields are
+/// quoted only where they need it, so plain tables read as before.
+pub(crate) fn csv_text(rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer.write_record(&row).expect("writing to memory cannot fail");
+    }
+    let bytes = writer.into_inner().expect("flushing to memory cannot fail");
+    String::from_utf8(bytes).expect("every field is text")
+}
+
 fn serialize<T: Serialize>(sink: &mut Sink, row: &T) -> Result<(), csv::Error> {
     sink.serialize(row)
 }
