@@ -9,7 +9,8 @@
 //! ```
 //!
 //! - [`scenario`]: the TOML model and its checks (every error names key and line).
-//! - [`world`], [`source`], [`trace`]: machines and jobs, from mixes or the Alibaba trace.
+//! - [`world`], [`source`], [`trace`]: machines and jobs, from mixes or the Alibaba trace;
+//!   [`trace_load`]: what the trace's own pods occupied, to compare the market with.
 //! - [`market`]: the engine and the pricing model, exactly as operators run them
 //!   ([`gridbook_pricing::PricedReplay`]).
 //! - [`sim`]: the discrete-event loop, the agents and their strategies.
@@ -34,6 +35,7 @@ pub mod source;
 pub mod stream_replay;
 pub mod sweep;
 pub mod trace;
+pub mod trace_load;
 pub mod world;
 
 use thiserror::Error;

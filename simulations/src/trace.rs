@@ -38,6 +38,15 @@ pub struct TraceSection {
     /// The region every machine is in (default "eu-west").
     #[serde(default = "default_region")]
     pub region: String,
+    /// Share of each GPU model's nodes (and of the CPU-only nodes) kept, in (0, 1] (default 1):
+    /// node `i` of a model is kept when `⌊(i+1)·share⌋ > ⌊i·share⌋`, and the first node of a
+    /// model is kept when none would be. A smaller cluster under the same pods is a busier one.
+    #[serde(default = "default_node_share")]
+    pub node_share: f64,
+    /// Trace hour at which the replay starts (default 0): pods deleted before it are left out,
+    /// pods running at it start at simulated time 0 with the rest of their run.
+    #[serde(default)]
+    pub from_h: u64,
 }
 
 fn default_cpu_slot_cores() -> u32 {
@@ -46,12 +55,18 @@ fn default_cpu_slot_cores() -> u32 {
 fn default_region() -> String {
     "eu-west".to_string()
 }
+fn default_node_share() -> f64 {
+    1.0
+}
 
 impl TraceSection {
     /// `(key, message)` of the first problem: a file that cannot be read, zero cores per slot.
     pub fn check(&self) -> Result<(), (&'static str, String)> {
         if self.cpu_slot_cores == 0 {
             return Err(("cpu_slot_cores", "must be > 0".into()));
+        }
+        if !(self.node_share > 0.0 && self.node_share <= 1.0) {
+            return Err(("node_share", "must be in (0, 1]".into()));
         }
         for (key, path) in [("nodes", &self.nodes), ("pods", &self.pods)] {
             if let Err(error) = std::fs::metadata(path) {

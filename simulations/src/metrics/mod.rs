@@ -60,6 +60,9 @@ pub struct ClassMetrics {
     pub slots: u64,
     /// Leased slot-time ÷ slot-time of the run.
     pub utilisation: f64,
+    /// What the trace's own pods occupied, as the same ratio (trace replays only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_utilisation: Option<f64>,
     /// Standard deviation of interval-to-interval log returns of the closing deal price.
     pub volatility: Option<f64>,
     /// The last interval's reference price per class unit (tokens).
@@ -160,6 +163,10 @@ pub fn compute(
             slots: c.total_slots,
             utilisation: c.leased_slot_ms as f64
                 / (c.total_slots as f64 * run.end_ms.max(1) as f64),
+            trace_utilisation: w
+                .trace_load
+                .as_ref()
+                .map(|load| load.utilisation(at, c.total_slots, run.end_ms)),
             volatility: c.volatility.value(),
             last_reference: run
                 .series

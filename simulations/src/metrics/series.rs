@@ -26,10 +26,26 @@ pub struct SeriesRow {
     pub busy_slots: u64,
     /// Slots of the class's machines.
     pub total_slots: u64,
+    /// Slots the trace's own pods occupied then, thousandths (trace replays only; may exceed
+    /// `total_slots` when the trace's load exceeds the kept cluster).
+    pub trace_busy_milli: Option<u64>,
+}
+
+impl SeriesRow {
+    /// Leased ÷ all slots.
+    pub fn utilisation(&self) -> f64 {
+        self.busy_slots as f64 / self.total_slots.max(1) as f64
+    }
+
+    /// What the trace's pods occupied ÷ all slots, at most 1.
+    pub fn trace_utilisation(&self) -> Option<f64> {
+        let total = self.total_slots.max(1) as f64;
+        self.trace_busy_milli.map(|milli| (milli as f64 / 1000.0 / total).min(1.0))
+    }
 }
 
 /// The columns of `timeseries.csv`.
-pub const COLUMNS: [&str; 14] = [
+pub const COLUMNS: [&str; 15] = [
     "hour",
     "class",
     "reference",
@@ -44,6 +60,7 @@ pub const COLUMNS: [&str; 14] = [
     "busy_slots",
     "total_slots",
     "utilisation",
+    "trace_utilisation",
 ];
 
 fn money(value: Option<u64>) -> String {
@@ -57,7 +74,6 @@ pub fn record(row: &SeriesRow, class: &str) -> Vec<String> {
         Some((o, h, l, c)) => (Some(o), Some(h), Some(l), Some(c)),
         None => (None, None, None, None),
     };
-    let utilisation = row.busy_slots as f64 / row.total_slots.max(1) as f64;
     vec![
         format!("{:.3}", row.ts_ms as f64 / 3_600_000.0),
         class.to_string(),
@@ -72,6 +88,7 @@ pub fn record(row: &SeriesRow, class: &str) -> Vec<String> {
         row.demand_slots.to_string(),
         row.busy_slots.to_string(),
         row.total_slots.to_string(),
-        format!("{utilisation:.4}"),
+        format!("{:.4}", row.utilisation()),
+        row.trace_utilisation().map(|u| format!("{u:.4}")).unwrap_or_default(),
     ]
 }

@@ -219,6 +219,9 @@ impl Sim<'_> {
                 demand_slots: tally.demand_slots,
                 busy_slots: tally.busy_slots,
                 total_slots: tally.total_slots,
+                trace_busy_milli: self.world.trace_load.as_ref().map(|load| {
+                    (load.busy_slots(at, self.now_ms) * 1000.0).round().max(0.0) as u64
+                }),
             });
         }
         for row in &rows {
