@@ -67,6 +67,12 @@ pub struct ClassMetrics {
     pub volatility: Option<f64>,
     /// The last interval's reference price per class unit (tokens).
     pub last_reference: Option<Tokens>,
+    /// Volume-weighted deal price per class unit over the run (tokens; rounded down).
+    pub deal_price: Option<Tokens>,
+    /// Slots traded.
+    pub volume_slots: u64,
+    /// The unit its prices are per (`gpu-hour`, `core-hour`).
+    pub unit: String,
 }
 
 /// The conservation checks; every count must be 0.
@@ -175,6 +181,10 @@ pub fn compute(
                 .find(|row| row.class == at as u32)
                 .and_then(|row| row.reference_nano)
                 .map(|nano| Tokens::from_nano(u128::from(nano))),
+            deal_price: (c.run_volume_slots > 0)
+                .then(|| Tokens::from_nano(c.run_turnover_nano / u128::from(c.run_volume_slots))),
+            volume_slots: c.run_volume_slots,
+            unit: run.class_units[at].to_string(),
         })
         .collect();
     let ok = t.double_leases == 0 && t.foreign_deals == 0 && rejected == 0 && balance;

@@ -25,6 +25,10 @@ pub struct ClassTally {
     pub total_slots: u64,
     /// Slot-ms leased within the run, all time.
     pub leased_slot_ms: u128,
+    /// Slots traded and Σ unit price × slots, over the whole run.
+    pub run_volume_slots: u64,
+    /// See `run_volume_slots`.
+    pub run_turnover_nano: u128,
     /// Interval closes, for volatility.
     pub volatility: Volatility,
 }
@@ -40,6 +44,8 @@ impl ClassTally {
         });
         self.volume_slots += qty;
         self.turnover_nano += u128::from(unit_price_nano) * u128::from(qty);
+        self.run_volume_slots += qty;
+        self.run_turnover_nano += u128::from(unit_price_nano) * u128::from(qty);
     }
 }
 

@@ -58,6 +58,8 @@ pub struct RunOutput {
     pub fill_series: Vec<(u64, u64, u64)>,
     /// Names of the classes, by class id.
     pub class_names: Vec<String>,
+    /// The unit each class is priced in (`gpu-hour`, `core-hour`), by class id.
+    pub class_units: Vec<&'static str>,
     /// Per machine: revenue, nano-units.
     pub revenue_nano: Vec<u128>,
     /// Σ over jobs of what each paid, nano-units (kept per job, apart from the tally).
@@ -291,6 +293,7 @@ impl<'a> Sim<'a> {
             series,
             fill_series,
             class_names: self.class_names,
+            class_units: self.market.taxonomy().classes().iter().map(|c| c.unit.as_str()).collect(),
             end_ms: self.end_ms,
             commands: self.market.commands(),
             jobs_open,
