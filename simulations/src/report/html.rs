@@ -16,7 +16,7 @@ pub fn escape(text: &str) -> String {
 const STYLE: &str = "body{font-family:sans-serif;max-width:980px;margin:2em auto;padding:0 1em;\
 color:#222;line-height:1.45}table{border-collapse:collapse;margin:1em 0;width:100%;font-size:14px}\
 td,th{border:1px solid #ccc;padding:4px 6px;text-align:right;vertical-align:top}\
-th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}td.text{text-align:left}\
+th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.text{text-align:left}\
 pre{background:#f8f8f8;padding:1em;white-space:pre-wrap;font-size:12px}figure{margin:1.5em 0}\
 figure svg{width:100%;height:auto}figcaption{color:#555;font-size:14px}\
 .summary{background:#f6f8fa;border-left:4px solid #0072b2;padding:.6em 1em}\
@@ -71,6 +71,14 @@ pub fn minutes(ms: Option<u64>) -> String {
     ms.map_or_else(|| "-".into(), |ms| format!("{:.1} min", ms as f64 / 60_000.0))
 }
 
+/// A wait in words: "on arrival", "within 3.4 min".
+fn wait(ms: Option<u64>) -> String {
+    match ms {
+        Some(0) => "on arrival".into(),
+        other => format!("within {}", minutes(other)),
+    }
+}
+
 fn row(out: &mut String, name: &str, value: &str, meaning: &str) {
     let _ = writeln!(
         out,
@@ -94,10 +102,10 @@ pub fn summary(m: &Metrics) -> String {
     );
     let _ = write!(
         text,
-        "Half of the filled jobs were matched within {}, nine in ten within {}. The market \
-         realised {} of the upper bound on surplus; requesters paid {} tokens, {} of them in fees. ",
-        minutes(m.time_to_match.p50_ms),
-        minutes(m.time_to_match.p90_ms),
+        "Half of the filled jobs were matched {}, nine in ten {}. The market realised {} of \
+         the upper bound on surplus; requesters paid {} tokens, {} of them in fees. ",
+        wait(m.time_to_match.p50_ms),
+        wait(m.time_to_match.p90_ms),
         percent(m.efficiency.ratio),
         money(m.money.requester_payments),
         money(m.money.fees)
@@ -152,7 +160,7 @@ pub fn summary(m: &Metrics) -> String {
 
 /// The metrics of a run as tables, with what each means.
 pub fn metrics_tables(m: &Metrics) -> String {
-    let mut out = String::from("<h2>Market quality</h2>\n<table><tr><th>metric</th><th>value</th><th>how to read it</th></tr>\n");
+    let mut out = String::from("<h2>Market quality</h2>\n<table><tr><th>metric</th><th>value</th><th class=\"text\">how to read it</th></tr>\n");
     row(&mut out, "allocative efficiency", &format!("{:.3}", m.efficiency.ratio), "realised surplus ÷ an upper bound on the best possible surplus (1 = nothing left on the table; the bound ignores timing, so 1 is rarely reachable)");
     row(
         &mut out,

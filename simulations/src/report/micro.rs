@@ -9,43 +9,43 @@ use serde::Serialize;
 pub struct DealRow {
     /// The engine's deal number.
     pub deal: u64,
-    /// When it was made, ms of simulated time, and as UTC.
+    /// When it was made, ms of simulated time.
     pub time_ms: u64,
-    #[allow(missing_docs)]
+    /// The same time, ISO 8601 UTC.
     pub time_utc: String,
-    /// The machine's class, and its unit (`gpu-hour`, `core-hour`).
+    /// The machine's class.
     pub class: String,
-    #[allow(missing_docs)]
+    /// The class's unit.
     pub unit: String,
-    /// Machine (provider) and job (requester) numbers, and their addresses.
+    /// The machine (provider) number.
     pub machine: u32,
-    #[allow(missing_docs)]
+    /// The job (requester) number.
     pub job: u32,
-    #[allow(missing_docs)]
+    /// The machine owner's address.
     pub provider: String,
-    #[allow(missing_docs)]
+    /// The job owner's address.
     pub requester: String,
     /// Slots.
     pub qty: u64,
-    /// Price per slot-hour, tokens (exact), and as a float.
+    /// Price per slot-hour, tokens (exact decimal text).
     pub price_per_slot_hour: String,
-    #[allow(missing_docs)]
+    /// The same, as a float (for analysis; inexact).
     pub price_per_slot_hour_float: f64,
-    /// Price per class unit (per GPU-hour, per core-hour), tokens (exact), and as a float.
+    /// Price per class unit (per GPU-hour, per core-hour), tokens (exact decimal text).
     pub price_per_unit: String,
-    #[allow(missing_docs)]
+    /// The same, as a float (for analysis; inexact).
     pub price_per_unit_float: f64,
-    /// The leased window: start and end, ms of simulated time and UTC.
+    /// Start of the leased window, ms of simulated time.
     pub start_ms: u64,
-    #[allow(missing_docs)]
+    /// The same, ISO 8601 UTC.
     pub start_utc: String,
-    #[allow(missing_docs)]
+    /// End of the leased window, ms of simulated time.
     pub end_ms: u64,
-    #[allow(missing_docs)]
+    /// The same, ISO 8601 UTC.
     pub end_utc: String,
-    /// What the requester paid, tokens (exact), and as a float.
+    /// What the requester paid, tokens (exact decimal text).
     pub payment: String,
-    #[allow(missing_docs)]
+    /// The same, as a float (for analysis; inexact).
     pub payment_float: f64,
     /// The marketplace's fee out of it, tokens.
     pub fee: String,
@@ -83,38 +83,37 @@ impl DealRow {
 pub struct JobRow {
     /// Job number.
     pub job: u32,
-    /// Arrival, ms of simulated time and UTC.
+    /// Arrival, ms of simulated time.
     pub arrival_ms: u64,
-    #[allow(missing_docs)]
+    /// The same, ISO 8601 UTC.
     pub arrival_utc: String,
-    /// Latest end, ms and UTC.
+    /// Latest end, ms of simulated time.
     pub deadline_ms: u64,
-    #[allow(missing_docs)]
+    /// The same, ISO 8601 UTC.
     pub deadline_utc: String,
     /// How long each slot is needed, ms.
     pub duration_ms: u64,
     /// Slots wanted.
     pub qty: u64,
-    /// Requirements per slot: cores, GiB, GPUs, GPU GiB, acceptable GPU models (`|`-separated),
-    /// TEE kind, acceptable regions (`|`-separated; empty = any).
+    /// Cores per slot.
     pub cpu: u32,
-    #[allow(missing_docs)]
+    /// Memory per slot, GiB.
     pub mem_gib: u32,
-    #[allow(missing_docs)]
+    /// GPUs per slot.
     pub gpus: u32,
-    #[allow(missing_docs)]
+    /// Memory per GPU, GiB.
     pub gpu_mem_gib: u32,
-    #[allow(missing_docs)]
+    /// Acceptable GPU models, `|`-separated (empty: no GPU).
     pub gpu_models: String,
-    #[allow(missing_docs)]
+    /// Required TEE kind (empty: none).
     pub tee: String,
-    #[allow(missing_docs)]
+    /// Acceptable regions, `|`-separated (empty: any).
     pub regions: String,
     /// The class its pegged bid would follow (the first class that can run it).
     pub class: String,
-    /// Private value per slot-hour, tokens (exact), and as a float.
+    /// Private value per slot-hour, tokens (exact decimal text).
     pub value_per_slot_hour: String,
-    #[allow(missing_docs)]
+    /// The same, as a float (for analysis; inexact).
     pub value_per_slot_hour_float: f64,
     /// `filled`, `missed` or `open` (still waiting when the run ended).
     pub outcome: &'static str,
@@ -122,9 +121,9 @@ pub struct JobRow {
     pub slots_filled: u64,
     /// Arrival to last slot leased, ms (empty unless filled).
     pub time_to_match_ms: Option<u64>,
-    /// What it paid, tokens (exact), and as a float.
+    /// What it paid, tokens (exact decimal text).
     pub cost: String,
-    #[allow(missing_docs)]
+    /// The same, as a float (for analysis; inexact).
     pub cost_float: f64,
 }
 
@@ -154,4 +153,70 @@ impl JobRow {
         "cost",
         "cost_float",
     ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header_of<T: Serialize>(row: &T) -> Vec<String> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.serialize(row).expect("a row serialises");
+        let bytes = writer.into_inner().expect("in memory");
+        let text = String::from_utf8(bytes).expect("text");
+        text.lines().next().unwrap_or_default().split(',').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn the_written_headers_name_the_fields_in_order() {
+        let deal = DealRow {
+            deal: 1,
+            time_ms: 0,
+            time_utc: String::new(),
+            class: String::new(),
+            unit: String::new(),
+            machine: 0,
+            job: 0,
+            provider: String::new(),
+            requester: String::new(),
+            qty: 1,
+            price_per_slot_hour: String::new(),
+            price_per_slot_hour_float: 0.0,
+            price_per_unit: String::new(),
+            price_per_unit_float: 0.0,
+            start_ms: 0,
+            start_utc: String::new(),
+            end_ms: 0,
+            end_utc: String::new(),
+            payment: String::new(),
+            payment_float: 0.0,
+            fee: String::new(),
+        };
+        assert_eq!(header_of(&deal), DealRow::COLUMNS);
+        let job = JobRow {
+            job: 0,
+            arrival_ms: 0,
+            arrival_utc: String::new(),
+            deadline_ms: 0,
+            deadline_utc: String::new(),
+            duration_ms: 0,
+            qty: 1,
+            cpu: 0,
+            mem_gib: 0,
+            gpus: 0,
+            gpu_mem_gib: 0,
+            gpu_models: String::new(),
+            tee: String::new(),
+            regions: String::new(),
+            class: String::new(),
+            value_per_slot_hour: String::new(),
+            value_per_slot_hour_float: 0.0,
+            outcome: "open",
+            slots_filled: 0,
+            time_to_match_ms: None,
+            cost: String::new(),
+            cost_float: 0.0,
+        };
+        assert_eq!(header_of(&job), JobRow::COLUMNS);
+    }
 }
