@@ -174,7 +174,16 @@ fn axis(low: f64, high: f64, ticks: Vec<f64>) -> Axis {
 
 type Drawn = Result<(), String>;
 
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> Drawn {
+/// How lines are drawn: SVG leaves joins to the browser; the bitmap backend draws a thick
+/// polyline's joins as unbounded mitres (spikes far outside the plot where a series turns
+/// sharply), so there each solid line is drawn as separate two-point segments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Joins {
+    Polyline,
+    Segments,
+}
+
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure, joins: Joins) -> Drawn {
     // Both backends lay text out with the registered font (the SVG one to measure it).
     REGISTER.call_once(|| {
         plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
@@ -185,7 +194,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> D
     root.fill(&WHITE).map_err(e)?;
     let area = root.titled(&figure.title, ("sans-serif", 20)).map_err(e)?;
     match &figure.chart {
-        Chart::Lines(lines) => draw_lines(&area, figure, lines)?,
+        Chart::Lines(lines) => draw_lines(&area, figure, lines, joins)?,
         Chart::Bars(bars) => draw_bars(&area, figure, bars)?,
     }
     root.present().map_err(e)
@@ -195,6 +204,7 @@ fn draw_lines<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     figure: &Figure,
     lines: &[Line],
+    joins: Joins,
 ) -> Drawn {
     let e = |error: DrawingAreaErrorKind<DB::ErrorType>| error.to_string();
     let (plot, legend) = area.split_horizontally(SIZE.0 - LEGEND_WIDTH);
@@ -225,6 +235,10 @@ fn draw_lines<DB: DrawingBackend>(
         let points = line.points.iter().copied();
         if line.dashed {
             chart.draw_series(DashedLineSeries::new(points, 7, 4, style)).map_err(e)?;
+        } else if joins == Joins::Segments {
+            let segments =
+                line.points.windows(2).map(|w| PathElement::new(vec![w[0], w[1]], style));
+            chart.draw_series(segments).map_err(e)?;
         } else {
             chart.draw_series(LineSeries::new(points, style)).map_err(e)?;
         }
@@ -299,7 +313,7 @@ pub fn svg(figure: &Figure) -> Result<String, SimError> {
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-        draw(&root, figure)
+        draw(&root, figure, Joins::Polyline)
             .map_err(|error| SimError::Setup(format!("chart {}: {error}", figure.stem)))?;
     }
     Ok(text)
@@ -308,7 +322,7 @@ pub fn svg(figure: &Figure) -> Result<String, SimError> {
 /// Writes the figure as PNG at `path`.
 pub fn png(figure: &Figure, path: &Path) -> Result<(), SimError> {
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    draw(&root, figure)
+    draw(&root, figure, Joins::Segments)
         .map_err(|error| SimError::Setup(format!("chart {}: {error}", path.display())))
 }
 

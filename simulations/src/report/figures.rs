@@ -8,6 +8,36 @@ use crate::metrics::series::SeriesRow;
 use crate::sim::RunOutput;
 
 const HOUR_MS: f64 = 3_600_000.0;
+/// Most points a line draws: longer runs draw means over consecutive intervals.
+const POINTS_MAX: usize = 240;
+
+/// Means over `k` consecutive points, each at the end of its window.
+fn smooth(points: Vec<(f64, f64)>, k: usize) -> Vec<(f64, f64)> {
+    if k <= 1 {
+        return points;
+    }
+    points
+        .chunks(k)
+        .map(|chunk| {
+            let mean = chunk.iter().map(|p| p.1).sum::<f64>() / chunk.len() as f64;
+            (chunk[chunk.len() - 1].0, mean)
+        })
+        .collect()
+}
+
+/// How many intervals each drawn point of `run` averages.
+fn window(run: &RunOutput) -> usize {
+    run.fill_series.len().div_ceil(POINTS_MAX).max(1)
+}
+
+/// " (means over 3 intervals)" when `k` > 1.
+fn window_words(k: usize) -> String {
+    if k > 1 {
+        format!(" (means over {k} intervals)")
+    } else {
+        String::new()
+    }
+}
 
 /// Classes present in the series, in class order.
 fn classes(rows: &[SeriesRow]) -> Vec<u32> {
@@ -35,7 +65,8 @@ fn per_class(
 }
 
 fn points(rows: &[&SeriesRow], y: impl Fn(&SeriesRow) -> Option<f64>) -> Vec<(f64, f64)> {
-    rows.iter().filter_map(|r| y(r).map(|v| (r.ts_ms as f64 / HOUR_MS, v))).collect()
+    let k = rows.len().div_ceil(POINTS_MAX).max(1);
+    smooth(rows.iter().filter_map(|r| y(r).map(|v| (r.ts_ms as f64 / HOUR_MS, v))).collect(), k)
 }
 
 fn line(name: String, points: Vec<(f64, f64)>, dashed: bool, colour: usize) -> Line {
@@ -84,7 +115,8 @@ fn price_figures(run: &RunOutput) -> Vec<Figure> {
             figure(
                 &format!("price-{unit}"),
                 &format!(
-                    "Price per {words}: deals (volume-weighted, solid) and reference (dashed)"
+                    "Price per {words}: deals (volume-weighted, solid) and reference (dashed){}",
+                    window_words(window(run))
                 ),
                 &format!("tokens per {words}"),
                 YScale::FromZero,
@@ -98,29 +130,15 @@ fn price_figures(run: &RunOutput) -> Vec<Figure> {
 pub fn run_figures(run: &RunOutput) -> Vec<Figure> {
     let all = |_| true;
     let depth = per_class(run, all, |name, colour, rows| {
+        let supply = points(rows, |r| Some(r.supply_slots as f64));
+        let demand = points(rows, |r| Some(r.demand_slots as f64));
         vec![
-            line(
-                format!("{name} supply"),
-                points(rows, |r| Some(r.supply_slots as f64)),
-                false,
-                colour,
-            ),
-            line(
-                format!("{name} demand"),
-                points(rows, |r| Some(r.demand_slots as f64)),
-                true,
-                colour,
-            ),
+            line(format!("{name} supply"), supply, false, colour),
+            line(format!("{name} demand"), demand, true, colour),
         ]
     });
     let utilisation = per_class(run, all, |name, colour, rows| {
-        let mut lines =
-            vec![line(name.to_string(), points(rows, |r| Some(r.utilisation())), false, colour)];
-        let trace = points(rows, SeriesRow::trace_utilisation);
-        if !trace.is_empty() {
-            lines.push(line(format!("{name} trace"), trace, true, colour));
-        }
-        lines
+        vec![line(name.to_string(), points(rows, |r| Some(r.utilisation())), false, colour)]
     });
     let fill: Vec<(f64, f64)> = run
         .fill_series
@@ -130,38 +148,75 @@ pub fn run_figures(run: &RunOutput) -> Vec<Figure> {
             (ts as f64 / HOUR_MS, (filled as f64 / requested as f64).min(1.0))
         })
         .collect();
-    let fill = vec![line("slots leased ÷ requested".into(), fill, false, 0)];
-    let traced = run.series.iter().any(|r| r.trace_busy_milli.is_some());
-    let utilisation_title = if traced {
-        "Utilisation per class: market (solid) and the trace's own pods (dashed)"
-    } else {
-        "Utilisation per class: slots leased ÷ all slots"
-    };
+    let fill = vec![line("slots leased ÷ requested".into(), smooth(fill, window(run)), false, 0)];
+    let words = window_words(window(run));
     let mut figures = price_figures(run);
     figures.extend([
         figure(
             "depth",
-            "Resting supply (solid) and demand (dashed)",
+            &format!("Resting supply (solid) and demand (dashed){words}"),
             "slots",
             YScale::FromZero,
             Chart::Lines(depth),
         ),
         figure(
             "fill",
-            "Fill rate per interval: slots leased ÷ slots requested (at most 1)",
+            &format!("Fill rate: slots leased ÷ slots requested per interval, at most 1{words}"),
             "leased ÷ requested",
             YScale::Ratio,
             Chart::Lines(fill),
         ),
         figure(
             "utilisation",
-            utilisation_title,
+            &format!("Utilisation per class: slots leased ÷ all slots{words}"),
             "share of slots",
             YScale::Ratio,
             Chart::Lines(utilisation),
         ),
     ]);
+    if run.series.iter().any(|r| r.trace_busy_milli.is_some()) {
+        figures.push(trace_figure(run));
+    }
     figures
+}
+
+/// In a trace replay: per unit (all GPU classes, all CPU classes), the share of slots the
+/// market leased (solid) beside the share the trace's own pods occupied (dashed).
+fn trace_figure(run: &RunOutput) -> Figure {
+    let mut units: Vec<&str> =
+        run.series.iter().map(|r| run.class_units[r.class as usize]).collect();
+    units.sort_unstable();
+    units.dedup();
+    let mut lines = Vec::new();
+    for (colour, unit) in units.into_iter().enumerate() {
+        let rows: Vec<&SeriesRow> =
+            run.series.iter().filter(|r| run.class_units[r.class as usize] == unit).collect();
+        let share = |used: &dyn Fn(&SeriesRow) -> f64| -> Vec<(f64, f64)> {
+            let mut points: Vec<(f64, f64)> = Vec::new();
+            let mut at = 0;
+            while at < rows.len() {
+                let ts = rows[at].ts_ms;
+                let (mut total, mut busy) = (0.0, 0.0);
+                while at < rows.len() && rows[at].ts_ms == ts {
+                    total += rows[at].total_slots as f64;
+                    busy += used(rows[at]) * rows[at].total_slots as f64;
+                    at += 1;
+                }
+                points.push((ts as f64 / HOUR_MS, busy / f64::max(total, 1.0)));
+            }
+            smooth(points, window(run))
+        };
+        let words = unit_words(unit).replace("-hour", "");
+        let market = share(&|r| r.utilisation());
+        let trace = share(&|r| r.trace_utilisation().unwrap_or(0.0));
+        lines.push(line(format!("{words} slots, market"), market, false, colour));
+        lines.push(line(format!("{words} slots, trace"), trace, true, colour));
+    }
+    let title = format!(
+        "Share of slots in use: the market (solid) and the trace's own pods (dashed){}",
+        window_words(window(run))
+    );
+    figure("utilisation-vs-trace", &title, "share of slots", YScale::Ratio, Chart::Lines(lines))
 }
 
 fn figure(stem: &str, title: &str, y_label: &str, y_scale: YScale, chart: Chart) -> Figure {
