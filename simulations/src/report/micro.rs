@@ -47,13 +47,15 @@ pub struct DealRow {
     pub payment: String,
     /// The same, as a float (for analysis; inexact).
     pub payment_float: f64,
-    /// The marketplace's fee out of it, tokens.
+    /// The marketplace's fee out of it, tokens (exact decimal text).
     pub fee: String,
+    /// The same, as a float (for analysis; inexact).
+    pub fee_float: f64,
 }
 
 impl DealRow {
     /// The header, in field order.
-    pub const COLUMNS: [&'static str; 21] = [
+    pub const COLUMNS: [&'static str; 22] = [
         "deal",
         "time_ms",
         "time_utc",
@@ -75,6 +77,7 @@ impl DealRow {
         "payment",
         "payment_float",
         "fee",
+        "fee_float",
     ];
 }
 
@@ -191,6 +194,7 @@ mod tests {
             payment: String::new(),
             payment_float: 0.0,
             fee: String::new(),
+            fee_float: 0.0,
         };
         assert_eq!(header_of(&deal), DealRow::COLUMNS);
         let job = JobRow {

@@ -110,11 +110,7 @@ impl Sim<'_> {
 
     fn accepted(&mut self, order: OrderRef) {
         let holder = self.sending.expect("the engine accepts only orders the simulator sends");
-        let at = order.0 as usize;
-        if self.holders.len() <= at {
-            self.holders.resize(at + 1, holder);
-        }
-        self.holders[at] = holder;
+        self.holders.insert(order.0, holder);
         match holder {
             Holder::Machine(k) => {
                 let m = &mut self.machines[k as usize];
@@ -135,7 +131,7 @@ impl Sim<'_> {
 
     /// An order left the book with `remaining` slots: expired, or cancelled by its machine.
     fn gone(&mut self, order: OrderRef, remaining: u64, expired: bool) {
-        match self.holder(order) {
+        match self.holders.remove(&order.0) {
             Some(Holder::Machine(k)) => {
                 let m = &mut self.machines[k as usize];
                 let resting = m.ask.take().expect("a machine's order leaves only while it rests");
@@ -181,6 +177,7 @@ impl Sim<'_> {
             tally.demand_slots = slots_less(tally.demand_slots, deal.qty, "demand");
         }
         if remaining == 0 {
+            self.holders.remove(&deal.bid.0);
             self.tally.jobs_filled += 1;
             self.tally.match_ms.record(self.now_ms - arrival_ms);
             self.resolve(j, JobStatus::Filled);

@@ -49,6 +49,7 @@ impl Sim<'_> {
             ask.filled = true;
             if ask.remaining == 0 {
                 m.ask = None;
+                self.holders.remove(&deal.ask.0);
             }
         }
         let p = &self.scenario.providers;

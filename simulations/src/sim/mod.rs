@@ -13,7 +13,7 @@ mod records;
 mod state;
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use gridbook_matcher::{Command, Event, OrderRef, Sym};
 use gridbook_pricing::ClassId;
@@ -103,7 +103,9 @@ pub struct Sim<'a> {
     paid_nano: u128,
     demand: Demand,
     pending_job: Option<JobSpec>,
-    holders: Vec<Holder>,
+    /// Who placed each order still in the book (looked up, never iterated): an order that
+    /// leaves is forgotten, so this holds the live orders, not every order of the run.
+    holders: HashMap<u32, Holder>,
     sending: Option<Holder>,
     shape_class: Vec<Option<(ClassId, Sym)>>,
     shape_text: Vec<records::ShapeText>,
@@ -181,7 +183,7 @@ impl<'a> Sim<'a> {
             paid_nano: 0,
             demand: Demand::default(),
             pending_job: None,
-            holders: Vec::new(),
+            holders: HashMap::new(),
             sending: None,
             shape_class,
             shape_text,
@@ -260,7 +262,7 @@ impl<'a> Sim<'a> {
     }
 
     fn holder(&self, order: OrderRef) -> Option<Holder> {
-        self.holders.get(order.0 as usize).copied()
+        self.holders.get(&order.0).copied()
     }
 
     fn sample(&mut self) {

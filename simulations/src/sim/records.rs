@@ -120,6 +120,7 @@ impl Sim<'_> {
             payment: Tokens::from_nano(payment).to_string(),
             payment_float: float(payment),
             fee: Tokens::from_nano(fee).to_string(),
+            fee_float: float(fee),
         };
         self.files.deal(&row);
     }
