@@ -302,7 +302,7 @@ fn draw_bars<DB: DrawingBackend>(
             chart.draw_series([PathElement::new(whisker, BLACK.stroke_width(2))]).map_err(e)?;
         }
         let label =
-            Text::new(format!("{mean:.3}"), (x + 0.05, mean), ("sans-serif", 13).into_font());
+            Text::new(format!("{mean:.3}"), (x + 0.1, mean), ("sans-serif", 13).into_font());
         chart.draw_series([label]).map_err(e)?;
     }
     Ok(())

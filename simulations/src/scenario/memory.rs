@@ -66,7 +66,7 @@ impl MemoryEstimate {
         }
         let largest = self.parts.first()?;
         let parts: Vec<String> =
-            self.parts.iter().map(|p| format!("{} {}", p.what, mib(p.bytes))).collect();
+            self.parts.iter().map(|p| format!("{}: {}", p.what, mib(p.bytes))).collect();
         let message = format!(
             "the run needs about {} of memory ({}), more than the budget of {budget_mib} MiB \
              (`memory_budget_mib`, default 4096): lower `{}` or `duration_h`",
