@@ -72,9 +72,9 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<()> {
         return Ok(());
     }
     let mut bar = Bar::new(1, "of simulated time");
-    let run = gridbook_simulations::run(&scenario, &name, seed, &mut bar)?;
+    let run = gridbook_simulations::run_into(&out, &scenario, &source, &name, seed, &mut bar)
+        .with_context(|| format!("writing {}", out.display()))?;
     bar.0.finish_and_clear();
-    report::write_run(&out, &run, &source).with_context(|| format!("writing {}", out.display()))?;
     let m = &run.metrics;
     eprintln!(
         "simulated {} h: {}, {}, fill rate {:.3}, efficiency {:.3}, conservation {}; outputs in {}",

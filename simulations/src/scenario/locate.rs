@@ -37,6 +37,18 @@ pub enum ScenarioError {
         /// What is wrong.
         message: String,
     },
+    /// The scenario file is not UTF-8 text.
+    #[error(
+        "{origin}: line {line}: not UTF-8 text (byte offset {offset}); save the scenario as UTF-8"
+    )]
+    NotUtf8 {
+        /// The scenario's path.
+        origin: String,
+        /// 1-based line of the first byte that is not UTF-8.
+        line: usize,
+        /// Its byte offset in the file.
+        offset: usize,
+    },
     /// The scenario file could not be read.
     #[error("{origin}: {message}")]
     Read {
@@ -45,6 +57,17 @@ pub enum ScenarioError {
         /// Why.
         message: String,
     },
+}
+
+/// `bytes` as text, or the error naming the line and byte offset of the first byte that is not
+/// UTF-8 (a scenario saved in another encoding must not fail with a bare "invalid UTF-8").
+pub fn utf8_text(bytes: Vec<u8>, origin: &str) -> Result<String, ScenarioError> {
+    String::from_utf8(bytes).map_err(|error| {
+        let offset = error.utf8_error().valid_up_to();
+        let bytes = error.as_bytes();
+        let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+        ScenarioError::NotUtf8 { origin: origin.to_string(), line, offset }
+    })
 }
 
 /// The error for a `toml` failure, placed at the key of the span's line.
