@@ -55,7 +55,8 @@ fn hundreds_of_accounts_funded_together_on_one_second_blocks_take_a_few_blocks()
     let started = std::time::Instant::now();
     chain.fund_many(&d, &grants).expect("funds");
     let elapsed_s = started.elapsed().as_secs();
-    // Mint, approve, then the deposits in two windows: about four blocks, never one per account.
-    assert!(elapsed_s < 30, "funding {ACCOUNTS} accounts took {elapsed_s} s");
+    // Mint, approve, then the deposits in two windows: a few blocks (about 5 s here), never
+    // three blocks per account (900 s); the bound leaves room for a loaded machine.
+    assert!(elapsed_s < 120, "funding {ACCOUNTS} accounts took {elapsed_s} s");
     assert_escrows(&mut chain, &d, &grants);
 }

@@ -102,16 +102,22 @@ fn a_batch_journaled_but_never_sent_is_sent_on_restart() {
     assert_balances_match(&mut devnet, &deployment, &deals);
 }
 
-#[test]
-fn a_batch_sent_but_not_journaled_as_sent_is_recognised_by_its_root_not_paid_twice() {
+/// Ten funded deals and a journal whose batch 1 (deals 1–4) the chain has settled, but whose
+/// `sent` never reached the disk: the crash came right after the transaction went out.
+fn settled_but_sent_unjournaled(name: &str) -> (Devnet, Deployment, Vec<DealRecord>, PathBuf) {
     let (mut devnet, deployment) = setup(0);
     let deals = deals(10);
     fund_all(&mut devnet, &deployment, &deals);
     let first = settlement_deals(&deals[..4]);
-    let journal = journal_with_first_batch("sent-unjournaled", &deployment, first.clone());
-    // The crash: the transaction went out (and was mined) but `sent` never reached the disk.
+    let journal = journal_with_first_batch(name, &deployment, first.clone());
     let pending = devnet.send_batch(&deployment, 1, &first).expect("devnet test step");
     devnet.confirm(&deployment, &pending).expect("devnet test step");
+    (devnet, deployment, deals, journal)
+}
+
+#[test]
+fn a_batch_sent_but_not_journaled_as_sent_is_recognised_by_its_root_not_paid_twice() {
+    let (mut devnet, deployment, deals, journal) = settled_but_sent_unjournaled("sent-unjournaled");
     let report = settle(&mut devnet, &deployment, &journal, 100, &deals).expect("devnet test step");
     assert_eq!((report.batches_recovered, report.batches_confirmed), (1, 1));
     assert_eq!(report.deals_settled, 10);
@@ -267,13 +273,7 @@ fn a_batch_abandoned_while_opening_pays_its_deals_once_when_they_are_read_again(
 
 #[test]
 fn a_chain_past_a_batch_without_its_root_is_an_error_not_a_zero_root_comparison() {
-    let (mut devnet, deployment) = setup(0);
-    let deals = deals(10);
-    fund_all(&mut devnet, &deployment, &deals);
-    let first = settlement_deals(&deals[..4]);
-    let journal = journal_with_first_batch("root-missing", &deployment, first.clone());
-    let pending = devnet.send_batch(&deployment, 1, &first).expect("devnet test step");
-    devnet.confirm(&deployment, &pending).expect("devnet test step");
+    let (mut devnet, deployment, _, journal) = settled_but_sent_unjournaled("root-missing");
     let mut chain = Faulty { roots_missing: true, ..Faulty::new(&mut devnet) };
     let config = BatcherConfig { batch_size_max: 100, batch_interval_ms: u64::MAX };
     let error = Batcher::open(&mut chain, deployment, &journal, config)

@@ -256,14 +256,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn records_survive_reopening_in_order() {
-        let path = temp("reopen");
+    /// A journal at a fresh path with `opened` and `held(1)`, still open.
+    fn opened_with_held(name: &str) -> (PathBuf, Journal) {
+        let path = temp(name);
         let mut journal = Journal::open(&path).unwrap();
         journal
             .append(Record::Opened { chain_id: 1, settlement: Address::repeat_byte(9) })
             .unwrap();
         journal.append(held(1)).unwrap();
+        (path, journal)
+    }
+
+    #[test]
+    fn records_survive_reopening_in_order() {
+        let (path, journal) = opened_with_held("reopen");
         drop(journal);
         let journal = Journal::open(&path).unwrap();
         assert_eq!(journal.records().len(), 2);
@@ -320,12 +326,7 @@ mod tests {
 
     #[test]
     fn a_reader_takes_no_lock_and_leaves_a_torn_tail_alone() {
-        let path = temp("reader");
-        let mut journal = Journal::open(&path).unwrap();
-        journal
-            .append(Record::Opened { chain_id: 1, settlement: Address::repeat_byte(9) })
-            .unwrap();
-        journal.append(held(1)).unwrap();
+        let (path, _writer) = opened_with_held("reader");
         let torn = &encode(&held(2))[..20];
         OpenOptions::new().append(true).open(&path).unwrap().write_all(torn.as_bytes()).unwrap();
         let length = std::fs::metadata(&path).unwrap().len();
@@ -336,12 +337,7 @@ mod tests {
 
     #[test]
     fn a_record_that_contradicts_the_ones_before_it_is_corruption_at_its_line_and_offset() {
-        let path = temp("contradiction");
-        let mut journal = Journal::open(&path).unwrap();
-        journal
-            .append(Record::Opened { chain_id: 1, settlement: Address::repeat_byte(9) })
-            .unwrap();
-        journal.append(held(1)).unwrap();
+        let (path, mut journal) = opened_with_held("contradiction");
         let pending = PendingTx {
             batch_id: 7,
             tx_hash: B256::repeat_byte(1),
