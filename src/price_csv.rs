@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result};
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::Path;
 
 use gridbook_matcher::money::format_nano;
@@ -15,7 +15,7 @@ const COLUMNS: [&str; 8] =
 
 /// A CSV file of price rows.
 pub(crate) struct PriceCsv {
-    out: csv::Writer<Box<dyn Write>>,
+    out: csv::Writer<BufWriter<File>>,
     name: String,
 }
 
@@ -27,11 +27,7 @@ impl PriceCsv {
     pub(crate) fn create(path: &Path) -> Result<PriceCsv> {
         let name = path.display().to_string();
         let file = File::create(path).with_context(|| format!("cannot create {name}"))?;
-        PriceCsv::to(Box::new(BufWriter::new(file)), name)
-    }
-
-    fn to(out: Box<dyn Write>, name: String) -> Result<PriceCsv> {
-        let mut out = csv::Writer::from_writer(out);
+        let mut out = csv::Writer::from_writer(BufWriter::new(file));
         out.write_record(COLUMNS).with_context(|| format!("cannot write {name}"))?;
         Ok(PriceCsv { out, name })
     }
@@ -64,27 +60,10 @@ impl PriceCsv {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-
     use gridbook_matcher::EngineConfig;
     use gridbook_pricing::{model_by_name, PricedReplay, PricingConfig, Taxonomy};
 
     use super::PriceCsv;
-
-    /// A writer whose bytes the test can read after the CSV writer is done.
-    #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Shared {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
 
     #[test]
     fn a_class_name_with_a_comma_or_quote_stays_one_field() {
@@ -101,22 +80,23 @@ mod tests {
             r#"{"ts":0,"op":"ask","id":"a","owner":"0x1000000000000000000000000000000000000001","price":"0.5","qty":1,"tif":"gtc","hw":{"cpu":8,"mem":32,"gpu":null,"gpus":0,"gpu_mem":0,"tee":null,"region":"eu"},"from":0,"until":7200000}"#,
             r#"{"ts":120000,"op":"tick"}"#,
         ];
+        let path = std::env::temp_dir().join(format!("gridbook-prices-{}.csv", std::process::id()));
+        let mut csv = PriceCsv::create(&path).expect("created");
         let mut scratch = Vec::new();
-        let shared = Shared::default();
-        let mut csv = PriceCsv::to(Box::new(shared.clone()), "mem".into()).expect("header");
         for (at, line) in stream.iter().enumerate() {
             priced.line(at as u64 + 1, line.as_bytes(), &mut scratch);
             csv.write(&mut priced).expect("rows");
         }
         csv.finish().expect("flush");
         drop(csv);
-        let bytes = shared.0.lock().map(|b| b.clone()).unwrap_or_default();
-        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        let text = std::fs::read_to_string(&path).expect("written");
+        std::fs::remove_file(&path).ok();
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
         let rows: Vec<csv::StringRecord> =
             reader.records().map(|r| r.expect("a CSV row")).collect();
-        assert!(!rows.is_empty(), "{}", String::from_utf8_lossy(&bytes));
+        assert!(!rows.is_empty(), "{text}");
         for row in &rows {
-            assert_eq!(row.len(), 8, "{row:?}");
+            assert_eq!(row.len(), 8, "{text}");
             assert_eq!(&row[1], "cpu, \"any\"");
         }
     }

@@ -114,7 +114,7 @@ fn the_time_series_is_written_whole_while_the_charts_keep_a_bounded_sample() {
     let classes = run.metrics.classes.len();
     assert_eq!(text.lines().count(), 1 + 3000 * classes, "every interval of every class");
     let drawn = run.output.fill_series.len();
-    assert!(drawn <= KEPT_MAX + 1 && drawn >= KEPT_MAX / 2, "{drawn} intervals drawn");
+    assert!((KEPT_MAX / 2..=KEPT_MAX + 1).contains(&drawn), "{drawn} intervals drawn");
     assert_eq!(run.output.series.len(), drawn * classes);
     assert_eq!(
         run.output.fill_series.last().unwrap().0,

@@ -39,7 +39,7 @@ impl Thinned {
         debug_assert_eq!(interval.number, self.seen, "intervals arrive in order");
         let stride = self.stride.max(1);
         self.seen += 1;
-        if interval.number % stride != 0 {
+        if !interval.number.is_multiple_of(stride) {
             self.last = Some(interval);
             return;
         }
@@ -47,7 +47,7 @@ impl Thinned {
         self.kept.push(interval);
         if self.kept.len() > KEPT_MAX {
             let wider = stride * 2;
-            self.kept.retain(|kept| kept.number % wider == 0);
+            self.kept.retain(|kept| kept.number.is_multiple_of(wider));
             self.stride = wider;
         }
     }
