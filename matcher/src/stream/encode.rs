@@ -88,6 +88,7 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
                 until: ask.until_ms,
                 expires: ask.expires_ms,
                 sig: None,
+                session: None,
             })
         }
         Command::Bid(bid) => {
@@ -107,6 +108,7 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
                 deadline: bid.deadline_ms,
                 expires: bid.expires_ms,
                 sig: None,
+                session: None,
             })
         }
         Command::Cancel(cancel) => serde_json::to_string(&WireCancel {
@@ -115,6 +117,7 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
             id: cancel.id.clone(),
             owner: cancel.owner.to_string(),
             sig: None,
+            session: None,
         }),
         Command::Tick => serde_json::to_string(&WireTick { ts: ts_ms, op: "tick".into() }),
         Command::Reference { class, price_nano } => serde_json::to_string(&WireReference {
