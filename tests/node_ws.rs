@@ -216,3 +216,22 @@ async fn frames_that_cannot_be_read_are_answered_with_an_error_and_the_connectio
     let (answered, _) = answers(&mut receiver, &[json!(1)]).await;
     assert_eq!(outcome(&answered["1"])["events"][0]["type"], "accepted");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_node_cleanly_with_websockets_open() {
+    let mut node = Node::start("ws-sigterm", NO_AUTH);
+    let (mut sender, mut receiver) = ws::connect(&node.url, None).await.expect("connects");
+    sender.subscribe(&Stream::All, None).await.expect("subscribes");
+    sender.command(1, &ask("a", key(1).address(), "1.5", 1)).await.expect("sent");
+    let (answered, _) = answers(&mut receiver, &[json!(1)]).await;
+    assert_eq!(outcome(&answered["1"])["events"][0]["type"], "accepted");
+    assert!(tokio::task::block_in_place(|| node.terminate()), "exit 0");
+    let rest = within("the end of the connection", 10, async {
+        while let Ok(Some(frame)) = receiver.next().await {
+            if let Frame::Closed { .. } = frame {
+                break;
+            }
+        }
+    });
+    rest.await;
+}

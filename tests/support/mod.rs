@@ -87,6 +87,21 @@ impl Node {
         node
     }
 
+    /// Sends SIGTERM and waits (at most 30 s) for the node to exit; whether it exited cleanly.
+    pub fn terminate(&mut self) -> bool {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
+        // SAFETY: kill(2) on the pid of a child this test started and has not reaped yet.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "SIGTERM sent");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("the node's status") {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("the node did not stop within 30 s of SIGTERM; stderr: {}", self.stderr())
+    }
+
     /// The node's data directory.
     pub fn data(&self) -> PathBuf {
         self.dir.join("data")
