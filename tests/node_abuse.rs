@@ -4,7 +4,9 @@
 //! costs the node anything lasting: nothing refused is journaled, other clients keep being
 //! served, and the node's memory stays bounded.
 
-mod support;
+#[path = "node_support/live.rs"]
+mod live;
+mod node_support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -12,18 +14,19 @@ use std::time::{Duration, Instant};
 
 use gridbook_node::client::ws::{self, Frame};
 use gridbook_node::gateway::ws::protocol::Stream;
+use live::{ask, bid, cancel, key, within, LiveNode};
 use serde_json::{json, Value};
-use support::{ask, bid, cancel, key, within, Node};
 
 const NO_AUTH: &str = "auth = \"none\"\n";
 
-fn journaled_ids(node: &Node) -> Vec<String> {
+fn journaled_ids(node: &LiveNode) -> Vec<String> {
     node.journaled_commands().iter().map(|c| c["id"].as_str().expect("an id").to_owned()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oversized_body_or_frame_is_refused_and_the_node_keeps_serving() {
-    let node = Node::start("abuse-body", &format!("{NO_AUTH}[limits]\nbody_bytes_max = 4096\n"));
+    let node =
+        LiveNode::start("abuse-body", &format!("{NO_AUTH}[limits]\nbody_bytes_max = 4096\n"));
     let owner = key(1).address();
     let mut huge = ask("huge", owner, "1.5", 1);
     huge["id"] = json!("x".repeat(8_000));
@@ -46,7 +49,7 @@ async fn an_oversized_body_or_frame_is_refused_and_the_node_keeps_serving() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_answer_429_with_retry_after_per_address_and_per_owner() {
     let per_ip = "[limits]\nip_requests_per_s = 1\nip_burst = 3\n";
-    let node = Node::start("abuse-ip-rate", &format!("{NO_AUTH}{per_ip}"));
+    let node = LiveNode::start("abuse-ip-rate", &format!("{NO_AUTH}{per_ip}"));
     let owner = key(1).address();
     for n in 0..3 {
         let (status, _, body) =
@@ -60,7 +63,7 @@ async fn rate_limits_answer_429_with_retry_after_per_address_and_per_owner() {
     drop(node);
 
     let per_owner = "[limits]\nowner_commands_per_s = 1\nowner_burst = 5\n";
-    let node = Node::start("abuse-owner-rate", &format!("{NO_AUTH}{per_owner}"));
+    let node = LiveNode::start("abuse-owner-rate", &format!("{NO_AUTH}{per_owner}"));
     let (flooder, other) = (key(1).address(), key(2).address());
     let five: Vec<Value> = (0..5).map(|n| ask(&format!("f{n}"), flooder, "1", 1)).collect();
     assert_eq!(node.post("/v1/commands", &json!(five)).await.0, 200);
@@ -82,7 +85,7 @@ async fn rate_limits_answer_429_with_retry_after_per_address_and_per_owner() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_orders_per_owner_are_refused_before_sequencing_counting_those_in_flight() {
     let config = format!("{NO_AUTH}[limits]\nopen_orders_per_owner = 3\n");
-    let node = Node::start("abuse-open-orders", &config);
+    let node = LiveNode::start("abuse-open-orders", &config);
     let (owner, requester) = (key(1).address(), key(2).address());
     // Pipelined faster than they are applied: only the in-flight count can stop the fourth.
     let (mut sender, mut receiver) = ws::connect(&node.url, None).await.expect("connects");
@@ -123,7 +126,7 @@ fn raw_get(stream: &mut TcpStream) -> std::io::Result<String> {
     Ok(String::from_utf8_lossy(&response[..read]).into_owned())
 }
 
-fn connect(node: &Node) -> TcpStream {
+fn connect(node: &LiveNode) -> TcpStream {
     let stream = TcpStream::connect(node.addr()).expect("connects");
     stream.set_read_timeout(Some(Duration::from_secs(10))).expect("test setup");
     stream
@@ -147,7 +150,7 @@ fn closed_within(stream: &mut TcpStream, limit: Duration) -> Option<Duration> {
 
 #[test]
 fn connections_beyond_the_limit_are_refused_at_accept() {
-    let node = Node::start("abuse-connections", "[limits]\nconnections_max = 3\n");
+    let node = LiveNode::start("abuse-connections", "[limits]\nconnections_max = 3\n");
     let mut open: Vec<TcpStream> = (0..3).map(|_| connect(&node)).collect();
     for stream in &mut open {
         assert!(raw_get(stream).expect("served").starts_with("HTTP/1.1 200"), "kept alive");
@@ -171,7 +174,7 @@ fn connections_beyond_the_limit_are_refused_at_accept() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_and_slow_clients_are_disconnected_while_others_are_served() {
     let limits = "[limits]\nidle_timeout_ms = 1000\nslow_client_timeout_ms = 1000\n";
-    let node = Node::start("abuse-slow", &format!("{NO_AUTH}{limits}"));
+    let node = LiveNode::start("abuse-slow", &format!("{NO_AUTH}{limits}"));
     let owner = key(1).address();
     // Events for the slow reader to not read.
     for n in 0..20 {
@@ -232,7 +235,7 @@ async fn a_subscriber_that_never_reads_is_disconnected_with_its_reason_in_bounde
     let limits = "[limits]\nsubscriber_lag_max = 200\nslow_client_timeout_ms = 5000\n\
         events_kept = 5000\norders_kept = 5000\noutcomes_kept = 5000\n\
         owner_commands_per_s = 1000000\nowner_burst = 1000000\n";
-    let node = Node::start("abuse-never-reads", &format!("{NO_AUTH}{limits}"));
+    let node = LiveNode::start("abuse-never-reads", &format!("{NO_AUTH}{limits}"));
     let (provider, requester) = (key(1).address(), key(2).address());
     let trade = |round: usize| -> Value {
         let pairs = (0..250).flat_map(|i| {
@@ -293,7 +296,7 @@ async fn a_subscriber_that_never_reads_is_disconnected_with_its_reason_in_bounde
 async fn a_flood_from_one_owner_is_refused_while_others_are_served_in_bounded_memory() {
     let limits = "[limits]\nowner_commands_per_s = 500\nowner_burst = 500\n\
         open_orders_per_owner = 1000\nevents_kept = 5000\norders_kept = 5000\noutcomes_kept = 5000\n";
-    let node = Node::start("abuse-flood", &format!("{NO_AUTH}{limits}"));
+    let node = LiveNode::start("abuse-flood", &format!("{NO_AUTH}{limits}"));
     let (flooder, victim) = (key(1).address(), key(2).address());
     assert_eq!(node.post("/v1/commands", &ask("warm", victim, "9", 1)).await.0, 200);
     let rss_before = node.rss_kib();

@@ -5,16 +5,18 @@
 //! library this project did not write, are accepted over HTTP and over the WebSocket, while a
 //! bad signature is refused and never journaled.
 
-mod support;
+#[path = "node_support/live.rs"]
+mod live;
+mod node_support;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use gridbook_node::client::ws::{self, Frame, Receiver};
 use gridbook_node::client::{open_session, ClientError};
+use live::eth_account::sign_with_eth_account;
+use live::{ask, bid, cancel, domain, key, now_ms, session_request, signed, within, LiveNode};
 use serde_json::{json, Value};
-use support::eth_account::sign_with_eth_account;
-use support::{ask, bid, cancel, domain, key, now_ms, session_request, signed, within, Node};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// Reads frames until `tag` is answered.
@@ -46,13 +48,13 @@ fn first_event(frame: &Frame) -> String {
     }
 }
 
-fn journaled_ids(node: &Node) -> Vec<String> {
+fn journaled_ids(node: &LiveNode) -> Vec<String> {
     node.journaled_commands().iter().map(|c| c["id"].as_str().expect("an id").to_owned()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_carries_its_owners_commands_and_the_journal_still_proves_the_sender() {
-    let node = Node::start("session-valid", "");
+    let node = LiveNode::start("session-valid", "");
     let (owner, requester) = (key(1), key(2));
     let request = session_request(&domain(), &owner, now_ms() + 600_000, "n-1");
     let session = open_session(&node.url, &request).await.expect("the session opens");
@@ -94,7 +96,7 @@ async fn a_session_carries_its_owners_commands_and_the_journal_still_proves_the_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_refuses_commands_naming_another_owner_and_journals_nothing() {
-    let node = Node::start("session-wrong-owner", "");
+    let node = LiveNode::start("session-wrong-owner", "");
     let (owner, other) = (key(1), key(2));
     let request = session_request(&domain(), &owner, now_ms() + 600_000, "n-1");
     let session = open_session(&node.url, &request).await.unwrap();
@@ -119,7 +121,7 @@ async fn a_session_refuses_commands_naming_another_owner_and_journals_nothing() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_reused_and_unknown_sessions_are_refused() {
-    let node = Node::start("session-expired", "[limits]\nsession_lifetime_max_ms = 3600000\n");
+    let node = LiveNode::start("session-expired", "[limits]\nsession_lifetime_max_ms = 3600000\n");
     let owner = key(1);
     let refused = |request: Value| {
         let url = node.url.clone();
@@ -172,7 +174,7 @@ async fn expired_reused_and_unknown_sessions_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_used_session_request_stays_spent_after_a_restart() {
-    let mut node = Node::start("session-restart", "");
+    let mut node = LiveNode::start("session-restart", "");
     let owner = key(1);
     let request = session_request(&domain(), &owner, now_ms() + 600_000, "once");
     let session = open_session(&node.url, &request).await.unwrap();
@@ -196,8 +198,8 @@ const ETH_KEY: &str = "0x0000000000000000000000000000000000000000000000000000000
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eth_account_signatures_are_accepted_over_http_and_websocket_and_bad_ones_never_journaled()
 {
-    let node = Node::start("interop", "");
-    let eip712: Value = support::http()
+    let node = LiveNode::start("interop", "");
+    let eip712: Value = live::http()
         .get(format!("{}/v1/eip712", node.url))
         .send()
         .await

@@ -3,14 +3,16 @@
 //! event seq with neither a gap nor a duplicate; and through all of it, `gridbook journal
 //! export` + `gridbook replay` reproduce the node's events byte for byte.
 
-mod support;
+#[path = "node_support/live.rs"]
+mod live;
+mod node_support;
 
 use std::collections::HashMap;
 
 use gridbook_node::client::ws::{self, Frame, Receiver};
 use gridbook_node::gateway::ws::protocol::Stream;
+use live::{ask, bid, cancel, key, within, LiveNode};
 use serde_json::{json, Value};
-use support::{ask, bid, cancel, key, within, Node};
 
 /// A node that checks no signatures (loopback only): these tests are about the protocol.
 const NO_AUTH: &str = "auth = \"none\"\n";
@@ -40,7 +42,7 @@ fn outcome(frame: &Frame) -> &Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_are_answered_by_tag_and_sequenced_in_frame_order() {
-    let node = Node::start("ws-order-entry", NO_AUTH);
+    let node = LiveNode::start("ws-order-entry", NO_AUTH);
     let (provider, requester) = (key(1).address(), key(2).address());
     let (mut sender, mut receiver) = ws::connect(&node.url, None).await.expect("connects");
     let mut tags = Vec::new();
@@ -95,7 +97,7 @@ async fn events_until(receiver: &mut Receiver, stream: &Stream, last: u64) -> Ve
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_resumes_after_an_event_seq_without_gap_or_duplicate() {
-    let node = Node::start("ws-resume", NO_AUTH);
+    let node = LiveNode::start("ws-resume", NO_AUTH);
     let owner = key(1).address();
     for n in 0..20 {
         let (status, _, _) =
@@ -109,7 +111,7 @@ async fn a_subscription_resumes_after_an_event_seq_without_gap_or_duplicate() {
     let writer = {
         let url = node.url.clone();
         tokio::spawn(async move {
-            let client = support::http();
+            let client = live::http();
             for n in 0..40 {
                 let batch: Vec<Value> =
                     (0..5).map(|i| ask(&format!("live-{n}-{i}"), owner, "1.5", 1)).collect();
@@ -143,7 +145,7 @@ async fn a_subscription_resumes_after_an_event_seq_without_gap_or_duplicate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_owner_subscription_carries_exactly_the_events_that_name_the_owner() {
-    let node = Node::start("ws-owner", NO_AUTH);
+    let node = LiveNode::start("ws-owner", NO_AUTH);
     let (mine, requester, other) = (key(1).address(), key(2).address(), key(3).address());
     let (mut sender, mut receiver) = ws::connect(&node.url, None).await.unwrap();
     let stream = Stream::Owner(format!("{mine:#x}"));
@@ -194,7 +196,7 @@ async fn an_owner_subscription_carries_exactly_the_events_that_name_the_owner() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn frames_that_cannot_be_read_are_answered_with_an_error_and_the_connection_stays() {
-    let node = Node::start("ws-bad-frames", NO_AUTH);
+    let node = LiveNode::start("ws-bad-frames", NO_AUTH);
     let (mut sender, mut receiver) = ws::connect(&node.url, None).await.unwrap();
     sender.subscribe(&Stream::All, Some(999_999)).await.unwrap();
     let subscribed = within("ack", 10, receiver.next()).await.unwrap().unwrap();
@@ -219,7 +221,7 @@ async fn frames_that_cannot_be_read_are_answered_with_an_error_and_the_connectio
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_the_node_cleanly_with_websockets_open() {
-    let mut node = Node::start("ws-sigterm", NO_AUTH);
+    let mut node = LiveNode::start("ws-sigterm", NO_AUTH);
     let (mut sender, mut receiver) = ws::connect(&node.url, None).await.expect("connects");
     sender.subscribe(&Stream::All, None).await.expect("subscribes");
     sender.command(1, &ask("a", key(1).address(), "1.5", 1)).await.expect("sent");
