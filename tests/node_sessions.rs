@@ -15,7 +15,10 @@ use std::time::Duration;
 use gridbook_node::client::ws::{self, Frame, Receiver};
 use gridbook_node::client::{open_session, ClientError};
 use live::eth_account::sign_with_eth_account;
-use live::{ask, bid, cancel, domain, key, now_ms, session_request, signed, within, LiveNode};
+use live::{
+    ask, assert_documented, bid, cancel, domain, key, now_ms, session_request, signed, within,
+    LiveNode,
+};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -128,6 +131,7 @@ async fn expired_reused_and_unknown_sessions_are_refused() {
         async move {
             match open_session(&url, &request).await {
                 Err(ClientError::Refused { status, body }) => {
+                    assert_documented("post", "/v1/sessions", status);
                     let body: Value = serde_json::from_str(&body).unwrap();
                     (status, body["error"].as_str().unwrap().to_owned())
                 }
@@ -167,6 +171,7 @@ async fn expired_reused_and_unknown_sessions_are_refused() {
             panic!("an HTTP refusal, not {error}")
         };
         assert_eq!(response.status(), 401);
+        assert_documented("get", "/v1/ws", 401);
         let body: Value = serde_json::from_slice(response.body().as_deref().unwrap()).unwrap();
         assert_eq!(body["error"], code);
     }

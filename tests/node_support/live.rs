@@ -196,6 +196,14 @@ impl Drop for LiveNode {
     }
 }
 
+/// Checks that the OpenAPI document lists `status` for `method path`.
+pub(crate) fn assert_documented(method: &str, path: &str, status: u16) {
+    let doc: Value = serde_json::from_str(include_str!("../../node/openapi.json"))
+        .expect("the OpenAPI document is JSON");
+    let documented = &doc["paths"][path][method]["responses"][status.to_string()];
+    assert!(documented.is_object(), "{method} {path} answered {status}, which is not documented");
+}
+
 /// An HTTP client with a timeout, so a stuck node fails the test instead of hanging it.
 pub(crate) fn http() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("test setup")

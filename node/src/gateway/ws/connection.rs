@@ -105,6 +105,14 @@ impl Reader {
                     self.link.close(Closing::new(CloseKind::Idle, 1001, reason));
                     return;
                 }
+                Ok(Some(Err(error))) if too_big(&error) => {
+                    let reason = format!(
+                        "a frame over limits.body_bytes_max ({} bytes)",
+                        self.state.config.limits.body_bytes_max
+                    );
+                    self.link.close(Closing::new(CloseKind::TooBig, 1009, reason));
+                    return;
+                }
                 Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => {
                     self.link.close(Closing::new(CloseKind::Client, 1000, "closed by the client"));
                     return;
@@ -242,6 +250,13 @@ impl Reader {
         self.subscriptions.insert((*stream).clone(), task);
         true
     }
+}
+
+/// Whether a read failed on a frame over the size limit.
+fn too_big(error: &axum::Error) -> bool {
+    use tokio_tungstenite::tungstenite::Error;
+    let inner = std::error::Error::source(error).and_then(|e| e.downcast_ref::<Error>());
+    matches!(inner, Some(Error::Capacity(_)))
 }
 
 /// Awaits each frame's outcomes in frame order and queues the answers.

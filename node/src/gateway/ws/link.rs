@@ -44,6 +44,8 @@ pub enum CloseKind {
     Slow,
     /// Nothing came from the client in time.
     Idle,
+    /// The client sent a frame over the size limit.
+    TooBig,
     /// A broken invariant (a bug).
     Internal,
 }
