@@ -285,6 +285,7 @@ async fn a_subscriber_that_never_reads_is_disconnected_with_its_reason_in_bounde
     assert!(reason.1.contains("fell behind"), "{reason:?}");
     assert_eq!(node.metric("gridbook_subscribers").await, 0);
     let grown_mib = rss_after.saturating_sub(rss_before) / 1024;
+    eprintln!("never-reading subscriber: VmRSS {rss_before} KiB before, {rss_after} KiB after");
     assert!(
         grown_mib < 64,
         "{grown_mib} MiB more after {:?} of traffic to a subscriber that never reads",
@@ -347,6 +348,10 @@ async fn a_flood_from_one_owner_is_refused_while_others_are_served_in_bounded_me
     assert!(slowest < Duration::from_secs(2), "others wait {slowest:?} at most");
     let flooded = journaled_ids(&node).iter().filter(|id| id.starts_with('f')).count();
     assert!(flooded <= 1_000, "no more than the open-orders limit rests: {flooded}");
-    let grown_mib = node.rss_kib().saturating_sub(rss_before) / 1024;
+    let rss_after = node.rss_kib();
+    eprintln!(
+        "flood: VmRSS {rss_before} KiB before, {rss_after} KiB after; {answered} frames answered, {refused} refused, slowest other {slowest:?}"
+    );
+    let grown_mib = rss_after.saturating_sub(rss_before) / 1024;
     assert!(grown_mib < 64, "{grown_mib} MiB more after a flood of 20,000 commands");
 }

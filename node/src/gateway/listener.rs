@@ -265,9 +265,23 @@ impl Conn {
         Poll::Ready(io::Error::new(io::ErrorKind::TimedOut, "the client does not read"))
     }
 
-    fn wrote(&mut self) {
-        self.write_timer = None;
-        self.request_since = None;
+    /// A write's result, with the slow-reader deadline on a pending one; a write that went
+    /// through also ends the request being answered.
+    fn timed_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        written: Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<usize>> {
+        match written {
+            Poll::Ready(Ok(written)) => {
+                self.write_timer = None;
+                self.request_since = None;
+                Poll::Ready(Ok(written))
+            }
+            Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+            Poll::Pending if self.upgraded() => Poll::Pending,
+            Poll::Pending => self.poll_write_deadline(cx).map(Err),
+        }
     }
 }
 
@@ -309,15 +323,8 @@ impl AsyncWrite for Conn {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.stream).poll_write(cx, buf) {
-            Poll::Ready(Ok(written)) => {
-                this.wrote();
-                Poll::Ready(Ok(written))
-            }
-            Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
-            Poll::Pending if this.upgraded() => Poll::Pending,
-            Poll::Pending => this.poll_write_deadline(cx).map(Err),
-        }
+        let written = Pin::new(&mut this.stream).poll_write(cx, buf);
+        this.timed_write(cx, written)
     }
 
     fn poll_write_vectored(
@@ -326,15 +333,8 @@ impl AsyncWrite for Conn {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.stream).poll_write_vectored(cx, bufs) {
-            Poll::Ready(Ok(written)) => {
-                this.wrote();
-                Poll::Ready(Ok(written))
-            }
-            Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
-            Poll::Pending if this.upgraded() => Poll::Pending,
-            Poll::Pending => this.poll_write_deadline(cx).map(Err),
-        }
+        let written = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
+        this.timed_write(cx, written)
     }
 
     fn is_write_vectored(&self) -> bool {
