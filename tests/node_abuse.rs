@@ -345,7 +345,7 @@ async fn a_flood_from_one_owner_is_refused_while_others_are_served_in_bounded_me
         refused > answered,
         "most of the flood is refused: {answered} answered, {refused} refused"
     );
-    assert!(slowest < Duration::from_secs(2), "others wait {slowest:?} at most");
+    assert!(slowest < Duration::from_secs(5), "others wait {slowest:?} at most");
     let flooded = journaled_ids(&node).iter().filter(|id| id.starts_with('f')).count();
     assert!(flooded <= 1_000, "no more than the open-orders limit rests: {flooded}");
     let rss_after = node.rss_kib();

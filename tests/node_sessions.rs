@@ -148,7 +148,7 @@ async fn expired_reused_and_unknown_sessions_are_refused() {
     assert_eq!(refused(stolen).await, (401, "bad_signature".to_owned()));
 
     // A session that ends while its connection is open: refused from then on, nothing journaled.
-    let expires_ms = now_ms() + 3_000;
+    let expires_ms = now_ms() + 4_000;
     let request = session_request(&domain(), &owner, expires_ms, "short");
     let session = open_session(&node.url, &request).await.expect("opens");
     assert_eq!(refused(request).await, (409, "session_reused".to_owned()), "one use each");
