@@ -135,7 +135,7 @@ impl Sessions {
             )
             .retry_after(wait_s));
         }
-        let token = new_token();
+        let token = new_token()?;
         let proof = json!({"expires": expires_ms, "nonce": nonce, "sig": sig});
         let grant = Arc::new(Grant { owner, expires_ms, proof });
         table.spent.insert(key, expires_ms);
@@ -170,11 +170,13 @@ impl Table {
 }
 
 /// 128 random bits, hex: unguessable, and nothing else (it names no owner).
-fn new_token() -> String {
+fn new_token() -> Result<String, ApiError> {
     let mut bytes = [0u8; 16];
-    // The operating system's random source failing is not something a node can run without.
-    getrandom::fill(&mut bytes).expect("the OS random source works");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    getrandom::fill(&mut bytes).map_err(|error| {
+        let detail = format!("the operating system's random source failed: {error}");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "no_randomness", detail, None)
+    })?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Milliseconds since the Unix epoch, by the wall clock.
