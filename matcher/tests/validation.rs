@@ -215,6 +215,21 @@ fn expires_is_the_one_optional_field() {
 }
 
 #[test]
+fn a_nodes_proof_of_the_sender_is_carried_not_checked() {
+    // A node journals `sig`, or a session's signed request in its place (docs/api.md); an
+    // offline replay has no keys and gives the same events either way.
+    let session = json!({"expires": 9_000_000, "nonce": "n1", "sig": "0x00"});
+    let lines = [
+        ask(json!({"id": "x", "ts": 2000, "sig": "0x00"})),
+        ask(json!({"id": "y", "ts": 2000, "session": session})),
+    ];
+    let events = after_book(EngineConfig::default(), &lines);
+    assert_eq!(events, [["accepted x"], ["accepted y"]]);
+    let bad = json!({"expires": 9_000_000, "nonce": "n1", "sig": "0x00", "owner": P1});
+    assert_refused(late_ask(json!({"session": bad})).to_string(), "unknown_field", Some("x"));
+}
+
+#[test]
 fn bad_field_is_refused() {
     let patches = [
         json!({"qty": "2"}),

@@ -87,6 +87,7 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
                 until: ask.until_ms,
                 expires: ask.expires_ms,
                 sig: None,
+                session: None,
             })
         }
         Command::Bid(bid) => {
@@ -106,6 +107,7 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
                 deadline: bid.deadline_ms,
                 expires: bid.expires_ms,
                 sig: None,
+                session: None,
             })
         }
         Command::Cancel(cancel) => serde_json::to_string(&WireCancel {
@@ -114,6 +116,7 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
             id: cancel.id.clone(),
             owner: cancel.owner.to_string(),
             sig: None,
+            session: None,
         }),
         Command::Tick => serde_json::to_string(&WireTick { ts: ts_ms, op: "tick".into() }),
         Command::Reference { class, price_nano } => serde_json::to_string(&WireReference {

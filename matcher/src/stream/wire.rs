@@ -172,6 +172,10 @@ pub(crate) struct WireAsk {
     /// checked here: the node verifies it before the command is journaled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) sig: Option<String>,
+    /// The owner's signed session, which a node journals in place of `sig` for a command
+    /// sent on a session (docs/api.md); carried, never checked here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) session: Option<WireSession>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -198,6 +202,10 @@ pub(crate) struct WireBid {
     /// checked here: the node verifies it before the command is journaled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) sig: Option<String>,
+    /// The owner's signed session, which a node journals in place of `sig` for a command
+    /// sent on a session (docs/api.md); carried, never checked here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) session: Option<WireSession>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -212,6 +220,19 @@ pub(crate) struct WireCancel {
     /// checked here: the node verifies it before the command is journaled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) sig: Option<String>,
+    /// The owner's signed session, which a node journals in place of `sig` for a command
+    /// sent on a session (docs/api.md); carried, never checked here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) session: Option<WireSession>,
+}
+
+/// A session's signed request, `Session{owner, expires, nonce}` with the command's `owner`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WireSession {
+    pub(crate) expires: u64,
+    pub(crate) nonce: String,
+    pub(crate) sig: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
