@@ -80,19 +80,48 @@ fn check_statelessly(body: &str) -> Result<(), ApiError> {
     match Decoder::new().decode(line.as_bytes()) {
         Ok(_) => Ok(()),
         Err(error) => {
-            let field = error.detail.split_once(':').map(|(field, _)| field.to_owned());
-            let field = field.filter(|f| !f.contains(' '));
+            let field = field_of(&error.detail);
             Err(ApiError::bad_request(error.reason.code(), error.detail, field))
         }
     }
+}
+
+/// The field a decoder message is about: `price: …` names it first; serde's messages name it
+/// in backticks (``unknown field `prise` ``, ``missing field `qty` ``).
+fn field_of(detail: &str) -> Option<String> {
+    for prefix in ["unknown field `", "missing field `"] {
+        if let Some(rest) = detail.strip_prefix(prefix) {
+            return rest.split_once('`').map(|(field, _)| field.to_owned());
+        }
+    }
+    let (field, _) = detail.split_once(':')?;
+    (!field.is_empty()
+        && field.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.'))
+    .then(|| field.to_owned())
 }
 
 /// `POST /v1/commands`.
 pub async fn post_commands(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let limit = state.config.limits.body_bytes_max;
+            let error = ApiError::new(
+                rejection.status(),
+                "body_too_large",
+                format!(
+                    "the body is over limits.body_bytes_max ({limit} bytes), or could not be read"
+                ),
+                None,
+            );
+            state.metrics.refused(&error.code);
+            return error.into_response();
+        }
+    };
     match handle(&state, peer, &body).await {
         Ok(response) => response,
         Err(error) => {

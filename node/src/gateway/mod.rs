@@ -2,6 +2,7 @@
 //! checked and their signatures verified on tokio's worker threads; the matching thread sees
 //! only journaled lines and read-only queries.
 
+pub mod book;
 pub mod commands;
 pub mod error;
 pub mod limits;
@@ -57,6 +58,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/events", get(reads::events))
         .route("/v1/orders/{id}", get(reads::order))
         .route("/v1/references", get(reads::references))
+        .route("/v1/book", get(book::book))
         .route("/v1/health", get(reads::health))
         .route("/v1/eip712", get(reads::eip712))
         .route("/v1/openapi.json", get(reads::openapi))

@@ -1,0 +1,285 @@
+//! Every route of the node's API against its OpenAPI document: each answer's status must be one
+//! the document lists for that route, and its body has the documented shape. Every 4xx a route
+//! can give is provoked, and nothing refused before sequencing is journaled.
+
+mod node_support;
+
+use alloy_primitives::B256;
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use gridbook_node::auth::{message_of, Domain};
+use gridbook_node::config::{DEVNET_CHAIN_ID, DEVNET_SETTLEMENT};
+use node_support::{client, fresh_dir, gridbook, Node};
+use reqwest::blocking::Response;
+use serde_json::{json, Value};
+
+/// The OpenAPI document the node serves (and ships in node/openapi.json).
+fn openapi() -> Value {
+    serde_json::from_str(include_str!("../node/openapi.json"))
+        .expect("the OpenAPI document is JSON")
+}
+
+/// Checks `response` against the document: a listed status for `method path`, and for JSON
+/// bodies the required fields of the schema it names. Returns the status and the body.
+fn checked(doc: &Value, method: &str, path: &str, response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let is_json = response
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.to_str().unwrap_or("").starts_with("application/json"));
+    let text = response.text().expect("a body");
+    let documented = &doc["paths"][path][method]["responses"][status.to_string()];
+    assert!(
+        documented.is_object(),
+        "{method} {path} answered {status}, which the document does not list: {text}"
+    );
+    if !is_json {
+        return (status, Value::String(text));
+    }
+    let body: Value = serde_json::from_str(&text).expect("a JSON body");
+    let schema = &documented["content"]["application/json"]["schema"];
+    check_schema(doc, schema, &body, &format!("{method} {path} {status}"));
+    (status, body)
+}
+
+/// The parts of JSON Schema the document uses: `$ref`, `oneOf`, `type` object/array, `required`.
+fn check_schema(doc: &Value, schema: &Value, value: &Value, at: &str) {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.rsplit('/').next().expect("a ref names a schema");
+        return check_schema(doc, &doc["components"]["schemas"][name], value, at);
+    }
+    if let Some(options) = schema["oneOf"].as_array() {
+        let fits = options.iter().any(|option| {
+            std::panic::catch_unwind(|| check_schema(doc, option, value, at)).is_ok()
+        });
+        assert!(fits, "{at}: {value} fits none of {schema}");
+        return;
+    }
+    if let Some(required) = schema["required"].as_array() {
+        for field in required {
+            let field = field.as_str().expect("field name");
+            assert!(value.get(field).is_some(), "{at}: `{field}` missing from {value}");
+        }
+    }
+    if let (Some(properties), Some(object)) = (schema["properties"].as_object(), value.as_object())
+    {
+        for (name, property) in properties {
+            if let Some(inner) = object.get(name) {
+                check_schema(doc, property, inner, &format!("{at}.{name}"));
+            }
+        }
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+        for item in array {
+            check_schema(doc, items, item, at);
+        }
+    }
+}
+
+fn key(byte: u8) -> PrivateKeySigner {
+    PrivateKeySigner::from_bytes(&B256::repeat_byte(byte)).expect("a key")
+}
+
+fn sign(mut command: Value, key: &PrivateKeySigner) -> Value {
+    let domain = Domain::new(DEVNET_CHAIN_ID, DEVNET_SETTLEMENT);
+    let hash =
+        domain.signing_hash(&message_of(command.as_object().expect("object")).expect("a message"));
+    let signature = key.sign_hash_sync(&hash).expect("signs");
+    let hex: String = signature.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    command["sig"] = json!(format!("0x{hex}"));
+    command
+}
+
+fn ask(id: &str, key: &PrivateKeySigner, price: &str) -> Value {
+    json!({"op":"ask","id":id,"owner":key.address().to_string(),"price":price,"qty":4,"tif":"gtc",
+        "hw":{"cpu":32,"mem":256,"gpu":"H100-80GB","gpus":1,"gpu_mem":80,"tee":null,"region":"eu-west"},
+        "from":0,"until":4_102_444_800_000u64})
+}
+
+fn bid(id: &str, key: &PrivateKeySigner, limit: &str) -> Value {
+    json!({"op":"bid","id":id,"owner":key.address().to_string(),"limit":limit,"qty":2,"tif":"gtc",
+        "req":{"cpu":8,"mem":32,"gpu":["H100-80GB"],"gpus":1,"gpu_mem":80,"tee":null,"regions":[]},
+        "duration":3_600_000,"not_before":0,"deadline":4_102_444_800_000u64})
+}
+
+#[test]
+fn every_route_answers_as_documented_and_refusals_journal_nothing() {
+    let doc = openapi();
+    let data = fresh_dir("api");
+    let config = data.join("node.toml");
+    std::fs::write(&config, "[limits]\nbatch_max = 3\nbody_bytes_max = 4096\nevents_kept = 6\n")
+        .expect("config");
+    let node = Node::start(&data.join("data"), &["--config", config.to_str().expect("UTF-8")]);
+    let http = client();
+    let url = |path: &str| format!("{}{path}", node.url);
+    let post = |body: String| http.post(url("/v1/commands")).body(body).send().expect("answered");
+    let (provider, requester, thief) = (key(1), key(2), key(3));
+
+    // Accepted, traded, batched, retried.
+    let (status, outcome) = checked(
+        &doc,
+        "post",
+        "/v1/commands",
+        post(sign(ask("a1", &provider, "2.80"), &provider).to_string()),
+    );
+    assert_eq!((status, outcome["events"][0]["type"].as_str()), (200, Some("accepted")));
+    let signed_bid = sign(bid("b1", &requester, "3.00"), &requester);
+    let batch = json!([
+        signed_bid,
+        sign(json!({"op":"cancel","id":"a1","owner":provider.address().to_string()}), &provider)
+    ]);
+    let (status, outcomes) = checked(&doc, "post", "/v1/commands", post(batch.to_string()));
+    assert_eq!(status, 200);
+    assert_eq!(outcomes[0]["events"][1]["type"], "deal");
+    assert_eq!(outcomes[1]["events"][0]["type"], "cancelled");
+    let (_, retried) = checked(&doc, "post", "/v1/commands", post(signed_bid.to_string()));
+    assert_eq!(retried, outcomes[0], "an identical resend is answered with the original outcome");
+
+    // Every refusal before sequencing, with its code and field.
+    let refusals: Vec<(String, u16, &str, Option<&str>)> = vec![
+        ("{\"op\":".to_owned(), 400, "malformed_json", None),
+        ("[]".to_owned(), 400, "bad_batch", None),
+        (json!([1, 2, 3, 4]).to_string(), 400, "bad_batch", None),
+        (json!({"op":"tick"}).to_string(), 400, "bad_op", Some("op")),
+        (
+            {
+                let mut c = sign(ask("a2", &provider, "2.80"), &provider);
+                c["ts"] = json!(5);
+                c
+            }
+            .to_string(),
+            400,
+            "bad_field",
+            Some("ts"),
+        ),
+        (ask("a3", &provider, "2.80").to_string(), 401, "missing_signature", Some("sig")),
+        (sign(ask("a4", &provider, "2.80"), &thief).to_string(), 401, "bad_signature", Some("sig")),
+        (
+            {
+                let mut c = sign(ask("a5", &provider, "2.80"), &provider);
+                c["price"] = json!("0.01");
+                c
+            }
+            .to_string(),
+            401,
+            "bad_signature",
+            Some("sig"),
+        ),
+        (
+            {
+                let mut c = ask("a6", &provider, "2.80");
+                c["prise"] = json!("1");
+                sign(c, &provider)
+            }
+            .to_string(),
+            400,
+            "unknown_field",
+            Some("prise"),
+        ),
+        (
+            sign(ask("a7", &provider, "2.8000000001"), &provider).to_string(),
+            400,
+            "bad_price",
+            Some("price"),
+        ),
+        (
+            json!([sign(ask("a8", &provider, "2.80"), &provider), ask("a9", &provider, "2.80")])
+                .to_string(),
+            401,
+            "missing_signature",
+            Some("[1].sig"),
+        ),
+        ("x".repeat(5000), 413, "body_too_large", None),
+    ];
+    for (body, expected_status, code, field) in refusals {
+        let (status, error) = checked(&doc, "post", "/v1/commands", post(body.clone()));
+        assert_eq!(
+            (status, error["error"].as_str()),
+            (expected_status, Some(code)),
+            "{body:.80}: {error}"
+        );
+        if let Some(field) = field {
+            assert_eq!(error["field"], field, "{body:.80}");
+        }
+    }
+
+    // Reads.
+    let get = |path: &str| http.get(url(path)).send().expect("answered");
+    let (status, order) = checked(&doc, "get", "/v1/orders/{id}", get("/v1/orders/a1"));
+    assert_eq!(
+        (status, order["state"].as_str(), order["remaining"].as_u64()),
+        (200, Some("cancelled"), Some(2))
+    );
+    assert_eq!(checked(&doc, "get", "/v1/orders/{id}", get("/v1/orders/nobody")).0, 404);
+    let (status, page) = checked(&doc, "get", "/v1/events", get("/v1/events?limit=2"));
+    assert_eq!(status, 410, "events_kept = 6: the oldest are gone: {page}");
+    let last =
+        checked(&doc, "get", "/v1/health", get("/v1/health")).1["event_seq"].as_u64().expect("seq");
+    let (status, page) =
+        checked(&doc, "get", "/v1/events", get(&format!("/v1/events?after={}&limit=2", last - 3)));
+    assert_eq!((status, page["events"].as_array().map(Vec::len)), (200, Some(2)));
+    assert_eq!(checked(&doc, "get", "/v1/events", get("/v1/events?limit=0")).0, 400);
+    assert_eq!(checked(&doc, "get", "/v1/events", get("/v1/events?after=x")).0, 400);
+    let (status, book) = checked(&doc, "get", "/v1/book", get("/v1/book?levels=5"));
+    assert_eq!(status, 200);
+    assert_eq!(book["configurations"], json!([]), "a1 was cancelled, b1 filled: nothing rests");
+    assert_eq!(checked(&doc, "get", "/v1/book", get("/v1/book?levels=0")).0, 400);
+    assert_eq!(checked(&doc, "get", "/v1/references", get("/v1/references")).0, 200);
+    let (_, eip712) = checked(&doc, "get", "/v1/eip712", get("/v1/eip712"));
+    assert_eq!(eip712["domain"]["chainId"], DEVNET_CHAIN_ID);
+    let (status, served) = checked(&doc, "get", "/v1/openapi.json", get("/v1/openapi.json"));
+    assert_eq!((status, served), (200, doc.clone()));
+    let (status, metrics) = checked(&doc, "get", "/metrics", get("/metrics"));
+    assert_eq!(status, 200);
+    assert!(
+        metrics
+            .as_str()
+            .is_some_and(|m| m.contains("gridbook_refused_total{code=\"bad_signature\"} 2")),
+        "{metrics}"
+    );
+    let missing = get("/v1/nowhere");
+    assert_eq!(missing.status().as_u16(), 404);
+
+    // Nothing refused was journaled: the journal holds the 4 accepted commands (a1, b1, the
+    // cancel, the resend) and ticks only.
+    assert!(node.terminate());
+    let export = gridbook(&["journal", "export", data.join("data").to_str().expect("UTF-8")]);
+    let ids: Vec<Value> = export
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("a line"))
+        .filter(|c| c["op"] != "tick")
+        .map(|c| c["id"].clone())
+        .collect();
+    assert_eq!(ids, [json!("a1"), json!("b1"), json!("a1"), json!("b1")]);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn a_flood_from_one_address_is_refused_with_retry_after_and_journals_nothing() {
+    let doc = openapi();
+    let data = fresh_dir("rate");
+    let config = data.join("node.toml");
+    std::fs::write(&config, "[limits]\nip_requests_per_s = 1\nip_burst = 2\n").expect("config");
+    let node = Node::start(&data.join("data"), &["--config", config.to_str().expect("UTF-8")]);
+    let http = client();
+    let provider = key(1);
+    let mut statuses = Vec::new();
+    for n in 0..4 {
+        let body = sign(ask(&format!("f{n}"), &provider, "2.80"), &provider).to_string();
+        let response =
+            http.post(format!("{}/v1/commands", node.url)).body(body).send().expect("answered");
+        let retry_after =
+            response.headers().get("retry-after").map(|v| v.to_str().unwrap_or("").to_owned());
+        let (status, body) = checked(&doc, "post", "/v1/commands", response);
+        if status == 429 {
+            assert_eq!(body["error"], "rate_limited");
+            assert_eq!(retry_after.as_deref(), Some("1"));
+        }
+        statuses.push(status);
+    }
+    assert_eq!(statuses, [200, 200, 429, 429]);
+    assert!(node.terminate());
+    let export = gridbook(&["journal", "export", data.join("data").to_str().expect("UTF-8")]);
+    assert_eq!(export.lines().filter(|l| l.contains("\"op\":\"ask\"")).count(), 2);
+    let _ = std::fs::remove_dir_all(&data);
+}
