@@ -28,6 +28,11 @@ mod stream_file;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's malloc: the node's commands cross threads (parsed on a gateway
+/// worker, freed by the publisher), which glibc's arenas handle slowly.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Matching and pricing engine of a decentralized compute marketplace.
 #[derive(Debug, Parser)]
 #[command(name = "gridbook", version, about)]
