@@ -5,10 +5,15 @@
 
 mod backtest_cmd;
 mod chain_args;
+mod cpu_time;
+mod demo;
+mod demo_crowd;
 mod explain_cmd;
 mod gen_cmd;
 mod journal_cmd;
 mod lines;
+mod load_cmd;
+mod load_plan;
 mod plural;
 mod price_cmd;
 mod price_csv;
@@ -25,6 +30,11 @@ mod stream_file;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
+
+/// mimalloc instead of glibc's malloc: the node's commands cross threads (parsed on a gateway
+/// worker, freed by the publisher), which glibc's arenas handle slowly.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Matching and pricing engine of a decentralized compute marketplace.
 #[derive(Debug, Parser)]
@@ -61,6 +71,9 @@ enum Commands {
     Serve(serve_cmd::ServeArgs),
     /// Read a node's command journal.
     Journal(journal_cmd::JournalArgs),
+    /// Drive a running node with a generated market, open loop: acknowledged rate, refusals,
+    /// latency from each command's scheduled send time.
+    Load(load_cmd::LoadArgs),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +91,7 @@ fn main() -> ExitCode {
         Commands::Settlement(args) => settlement_cmd::run(args),
         Commands::Serve(args) => serve_cmd::run(args),
         Commands::Journal(args) => journal_cmd::run(args),
+        Commands::Load(args) => load_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -23,6 +23,10 @@ pub(crate) struct ServeArgs {
     /// `sig` (every command signed by its owner) or `none` (trusted gateways, loopback only).
     #[arg(long, value_parser = ["sig", "none"])]
     auth: Option<String>,
+    /// Start a demo: the node (data in ./gridbook-data-demo unless --data) and a crowd of
+    /// simulated providers and requesters trading through its API with signed orders.
+    #[arg(long)]
+    demo: bool,
 }
 
 pub(crate) fn run(args: &ServeArgs) -> Result<()> {
@@ -35,9 +39,14 @@ pub(crate) fn run(args: &ServeArgs) -> Result<()> {
     }
     if let Some(data) = &args.data {
         config.data = data.clone();
+    } else if args.demo {
+        config.data = PathBuf::from(crate::demo::DEMO_DATA);
     }
     if let Some(auth) = &args.auth {
         config.auth = if auth == "none" { AuthMode::None } else { AuthMode::Sig };
+    }
+    if args.demo {
+        return crate::demo::run(config);
     }
     let data = config.data.clone();
     gridbook_node::serve(config, |started| {

@@ -2,6 +2,8 @@
 //!
 //! - [`auth`] — who sent a command: EIP-712 signatures over the command object itself, verified
 //!   on worker threads before anything is sequenced.
+//! - [`client`] — the other side of the API: signed commands from simulated accounts, HTTP
+//!   batches and open-loop timing, for the load generator and the demo.
 //! - [`journal`] — the durable command journal: the sequencer stamps each command with a
 //!   sequence number and the node's time, and a group commit makes a whole burst durable with
 //!   one fsync before any of it reaches the matching thread.

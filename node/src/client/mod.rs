@@ -1,6 +1,18 @@
-//! Clients of a node's API, for the load generator, the demo and the tests: [`ws`] speaks the
-//! WebSocket protocol, [`open_session`] opens a session over HTTP.
+//! Clients of a node's API, for the load generator (`gridbook load`), the demo crowd
+//! (`gridbook serve --demo`) and the tests:
+//!
+//! - [`keys`] — deterministic accounts: the key of simulated account `i` is
+//!   `keccak256(seed ‖ i)`.
+//! - [`commands`] — the market generator's commands as a client sends them: owned by those
+//!   accounts, without `ts`, signed (EIP-712) as any wallet would sign them.
+//! - [`http`] — `POST /v1/commands` and the read routes over HTTP/1.1.
+//! - [`open_loop`] — requests released at fixed times and timed from those times.
+//! - [`ws`] — the WebSocket protocol; [`open_session`] opens a session over HTTP.
 
+pub mod commands;
+pub mod http;
+pub mod keys;
+pub mod open_loop;
 pub mod ws;
 
 use alloy_primitives::{Address, Signature, B256};
