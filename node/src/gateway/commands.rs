@@ -255,11 +255,11 @@ pub fn enqueue(state: &AppState, prepared: Vec<Prepared>) -> Result<Enqueued, Ap
             .retry_after(wait)
         })?;
     }
-    let orders = unique_owners(&prepared)
+    let orders = owner_costs(&prepared)
         .into_iter()
-        .map(|owner| {
+        .map(|(owner, _)| {
             let count = prepared.iter().filter(|p| p.owner == owner && p.key.0 != "cancel").count();
-            (owner, count)
+            (owner.to_owned(), count)
         })
         .filter(|(_, count)| *count > 0)
         .collect();
