@@ -6,26 +6,18 @@
 #   e.g. benches/node/load.sh none 60000 10 1000 8
 #
 # Needs `cargo build --release` first; GRIDBOOK (the binary) and DATA (a scratch directory on the
-# disk under test) may be set. The node runs with benches/node/node.toml (limits raised: one
-# generator on one address stands for many clients).
+# disk under test, emptied) may be set. The node runs with benches/node/node.toml (limits
+# raised: one generator on one address stands for many clients).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-GRIDBOOK=${GRIDBOOK:-${CARGO_TARGET_DIR:-target}/release/gridbook}
-SCRATCH=$(mktemp -d)
-DATA=${DATA:-$SCRATCH/node-data}
-PORT=${PORT:-18490}
+source "$(dirname "$0")/common.sh"
 AUTH=$1 RATE=$2 DURATION=$3 BATCH=$4 CONNECTIONS=$5
 shift 5
 rm -rf "$DATA"
-LOG=$SCRATCH/node.log
-"$GRIDBOOK" serve --config benches/node/node.toml --listen "127.0.0.1:$PORT" --data "$DATA" \
-  --auth "$AUTH" >"$LOG" 2>&1 &
-NODE=$!
-trap 'kill $NODE 2>/dev/null; rm -rf "$DATA" "$SCRATCH"' EXIT
-for _ in $(seq 100); do grep -q listening "$LOG" && break; sleep 0.1; done
+start_node "$AUTH" "${PORT:-18490}"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$GRIDBOOK" load --target "http://127.0.0.1:$PORT" --rate "$RATE" --duration "$DURATION" \
-  --batch "$BATCH" --connections "$CONNECTIONS" --auth "$AUTH" --node-pid "$NODE" "$@"
+"$GRIDBOOK" load --target "http://127.0.0.1:${PORT:-18490}" --rate "$RATE" \
+  --duration "$DURATION" --batch "$BATCH" --connections "$CONNECTIONS" --auth "$AUTH" \
+  --node-pid "$NODE" "$@"
 for task in /proc/$NODE/task/*; do
   awk -v name="$(cat "$task/comm")" '{ split($0, a, ") "); split(a[2], f, " ");
     printf "  node thread %-18s cpu %.2f s\n", name, (f[12] + f[13]) / 100 }' "$task/stat"

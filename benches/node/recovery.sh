@@ -5,32 +5,19 @@
 #
 #   benches/node/recovery.sh        (needs `cargo build --release`; GRIDBOOK, DATA may be set)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-GRIDBOOK=${GRIDBOOK:-${CARGO_TARGET_DIR:-target}/release/gridbook}
-SCRATCH=$(mktemp -d)
-DATA=${DATA:-$SCRATCH/node-data}
+source "$(dirname "$0")/common.sh"
 PORT=${PORT:-18491}
-LOG=$SCRATCH/node.log
-serve() {
-  "$GRIDBOOK" serve --config benches/node/node.toml --listen "127.0.0.1:$PORT" --data "$DATA" \
-    --auth none >"$LOG" 2>&1 &
-  NODE=$!
-}
-NODE=${NODE:-}
-trap 'kill $NODE 2>/dev/null; rm -rf "$DATA" "$SCRATCH"' EXIT
 rm -rf "$DATA"
-serve
-for _ in $(seq 100); do grep -q listening "$LOG" && break; sleep 0.1; done
+start_node none "$PORT"
 "$GRIDBOOK" load --target "http://127.0.0.1:$PORT" --rate 50000 --duration 20 --batch 1000 \
   --connections 8 --auth none --drain-s 60 | grep acknowledged
-kill $NODE; wait $NODE || true
+kill "$NODE"; wait "$NODE" || true
 du -sh "$DATA"
 for run in 1 2 3; do
   start=$(date +%s.%N)
-  serve
-  until grep -q listening "$LOG"; do sleep 0.01; done
+  start_node none "$PORT"
   end=$(date +%s.%N)
   echo "restart $run: $(echo "$end - $start" | bc) s to listening, load average $(cut -d' ' -f1 /proc/loadavg), peak RSS $(grep VmHWM /proc/$NODE/status | tr -s ' ' | cut -d' ' -f2-)"
   grep recovered "$LOG"
-  kill $NODE; wait $NODE || true
+  kill "$NODE"; wait "$NODE" || true
 done
