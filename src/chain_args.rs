@@ -142,15 +142,17 @@ pub(crate) fn fund_requesters<C: Chain + ?Sized>(
     deals: &[DealRecord],
 ) -> Result<BTreeMap<Address, U256>> {
     let mut funded = BTreeMap::new();
+    let mut top_ups = Vec::new();
     for (requester, needed) in requester_totals(deals, deployment.token_decimals)? {
         let escrow = chain.escrow_of(deployment, requester)?;
         if escrow < needed {
-            chain
-                .fund(deployment, requester, needed - escrow)
-                .with_context(|| format!("funding requester {requester}"))?;
+            top_ups.push((requester, needed - escrow));
         }
         funded.insert(requester, escrow.max(needed));
     }
+    chain
+        .fund_many(deployment, &top_ups)
+        .with_context(|| format!("funding {} requesters", top_ups.len()))?;
     Ok(funded)
 }
 

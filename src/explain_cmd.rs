@@ -14,6 +14,7 @@ use gridbook_matcher::stream::Replay;
 use gridbook_matcher::{Candidate, Command, IdLookup, Price, Side, Symbols};
 
 use crate::lines::{Line, LineReader};
+use crate::plural::count;
 use crate::replay_cmd::LINE_LEN_MAX_BYTES;
 
 /// Arguments of `gridbook explain`.
@@ -165,8 +166,8 @@ fn order_summary(replay: &Replay, command: &Command) -> String {
             let regions =
                 if r.regions.is_empty() { "any region".to_string() } else { names(&r.regions) };
             format!(
-                "bid: {} slots for {} ms at <= {} per slot-hour, start >= {}, end <= {}; needs >= {} cores, >= {} GiB, {gpu}, {tee}, {regions}",
-                bid.qty, bid.duration_ms, price_text(symbols, &bid.limit, "max"), bid.not_before_ms, bid.deadline_ms, r.cpu, r.mem_gib
+                "bid: {} for {} ms at <= {} per slot-hour, start >= {}, end <= {}; needs >= {}, >= {} GiB, {gpu}, {tee}, {regions}",
+                count(bid.qty, "slot", "slots"), bid.duration_ms, price_text(symbols, &bid.limit, "max"), bid.not_before_ms, bid.deadline_ms, count(u64::from(r.cpu), "core", "cores"), r.mem_gib
             )
         }
         Command::Ask(ask) => {
@@ -176,12 +177,12 @@ fn order_summary(replay: &Replay, command: &Command) -> String {
             });
             let tee = hw.tee.map_or("no TEE".to_string(), |t| format!("TEE {}", symbols.name(t)));
             format!(
-                "ask: {} slots at {} per slot-hour in [{}, {}); {} cores, {} GiB, {gpu}, {tee}, {}",
-                ask.qty,
+                "ask: {} at {} per slot-hour in [{}, {}); {}, {} GiB, {gpu}, {tee}, {}",
+                count(ask.qty, "slot", "slots"),
                 price_text(symbols, &ask.price, "min"),
                 ask.from_ms,
                 ask.until_ms,
-                hw.cpu,
+                count(u64::from(hw.cpu), "core", "cores"),
                 hw.mem_gib,
                 symbols.name(hw.region)
             )

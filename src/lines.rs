@@ -1,9 +1,13 @@
 //! Reading the order stream line by line with a bound on line length.
 //!
 //! A line longer than the bound is not buffered: the reader skips to its end and reports it as
-//! too long, so no input, however long its lines, can exhaust memory.
+//! too long, so no input, however long its lines, can exhaust memory. A UTF-8 byte-order mark
+//! at the start of the input (some editors write one) is skipped rather than spoiling line 1.
 
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, BufReader, Read};
+
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// One line of input.
 #[derive(Debug, PartialEq, Eq)]
@@ -21,16 +25,24 @@ pub(crate) enum Line {
 pub(crate) struct LineReader<R> {
     inner: R,
     max_len_bytes: usize,
+    /// Bytes consumed so far, newlines included (for progress).
+    consumed_bytes: u64,
 }
 
 impl<R: BufRead> LineReader<R> {
     pub(crate) fn new(inner: R, max_len_bytes: usize) -> LineReader<R> {
-        LineReader { inner, max_len_bytes }
+        LineReader { inner, max_len_bytes, consumed_bytes: 0 }
+    }
+
+    /// Bytes of input read so far.
+    pub(crate) fn consumed_bytes(&self) -> u64 {
+        self.consumed_bytes
     }
 
     /// Reads the next line into `buf` (cleared first); `None` at the end of input.
     pub(crate) fn next_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<Line>> {
         buf.clear();
+        let starts_input = self.consumed_bytes == 0;
         let mut len_bytes: u64 = 0;
         let mut too_long = false;
         loop {
@@ -58,6 +70,7 @@ impl<R: BufRead> LineReader<R> {
             }
             let consumed = part.len() + usize::from(found_newline);
             self.inner.consume(consumed);
+            self.consumed_bytes += consumed as u64;
             if found_newline {
                 len_bytes += 1;
                 break;
@@ -66,11 +79,21 @@ impl<R: BufRead> LineReader<R> {
         if buf.last() == Some(&b'\r') {
             buf.pop();
         }
+        if starts_input && buf.starts_with(BOM) {
+            buf.drain(..BOM.len());
+        }
         if too_long || buf.len() > self.max_len_bytes {
             buf.clear();
             return Ok(Some(Line::TooLong { len_bytes }));
         }
         Ok(Some(Line::Text))
+    }
+}
+
+impl<T: Read> LineReader<BufReader<T>> {
+    /// Whether a whole line is already buffered, so reading it will not wait for input.
+    pub(crate) fn line_buffered(&self) -> bool {
+        self.inner.buffer().contains(&b'\n')
     }
 }
 
@@ -103,6 +126,14 @@ mod tests {
         assert_eq!(lines[0], (Line::TooLong { len_bytes: 1001 }, vec![]));
         assert_eq!(lines[1], (Line::Text, b"ok".to_vec()));
         assert_eq!(lines.len(), 2);
+    }
+
+    /// A byte-order mark is skipped at the start of the input only (it is data elsewhere).
+    #[test]
+    fn a_byte_order_mark_at_the_start_is_skipped() {
+        let lines = read_all(b"\xEF\xBB\xBF{}\n\xEF\xBB\xBF{}\n", 10);
+        let texts: Vec<_> = lines.iter().map(|(_, b)| b.as_slice()).collect();
+        assert_eq!(texts, [&b"{}"[..], b"\xEF\xBB\xBF{}"]);
     }
 
     #[test]

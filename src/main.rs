@@ -14,15 +14,18 @@ mod journal_cmd;
 mod lines;
 mod load_cmd;
 mod load_plan;
+mod plural;
 mod price_cmd;
 mod price_csv;
 mod pricing_args;
+mod progress;
 mod quote_cmd;
 mod replay_cmd;
 mod serve_cmd;
 mod settle_cmd;
 mod settlement_cmd;
 mod simulate_cmd;
+mod sniff;
 mod stream_file;
 
 use clap::{Parser, Subcommand};

@@ -1,6 +1,9 @@
 //! `gridbook quote STREAM --bid LINE`: for a requester, what a bid would get if it arrived
 //! after the stream — whether it fills now, at what total cost, its best and worst slot price,
-//! the depth available at its limit, and the reference price of each eligible class.
+//! the depth available at its limit, the cheapest ask it could take now at any limit (none when
+//! no resting ask fits its requirements and time terms), and the reference price of each
+//! eligible class. Fills come from the engine's own planner: a bid sent now at the quoted limit
+//! fills exactly what the quote says.
 
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
@@ -8,9 +11,11 @@ use std::path::PathBuf;
 
 use gridbook_matcher::money::{format_nano, format_nano_wide};
 use gridbook_matcher::{Command, IdLookup};
+use gridbook_pricing::advice::cheapest_ask_for;
 use gridbook_pricing::book::bid_units_per_slot;
 use gridbook_pricing::PricedReplay;
 
+use crate::plural::count;
 use crate::pricing_args::PricingArgs;
 use crate::stream_file::replay_file;
 
@@ -54,11 +59,12 @@ pub(crate) fn run(args: &QuoteArgs) -> Result<()> {
         .fills
         .iter()
         .map(|f| {
-            json!({"ask": engine.order_id(f.ask), "qty": f.qty, "price": format_nano(f.price_nano),
+            json!({"ask": engine.order_id(f.order), "qty": f.qty, "price": format_nano(f.price_nano),
                    "start": f.start_ms, "end": f.end_ms})
         })
         .collect();
-    let classes = eligible_classes(&priced, &quote.eligible_configs, &bid.req);
+    let classes = eligible_classes(&priced, &quote.eligible_groups, &bid.req);
+    let cheapest_ask = cheapest_ask_for(engine, &bid);
     let answer = json!({
         "ts": engine.now_ms(),
         "qty": bid.qty,
@@ -69,6 +75,7 @@ pub(crate) fn run(args: &QuoteArgs) -> Result<()> {
         "best_slot_price": quote.fills.iter().map(|f| f.price_nano).min().map(format_nano),
         "worst_slot_price": quote.fills.iter().map(|f| f.price_nano).max().map(format_nano),
         "depth_at_limit": quote.depth_at_limit,
+        "cheapest_ask": cheapest_ask.map(format_nano),
         "fills": fills,
         "classes": classes,
     });
@@ -117,21 +124,33 @@ fn eligible_classes(
 
 fn text(answer: &Value) -> String {
     let s = |v: &Value| v.as_str().map_or("-".to_string(), str::to_string);
+    let n = |v: &Value| v.as_u64().unwrap_or(0);
+    let filled = n(&answer["filled"]);
     let mut text = format!(
-        "quote at ts {}: {} of {} slots fill now{} (limit {})\n",
+        "quote at ts {}: {filled} of {} {} now{} (limit {})\n",
         answer["ts"],
-        answer["filled"],
-        answer["qty"],
+        count(n(&answer["qty"]), "slot", "slots"),
+        if filled == 1 { "fills" } else { "fill" },
         if answer["fills_now"] == true { "" } else { " — NOT all" },
         s(&answer["limit"])
     );
     text.push_str(&format!(
-        "total cost {} tokens; slot price best {} worst {}; depth at the limit {} slots\n",
+        "total cost {} tokens; slot price best {} worst {}; depth at the limit {}\n",
         s(&answer["total_cost"]),
         s(&answer["best_slot_price"]),
         s(&answer["worst_slot_price"]),
-        answer["depth_at_limit"]
+        count(n(&answer["depth_at_limit"]), "slot", "slots")
     ));
+    if answer["fills_now"] != true {
+        match answer["cheapest_ask"].as_str() {
+            Some(price) => text.push_str(&format!(
+                "cheapest ask this bid can take now: {price} per slot-hour (a limit there fills at least 1 slot)\n"
+            )),
+            None => text.push_str(
+                "no resting ask fits this bid's requirements and time terms now\n",
+            ),
+        }
+    }
     for fill in answer["fills"].as_array().into_iter().flatten() {
         text.push_str(&format!(
             "  take {} x {} at {} ({}..{})\n",
@@ -144,13 +163,15 @@ fn text(answer: &Value) -> String {
     }
     text.push_str("eligible classes (reference per unit / per slot-hour of this bid):\n");
     for class in answer["classes"].as_array().into_iter().flatten() {
-        text.push_str(&format!(
-            "  {:<18} {} per {} / {}\n",
-            s(&class["class"]),
-            s(&class["reference_per_unit"]),
-            s(&class["unit"]),
-            s(&class["reference_per_slot_hour"])
-        ));
+        let reference = match class["reference_per_unit"].as_str() {
+            Some(per_unit) => format!(
+                "{per_unit} per {} / {}",
+                s(&class["unit"]),
+                s(&class["reference_per_slot_hour"])
+            ),
+            None => "no reference yet".to_string(),
+        };
+        text.push_str(&format!("  {:<18} {reference}\n", s(&class["class"])));
     }
     text
 }

@@ -1,8 +1,15 @@
 //! `gridbook replay`: applies an order stream, writes events, summarises on stderr.
+//!
+//! Events go out as soon as the input has no further line ready when the output is a pipe or
+//! a terminal, so a program can drive the engine line by line through `replay -`; into a
+//! file they are written in large blocks. A stream whose every line was rejected gets a hint
+//! about what the file looks like instead (`sniff.rs`); `--strict` makes any rejected line
+//! an error.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -12,6 +19,7 @@ use gridbook_matcher::{EngineConfig, RejectReason};
 use gridbook_pricing::PricedReplay;
 
 use crate::lines::{Line, LineReader};
+use crate::plural::count;
 use crate::price_csv::PriceCsv;
 use crate::pricing_args::PricingArgs;
 
@@ -33,6 +41,9 @@ pub(crate) struct ReplayArgs {
     /// With --pricing: write the reference price series per class here (CSV).
     #[arg(long, value_name = "FILE.csv", requires = "pricing")]
     pub(crate) prices_out: Option<PathBuf>,
+    /// Exit with an error when any line was rejected (after writing every event).
+    #[arg(long)]
+    pub(crate) strict: bool,
     #[command(flatten)]
     pub(crate) pricing_args: PricingArgs,
 }
@@ -74,6 +85,20 @@ fn open_input(path: &PathBuf) -> Result<Box<dyn Read>> {
     Ok(Box::new(file))
 }
 
+/// Whether events should go out line by line: the output is standard output and it is a
+/// pipe or a terminal (something may be waiting for them), not a regular file.
+fn output_is_live(path: &Option<PathBuf>) -> bool {
+    if path.is_some() {
+        return false;
+    }
+    let stdout = io::stdout();
+    let Ok(fd) = stdout.as_fd().try_clone_to_owned() else { return true };
+    File::from(fd).metadata().map_or(true, |m| !m.file_type().is_file())
+}
+
+/// The first bytes of the first non-blank line, kept for the hint of an all-rejected stream.
+const SNIFF_LEN_BYTES: usize = 512;
+
 fn open_output(path: &Option<PathBuf>) -> Result<Box<dyn Write>> {
     Ok(match path {
         Some(path) => {
@@ -105,15 +130,29 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<()> {
         None => None,
     };
     let (mut line, mut events) = (Vec::with_capacity(4096), Vec::with_capacity(1 << 16));
+    let mut first_line: Option<Vec<u8>> = None;
     let mut line_no = 0u64;
+    let live = output_is_live(&args.out);
     let started = Instant::now();
-    while let Some(kind) =
-        reader.next_line(&mut line).with_context(|| format!("cannot read {input_name}"))?
-    {
+    loop {
+        // Before waiting for input, hand over what the lines so far produced.
+        if live && !events.is_empty() && !reader.line_buffered() {
+            output.write_all(&events).with_context(|| format!("cannot write {output_name}"))?;
+            output.flush().with_context(|| format!("cannot write {output_name}"))?;
+            events.clear();
+        }
+        let Some(kind) =
+            reader.next_line(&mut line).with_context(|| format!("cannot read {input_name}"))?
+        else {
+            break;
+        };
         line_no += 1;
         match kind {
             Line::Text if line.iter().all(u8::is_ascii_whitespace) => continue,
-            Line::Text => replay.line(line_no, &line, &mut events),
+            Line::Text => {
+                first_line.get_or_insert_with(|| line[..line.len().min(SNIFF_LEN_BYTES)].to_vec());
+                replay.line(line_no, &line, &mut events)
+            }
             Line::TooLong { len_bytes } => {
                 let detail = format!("{len_bytes} bytes; at most {LINE_LEN_MAX_BYTES}");
                 let context =
@@ -137,6 +176,14 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<()> {
     let elapsed_s = started.elapsed().as_secs_f64();
     let (stats, resting) = (replay.replay().stats(), replay.replay().engine().resting());
     eprint!("{}", summary(&input_name, stats, resting, elapsed_s));
+    let rejected = stats.rejected_total();
+    if rejected > 0 && stats.applied == 0 {
+        let first = first_line.unwrap_or_default();
+        eprintln!("hint: every line was rejected; {}", crate::sniff::hint(&first));
+    }
+    if args.strict && rejected > 0 {
+        bail!("--strict: {rejected} of {} rejected", count(stats.lines, "line", "lines"));
+    }
     Ok(())
 }
 
@@ -145,19 +192,25 @@ pub(crate) fn summary(input: &str, stats: &ReplayStats, resting: usize, elapsed_
     let rate = if elapsed_s > 0.0 { stats.lines as f64 / elapsed_s } else { 0.0 };
     let slot_hours = stats.slot_ms as f64 / 3_600_000.0;
     let mut text = format!(
-        "replayed {input}: {} lines, {} commands applied, {} rejected, in {elapsed_s:.3} s ({rate:.0} lines/s)\n\
+        "replayed {input}: {}, {} applied, {} rejected, in {elapsed_s:.3} s ({rate:.0} lines/s)\n\
          deals: {}, slots traded: {}, slot-hours: {slot_hours:.3}, value: {} tokens\n\
-         resting at end: {resting} orders\n",
-        stats.lines,
-        stats.applied,
+         resting at end: {}\n",
+        count(stats.lines, "line", "lines"),
+        count(stats.applied, "command", "commands"),
         stats.rejected_total(),
         stats.deals,
         stats.slots,
         format_nano_wide(stats.value_nano()),
+        count(resting as u64, "order", "orders"),
     );
     if !stats.rejected.is_empty() {
+        // Capacity rejections are told apart by the bound they reached.
+        let label = |reason: &RejectReason| match reason {
+            RejectReason::Capacity(bound) => format!("capacity ({})", bound.key()),
+            other => other.code().to_string(),
+        };
         let reasons: Vec<String> =
-            stats.rejected.iter().map(|(reason, n)| format!("{} {n}", reason.code())).collect();
+            stats.rejected.iter().map(|(reason, n)| format!("{} {n}", label(reason))).collect();
         text.push_str(&format!("rejected by reason: {}\n", reasons.join(", ")));
     }
     text

@@ -12,8 +12,7 @@ use gridbook_settlement::audit::{check_balances, expected_balances};
 use gridbook_settlement::batcher::{Batcher, BatcherConfig, SettleReport};
 use gridbook_settlement::deals::DealRecord;
 use gridbook_settlement::devnet::{Devnet, DEVNET_CHAIN_ID};
-use gridbook_settlement::journal::{Journal, Record};
-use gridbook_settlement::journal_state::JournalState;
+use gridbook_settlement::journal::{self, Journal, Record};
 use gridbook_settlement::{Chain, DeployParams, Deployment};
 
 use crate::chain_args::{self, ChainArgs};
@@ -35,8 +34,9 @@ pub(crate) struct SettleArgs {
     /// A batch also closes once its first deal is this old, in seconds of the events' clock.
     #[arg(long, default_value_t = 60, value_name = "S")]
     batch_interval_s: u64,
-    /// The settlement journal (default: settlement.journal beside the deployment file; on the
-    /// devnet a fresh file in the temporary folder).
+    /// The settlement journal (default: settlement.journal beside the deployment file, where
+    /// `gridbook settlement status|prove` look; on the devnet too, replacing the journal of an
+    /// earlier devnet run there).
     #[arg(long, value_name = "FILE")]
     journal: Option<PathBuf>,
     /// The operator fee of the contract deployed on the devnet (or on anvil without a
@@ -76,12 +76,7 @@ pub(crate) fn run(args: &SettleArgs) -> Result<()> {
 }
 
 fn settle_on_devnet(args: &SettleArgs, deals: &[DealRecord], config: BatcherConfig) -> Result<()> {
-    let journal = match &args.journal {
-        Some(path) => path.clone(),
-        None => {
-            std::env::temp_dir().join(format!("gridbook-devnet-{}.journal", std::process::id()))
-        }
-    };
+    let journal = args.journal.clone().unwrap_or_else(|| args.chain.default_journal());
     fresh_devnet_journal(&journal)?;
     let mut devnet = Devnet::new();
     let params = DeployParams { token: None, fee_bps: args.fee_bps, withdrawal_delay_s: 86_400 };
@@ -89,7 +84,7 @@ fn settle_on_devnet(args: &SettleArgs, deals: &[DealRecord], config: BatcherConf
     let funded = chain_args::fund_requesters(&mut devnet, &deployment, deals)?;
     let report = settle(&mut devnet, &deployment, &journal, config, deals)?;
     print_report(&report, &deployment, &journal, "the embedded devnet (chain 1337)");
-    let state = JournalState::from_records(Journal::open(&journal)?.records());
+    let state = journal::read_state(&journal)?;
     let batches: Vec<_> = state.batches.into_values().map(|batch| batch.deals).collect();
     let expected = expected_balances(&batches, &funded, deployment.fee_bps, deployment.settler);
     let mismatches = check_balances(&mut devnet, &deployment, &expected)?;
@@ -101,7 +96,7 @@ fn settle_on_devnet(args: &SettleArgs, deals: &[DealRecord], config: BatcherConf
 }
 
 /// The devnet's chain is new on every run, so its journal must be too; a journal of another
-/// chain is never removed.
+/// chain, or one a running settler holds, is never removed.
 fn fresh_devnet_journal(path: &Path) -> Result<()> {
     if !path.exists() {
         return Ok(());
@@ -159,5 +154,12 @@ fn print_report(report: &SettleReport, deployment: &Deployment, journal: &Path, 
     for held in report.held.iter().take(20) {
         println!("    deal {}: {}", held.deal.deal_id, held.reason);
     }
+    println!(
+        "  deals read        {} = {} settled now + {} settled before + {} held",
+        report.deals_seen,
+        report.deals_settled,
+        report.deals_already_journaled,
+        report.held.len()
+    );
     println!("  journal           {}", journal.display());
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use alloy_primitives::Address;
 use anyhow::{bail, Context, Result};
 
-use gridbook_settlement::journal::Journal;
+use gridbook_settlement::journal;
 use gridbook_settlement::journal_state::JournalState;
 use gridbook_settlement::{merkle, Chain, DeployParams};
 
@@ -142,7 +142,7 @@ fn journal_state(path: &std::path::Path) -> Result<JournalState> {
     if !path.exists() {
         bail!("no journal at {} (gridbook settle writes it)", path.display());
     }
-    Ok(JournalState::from_records(Journal::open(path)?.records()))
+    Ok(journal::read_state(path)?)
 }
 
 fn status(args: &StatusArgs) -> Result<()> {

@@ -5,11 +5,13 @@
 //! clock-derived default, so every run can be repeated exactly.
 
 use anyhow::{bail, Context, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use std::path::{Path, PathBuf};
 
 use gridbook_simulations::sweep::{self, cell_scenarios, SweepSection};
 use gridbook_simulations::{load_scenario, report, stream_replay, Progress};
+
+use crate::plural::count;
 
 /// Arguments of `gridbook simulate`.
 #[derive(Debug, clap::Args)]
@@ -30,14 +32,7 @@ struct Bar(ProgressBar);
 
 impl Bar {
     fn new(length: u64, unit: &str) -> Bar {
-        let bar = ProgressBar::with_draw_target(Some(length), ProgressDrawTarget::stderr());
-        let template =
-            format!("[{{elapsed_precise}}] {{wide_bar}} {{percent:>3}}% {unit} (eta {{eta}})");
-        // The template is a constant of this file; a bad one would only lose the styling.
-        if let Ok(style) = ProgressStyle::with_template(&template) {
-            bar.set_style(style);
-        }
-        Bar(bar)
+        Bar(crate::progress::bar(length, unit))
     }
 }
 
@@ -66,26 +61,26 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<()> {
         report::write_replay(&out, &run).with_context(|| format!("writing {}", out.display()))?;
         let m = &run.metrics;
         eprintln!(
-            "replayed {} lines under {}: {} deals, {} slots, fill rate {:.3}; outputs in {}",
-            m.lines,
+            "replayed {} under {}: {}, {}, fill rate {:.3}; outputs in {}",
+            count(m.lines, "line", "lines"),
             m.pricing_model,
-            m.deals,
-            m.slots,
+            count(m.deals, "deal", "deals"),
+            count(m.slots, "slot", "slots"),
             m.fill_rate,
             out.display()
         );
         return Ok(());
     }
     let mut bar = Bar::new(1, "of simulated time");
-    let run = gridbook_simulations::run(&scenario, &name, seed, &mut bar)?;
+    let run = gridbook_simulations::run_into(&out, &scenario, &source, &name, seed, &mut bar)
+        .with_context(|| format!("writing {}", out.display()))?;
     bar.0.finish_and_clear();
-    report::write_run(&out, &run, &source).with_context(|| format!("writing {}", out.display()))?;
     let m = &run.metrics;
     eprintln!(
-        "simulated {} h: {} jobs, {} deals, fill rate {:.3}, efficiency {:.3}, conservation {}; outputs in {}",
+        "simulated {} h: {}, {}, fill rate {:.3}, efficiency {:.3}, conservation {}; outputs in {}",
         m.duration_h,
-        m.jobs,
-        m.deals,
+        count(m.jobs, "job", "jobs"),
+        count(m.deals, "deal", "deals"),
         m.fill_rate,
         m.efficiency.ratio,
         if m.conservation.ok { "ok" } else { "VIOLATED" },
@@ -114,10 +109,10 @@ fn run_sweep(
         .with_context(|| format!("writing {}", out.display()))?;
     let violated = runs.iter().filter(|run| !run.metrics.conservation.ok).count();
     eprintln!(
-        "sweep: {} cells x {} replications = {} runs, conservation violated in {violated}; outputs in {}",
-        scenarios.len(),
-        sweep.replications,
-        runs.len(),
+        "sweep: {} x {} = {}, conservation violated in {violated}; outputs in {}",
+        count(scenarios.len() as u64, "cell", "cells"),
+        count(sweep.replications, "replication", "replications"),
+        count(runs.len() as u64, "run", "runs"),
         out.display()
     );
     Ok(())

@@ -1,5 +1,6 @@
 //! Replaying a whole stream file through a priced replay, for the commands that answer
-//! questions about the book it leaves (`quote`, `price`).
+//! questions about the book it leaves (`quote`, `price`). They replay the whole history for
+//! every question (seconds on a million lines), so a progress bar says so on a terminal.
 
 use anyhow::{Context, Result};
 use std::fs::File;
@@ -13,17 +14,23 @@ use gridbook_pricing::PricedReplay;
 use crate::lines::{Line, LineReader};
 use crate::replay_cmd::LINE_LEN_MAX_BYTES;
 
-/// Applies every line of `path` to `priced`, discarding the events.
+/// Applies every line of `path` to `priced`, discarding the events (they are not rendered).
 pub(crate) fn replay_file(path: &Path, priced: &mut PricedReplay) -> Result<()> {
     let name = path.display().to_string();
+    priced.set_write_events(false);
     let file = File::open(path).with_context(|| format!("cannot open {name}"))?;
+    let len_bytes = file.metadata().map_or(0, |m| m.len());
     let mut reader = LineReader::new(BufReader::with_capacity(1 << 20, file), LINE_LEN_MAX_BYTES);
     let (mut line, mut out) = (Vec::new(), Vec::new());
     let mut line_no = 0u64;
+    let bar = crate::progress::bar(len_bytes, &format!("of {name} replayed"));
     while let Some(kind) =
         reader.next_line(&mut line).with_context(|| format!("cannot read {name}"))?
     {
         line_no += 1;
+        if line_no.is_multiple_of(16_384) {
+            bar.set_position(reader.consumed_bytes());
+        }
         out.clear();
         match kind {
             Line::Text if line.iter().all(u8::is_ascii_whitespace) => {}
@@ -34,5 +41,6 @@ pub(crate) fn replay_file(path: &Path, priced: &mut PricedReplay) -> Result<()> 
             }
         }
     }
+    bar.finish_and_clear();
     Ok(())
 }

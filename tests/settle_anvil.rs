@@ -1,7 +1,9 @@
-//! `gridbook settle --rpc` against a real anvil node: the settler process is killed with
-//! SIGKILL while its batch waits in the node's pool (mining paused), restarted, and every deal
-//! is still paid exactly once — checked balance by balance against amounts computed here from
-//! the events, independently of the settlement crate.
+//! `gridbook settle --rpc` against a real anvil node: a fresh node (automine, and one-second
+//! blocks) gets the contracts deployed, hundreds of requesters funded and every deal settled in
+//! one command; a second settler on the same journal is refused while the first one runs; the
+//! settler process is killed with SIGKILL while its batch waits in the node's pool (mining
+//! paused), restarted, and every deal is still paid exactly once — checked balance by balance
+//! against amounts computed here from the events, independently of the settlement crate.
 
 #[path = "../settlement/tests/anvil_support/mod.rs"]
 mod anvil_support;
@@ -43,9 +45,9 @@ fn path_str(path: &Path) -> &str {
 
 /// What each provider is owed and each requester pays, from the events file alone:
 /// floor(price × qty × duration_ms / 3,600,000) at 9 decimals, fee 0.
-fn owed_from_events() -> (BTreeMap<Address, U256>, BTreeMap<Address, U256>) {
+fn owed_from_events(events: &Path) -> (BTreeMap<Address, U256>, BTreeMap<Address, U256>) {
     let (mut paid, mut earned) = (BTreeMap::new(), BTreeMap::new());
-    let events = std::fs::read_to_string(EVENTS).expect("example events");
+    let events = std::fs::read_to_string(events).expect("events");
     for line in events.lines() {
         let event: serde_json::Value = serde_json::from_str(line).expect("json");
         if event["type"] != "deal" {
@@ -64,6 +66,66 @@ fn owed_from_events() -> (BTreeMap<Address, U256>, BTreeMap<Address, U256>) {
         *earned.entry(account("provider").expect("provider")).or_insert(U256::ZERO) += amount;
     }
     (paid, earned)
+}
+
+/// Every account holds exactly what paying each deal once leaves it: each requester was funded
+/// exactly what its deals cost, so escrow + credit (netting may leave an account that both buys
+/// and sells either) equals what it earned.
+fn assert_paid_once(anvil: &Anvil, deployment: &Path, events: &Path) {
+    let deployed: Deployment =
+        serde_json::from_str(&std::fs::read_to_string(deployment).expect("deployment"))
+            .expect("deployment json");
+    let mut chain = anvil.client(fast_config());
+    let (paid, earned) = owed_from_events(events);
+    for account in paid.keys().chain(earned.keys()) {
+        let escrow = chain.escrow_of(&deployed, *account).expect("escrow");
+        let credit = chain.credit_of(&deployed, *account).expect("credit");
+        let owed = earned.get(account).copied().unwrap_or(U256::ZERO);
+        assert_eq!(escrow + credit, owed, "{account}");
+    }
+}
+
+/// A generated market's events (`gridbook gen --seed 3 --orders 2000`, replayed): 530 deals
+/// between 354 requesters and their providers.
+fn generated_events(dir: &Path) -> PathBuf {
+    let (orders, events) = (dir.join("market.jsonl"), dir.join("market.events.jsonl"));
+    let gen = gridbook(&["gen", "--seed", "3", "--orders", "2000", "--out", path_str(&orders)]);
+    assert!(gen.status.success(), "{}", text(&gen.stderr));
+    let replay = gridbook(&["replay", path_str(&orders)]);
+    assert!(replay.status.success(), "{}", text(&replay.stderr));
+    std::fs::write(&events, &replay.stdout).expect("write events");
+    events
+}
+
+/// `gridbook settle --rpc` on a fresh node: deploys, funds every requester, settles every deal.
+fn settle_generated_market_on(anvil: &Anvil, name: &str) {
+    let dir = temp_dir(name);
+    let events = generated_events(&dir);
+    let deployment = dir.join("deployment.json");
+    let url = anvil.url();
+    let output = gridbook(&[
+        "settle",
+        path_str(&events),
+        "--rpc",
+        &url,
+        "--deployment",
+        path_str(&deployment),
+    ]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", text(&output.stderr));
+    assert!(stdout.contains("deployed and funded on anvil"), "{stdout}");
+    assert!(stdout.contains("settled 530 deals in 3 batches"), "{stdout}");
+    assert_paid_once(anvil, &deployment, &events);
+}
+
+#[test]
+fn settle_rpc_deploys_funds_and_settles_hundreds_of_accounts_on_a_fresh_automine_node() {
+    settle_generated_market_on(&Anvil::start(), "automine");
+}
+
+#[test]
+fn settle_rpc_deploys_funds_and_settles_hundreds_of_accounts_on_one_second_blocks() {
+    settle_generated_market_on(&Anvil::start_with_block_time(1), "block-time");
 }
 
 fn wait_for_sent_record(journal: &Path) {
@@ -105,6 +167,11 @@ fn a_settler_killed_between_send_and_confirmation_settles_every_deal_exactly_onc
         .spawn()
         .expect("settler starts");
     wait_for_sent_record(&journal);
+    // A second settler on the same journal is refused at once, naming the first one's pid.
+    let second = gridbook(&settle_args);
+    assert!(!second.status.success());
+    let holder = format!("in use by process {}", settler.id());
+    assert!(text(&second.stderr).contains(&holder), "{}", text(&second.stderr));
     settler.kill().expect("SIGKILL the settler");
     settler.wait().expect("settler reaped");
     let deployed: Deployment =
@@ -119,16 +186,11 @@ fn a_settler_killed_between_send_and_confirmation_settles_every_deal_exactly_onc
     let stdout = text(&restarted.stdout);
     assert!(restarted.status.success(), "{}\n{}", stdout, text(&restarted.stderr));
     assert!(stdout.contains("settled 6 deals in 4 batches"), "{stdout}");
+    // The batch confirmed while resuming counts once, as settled now (not also as skipped).
+    assert!(stdout.contains("deals read        6 = 6 settled now + 0 settled before + 0 held"));
     assert_eq!(chain.last_batch_id(&deployed).expect("lastBatchId"), 4);
 
-    let (paid, earned) = owed_from_events();
-    for requester in paid.keys() {
-        // `fund` deposited exactly what the deals cost: paying once leaves nothing, twice fails.
-        assert_eq!(chain.escrow_of(&deployed, *requester).expect("escrow"), U256::ZERO);
-    }
-    for (provider, amount) in &earned {
-        assert_eq!(chain.credit_of(&deployed, *provider).expect("credit"), *amount, "{provider}");
-    }
+    assert_paid_once(&anvil, &deployment, Path::new(EVENTS));
     let again = gridbook(&settle_args);
     assert!(text(&again.stdout).contains("skipped           6 deals already settled"));
     assert_eq!(chain.last_batch_id(&deployed).expect("lastBatchId"), 4);

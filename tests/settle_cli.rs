@@ -112,3 +112,65 @@ fn a_key_file_that_holds_no_key_is_refused_without_echoing_it() {
     assert!(stderr.contains("does not hold a private key"), "{stderr}");
     assert!(!stderr.contains("secretlooking"), "the key's text must never be printed: {stderr}");
 }
+
+#[test]
+fn a_second_settler_on_a_journal_in_use_is_refused_at_once_naming_the_holders_pid() {
+    let journal = temp_path("locked.journal");
+    // This test process holds the journal, as a running settler would.
+    let held = gridbook_settlement::journal::Journal::open(&journal).expect("journal opens");
+    let started = std::time::Instant::now();
+    let output = gridbook(&[
+        "settle",
+        "examples/market.events.jsonl",
+        "--journal",
+        journal.to_str().expect("utf-8 path"),
+    ]);
+    let stderr = text(&output.stderr);
+    assert!(!output.status.success());
+    let holder = format!("in use by process {}", std::process::id());
+    assert!(stderr.contains(&holder), "{stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "refused at once");
+    assert!(held.records().is_empty(), "the refused settler wrote nothing");
+    drop(held);
+    let output = gridbook(&[
+        "settle",
+        "examples/market.events.jsonl",
+        "--journal",
+        journal.to_str().expect("utf-8 path"),
+    ]);
+    assert!(output.status.success(), "free again: {}", text(&output.stderr));
+}
+
+/// Issue 10, item 6: `settle` on the devnet and `settlement status|prove` agree on where the
+/// journal lives — settlement.journal beside the deployment file (the current folder by
+/// default) — so the devnet's batches can be inspected and proved without naming the file,
+/// and a second devnet run starts a fresh journal there.
+#[test]
+fn settle_on_the_devnet_and_settlement_status_and_prove_find_the_same_journal() {
+    let folder = temp_path("devnet-journal");
+    std::fs::create_dir_all(&folder).expect("folder");
+    let events =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/market.events.jsonl");
+    let in_folder = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_gridbook"))
+            .args(args)
+            .current_dir(&folder)
+            .output()
+            .expect("gridbook runs")
+    };
+    let events = events.to_str().expect("utf-8 path");
+    for run in 0..2 {
+        let settle = in_folder(&["settle", events]);
+        assert!(settle.status.success(), "run {run}: {}", text(&settle.stderr));
+        assert!(text(&settle.stdout).contains("journal           settlement.journal"));
+    }
+    assert!(folder.join("settlement.journal").exists());
+    let status = in_folder(&["settlement", "status"]);
+    assert!(status.status.success(), "{}", text(&status.stderr));
+    let said = text(&status.stdout);
+    assert!(said.contains("2 (6 deals)") && said.contains("batches confirmed  2"), "{said}");
+    let proof = in_folder(&["settlement", "prove", "4"]);
+    assert!(proof.status.success(), "{}", text(&proof.stderr));
+    assert!(text(&proof.stdout).contains("matches the root the chain reported"));
+    std::fs::remove_dir_all(&folder).ok();
+}

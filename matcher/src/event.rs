@@ -53,36 +53,87 @@ pub enum RejectReason {
     BadOwner,
     /// A hardware or requirement value out of range (counts, list lengths, name lengths).
     BadHardware,
-    /// A configured capacity of the engine is full (resting orders, ids, configurations).
-    Capacity,
+    /// A configured bound is reached; the bound is named (see [`Bound`]).
+    Capacity(Bound),
+}
+
+/// A configured bound on something that grows with input, named in a `capacity` rejection so
+/// the operator knows which setting of [`crate::EngineConfig`] to raise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Bound {
+    /// Resting orders at once.
+    RestingMax,
+    /// Orders accepted over the engine's life (ids are remembered forever).
+    OrdersMax,
+    /// Bytes of ids accepted over the engine's life.
+    IdBytesMax,
+    /// Machine configurations with resting asks.
+    ConfigsMax,
+    /// Requirement signatures with resting bids.
+    SignaturesMax,
+    /// Classes (reference prices and peg targets), never forgotten.
+    ClassesMax,
+    /// Distinct names (GPU models, TEE kinds, regions, classes) in the decoder's table.
+    NamesMax,
+}
+
+impl Bound {
+    /// The [`crate::EngineConfig`] field that sets the bound.
+    pub fn key(self) -> &'static str {
+        match self {
+            Bound::RestingMax => "resting_max",
+            Bound::OrdersMax => "orders_max",
+            Bound::IdBytesMax => "id_bytes_max",
+            Bound::ConfigsMax => "configs_max",
+            Bound::SignaturesMax => "signatures_max",
+            Bound::ClassesMax => "classes_max",
+            Bound::NamesMax => "names_max",
+        }
+    }
+
+    /// What the bound counts, for people.
+    pub fn counts(self) -> &'static str {
+        match self {
+            Bound::RestingMax => "resting orders",
+            Bound::OrdersMax => "orders accepted over the engine's life",
+            Bound::IdBytesMax => "bytes of ids accepted over the engine's life",
+            Bound::ConfigsMax => "machine configurations with resting asks",
+            Bound::SignaturesMax => "requirement signatures with resting bids",
+            Bound::ClassesMax => "classes",
+            Bound::NamesMax => "distinct names",
+        }
+    }
+
+    /// The detail of a `capacity` rejection by this bound at `value`: the key to raise, its
+    /// value, and what it counts.
+    pub fn detail(self, value: usize) -> String {
+        format!("{} = {value} reached: {}", self.key(), self.counts())
+    }
+
+    /// A sentence naming the bound, without its value (the engine's events carry no
+    /// configuration; [`crate::stream::Replay`] adds the value).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Bound::RestingMax => "the bound resting_max on resting orders is reached",
+            Bound::OrdersMax => {
+                "the bound orders_max on orders accepted over the engine's life is reached"
+            }
+            Bound::IdBytesMax => {
+                "the bound id_bytes_max on id bytes accepted over the engine's life is reached"
+            }
+            Bound::ConfigsMax => {
+                "the bound configs_max on machine configurations with resting asks is reached"
+            }
+            Bound::SignaturesMax => {
+                "the bound signatures_max on requirement signatures with resting bids is reached"
+            }
+            Bound::ClassesMax => "the bound classes_max on classes is reached",
+            Bound::NamesMax => "the bound names_max on distinct names is reached",
+        }
+    }
 }
 
 impl RejectReason {
-    /// Every reason, in declaration order.
-    pub const ALL: [RejectReason; 21] = [
-        RejectReason::MalformedJson,
-        RejectReason::UnknownField,
-        RejectReason::MissingField,
-        RejectReason::BadField,
-        RejectReason::LineTooLong,
-        RejectReason::TimeBackwards,
-        RejectReason::BadTime,
-        RejectReason::DuplicateId,
-        RejectReason::BadId,
-        RejectReason::BadPrice,
-        RejectReason::BadQty,
-        RejectReason::BadDuration,
-        RejectReason::DeadlineUnreachable,
-        RejectReason::BadWindow,
-        RejectReason::BadExpires,
-        RejectReason::UnknownId,
-        RejectReason::InactiveId,
-        RejectReason::NotOwner,
-        RejectReason::BadOwner,
-        RejectReason::BadHardware,
-        RejectReason::Capacity,
-    ];
-
     /// The stable code written in events.
     pub fn code(self) -> &'static str {
         match self {
@@ -106,7 +157,7 @@ impl RejectReason {
             RejectReason::NotOwner => "not_owner",
             RejectReason::BadOwner => "bad_owner",
             RejectReason::BadHardware => "bad_hardware",
-            RejectReason::Capacity => "capacity",
+            RejectReason::Capacity(_) => "capacity",
         }
     }
 
@@ -137,7 +188,7 @@ impl RejectReason {
             RejectReason::NotOwner => "only the owner can cancel an order",
             RejectReason::BadOwner => "owner must be 0x followed by 40 hex digits",
             RejectReason::BadHardware => "a hardware value is out of range",
-            RejectReason::Capacity => "a capacity of the engine is full",
+            RejectReason::Capacity(bound) => bound.describe(),
         }
     }
 }

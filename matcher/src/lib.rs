@@ -27,7 +27,7 @@ pub mod workload;
 
 pub use command::{Ask, Bid, Cancel, Command, Peg, Price, Tif};
 pub use engine::{Candidate, Engine, EngineConfig, Exclusion, Quote, QuoteFill, RestingView, Side};
-pub use event::{CancelReason, Deal, Event, IdLookup, OrderRef, RejectReason};
+pub use event::{Bound, CancelReason, Deal, Event, IdLookup, OrderRef, RejectReason};
 pub use hardware::{Hardware, Mismatch, Requirements, Sym};
 pub use owner::Owner;
-pub use symbols::Symbols;
+pub use symbols::{Symbols, SymbolsMark};

@@ -21,7 +21,7 @@ use gridbook_matcher::stream::Decoder;
 use gridbook_matcher::stream::{encode_command, EventWriter, RejectContext};
 use gridbook_matcher::{
     Ask, Bid, Cancel, Command, Engine, EngineConfig, Event, Hardware, Owner, Peg, Price,
-    Requirements, Sym, Symbols, Tif,
+    RejectReason, Requirements, Sym, Symbols, Tif,
 };
 use naive::Naive;
 use proptest::prelude::*;
@@ -275,9 +275,19 @@ fn step() -> impl Strategy<Value = Step> {
     (dt, op).prop_map(|(dt, op)| Step { dt, op })
 }
 
-/// Either the default limits or tight ones, so that `capacity` rejections happen too.
+/// The default limits, tight ones (so that every `capacity` rejection happens too), or room
+/// for few configurations and signatures but many orders, so that groups empty and are
+/// reclaimed for new ones again and again.
 fn config() -> impl Strategy<Value = EngineConfig> {
     let base = EngineConfig { debug_check_invariants: true, ..EngineConfig::default() };
+    let churn = (1usize..5, 1usize..5).prop_map({
+        let base = base.clone();
+        move |(configs_max, signatures_max)| EngineConfig {
+            configs_max,
+            signatures_max,
+            ..base.clone()
+        }
+    });
     let tight = (3usize..10, 8usize..60, 20usize..200, 1usize..5, 1usize..5, 1usize..3).prop_map({
         let base = base.clone();
         move |(resting_max, orders_max, id_bytes_max, configs_max, signatures_max, classes_max)| {
@@ -292,7 +302,7 @@ fn config() -> impl Strategy<Value = EngineConfig> {
             }
         }
     });
-    prop_oneof![4 => Just(base), 1 => tight]
+    prop_oneof![3 => Just(base), 1 => tight, 2 => churn]
 }
 
 /// Turns steps into timed commands: tracks the latest ts and the orders named so far.
@@ -607,6 +617,9 @@ fn generated_commands_round_trip_through_the_wire() {
 fn outcome(event: &Event) -> String {
     match event {
         Event::Accepted { .. } => "accepted".into(),
+        Event::Rejected { reason: RejectReason::Capacity(bound) } => {
+            format!("rejected capacity {}", bound.key())
+        }
         Event::Rejected { reason } => format!("rejected {}", reason.code()),
         Event::Deal(_) => "deal".into(),
         Event::Cancelled { reason, .. } => format!("cancelled {}", reason.code()),
@@ -625,12 +638,16 @@ fn generator_reaches_every_outcome() {
     let mut seen = BTreeSet::new();
     for _ in 0..300 {
         let (config, steps) = strategy.new_tree(&mut runner).expect("a stream").current();
-        let mut naive = Naive::new(config);
+        let mut naive = Naive::new(config.clone());
         let mut builder = Builder::default();
+        let mut groups = GroupsSeen::default();
         for step in &steps {
             let (ts, command) = builder.build(step);
             let events = naive.apply(&command, ts);
             seen.extend(events.iter().map(outcome));
+            if let Some(reclaimed) = groups.note(&config, &command, &events) {
+                seen.insert(reclaimed.into());
+            }
             let is_reference = matches!(command, Command::Reference { .. });
             if is_reference && events.iter().any(|e| matches!(e, Event::Deal(_))) {
                 seen.insert("deal on re-pricing".into());
@@ -678,6 +695,8 @@ fn generator_reaches_every_outcome() {
         "reference rejected capacity",
         "pegged rejected bad_price",
         "pegged rejected capacity",
+        "configuration reclaimed",
+        "signature reclaimed",
     ]
     .map(String::from)
     .to_vec();
@@ -698,10 +717,52 @@ fn generator_reaches_every_outcome() {
             "inactive_id",
             "not_owner",
             "bad_hardware",
-            "capacity",
+            "capacity resting_max",
+            "capacity orders_max",
+            "capacity id_bytes_max",
+            "capacity configs_max",
+            "capacity signatures_max",
+            "capacity classes_max",
         ]
         .map(|r| format!("rejected {r}")),
     );
     let missing: Vec<&String> = want.iter().filter(|w| !seen.contains(*w)).collect();
     assert!(missing.is_empty(), "the generator never produced {missing:?}");
+}
+
+/// Every configuration and signature a stream's accepted orders named, to tell when a new one
+/// can only have found room because an empty group was reclaimed.
+#[derive(Default)]
+struct GroupsSeen {
+    configs: Vec<Hardware>,
+    signatures: Vec<Requirements>,
+}
+
+impl GroupsSeen {
+    /// Notes an accepted order's group; what was reclaimed for it, if the engine's table
+    /// (every group ever seen, without reclamation) was already full.
+    fn note(
+        &mut self,
+        config: &EngineConfig,
+        command: &Command,
+        events: &[Event],
+    ) -> Option<&'static str> {
+        if !matches!(
+            events.iter().find(|e| matches!(e, Event::Accepted { .. } | Event::Rejected { .. })),
+            Some(Event::Accepted { .. })
+        ) {
+            return None;
+        }
+        match command {
+            Command::Ask(ask) if !self.configs.contains(&ask.hw) => {
+                self.configs.push(ask.hw);
+                (self.configs.len() > config.configs_max).then_some("configuration reclaimed")
+            }
+            Command::Bid(bid) if !self.signatures.contains(&bid.req) => {
+                self.signatures.push(bid.req.clone());
+                (self.signatures.len() > config.signatures_max).then_some("signature reclaimed")
+            }
+            _ => None,
+        }
+    }
 }

@@ -215,6 +215,21 @@ fn expires_is_the_one_optional_field() {
 }
 
 #[test]
+fn a_nodes_proof_of_the_sender_is_carried_not_checked() {
+    // A node journals `sig`, or a session's signed request in its place (docs/api.md); an
+    // offline replay has no keys and gives the same events either way.
+    let session = json!({"expires": 9_000_000, "nonce": "n1", "sig": "0x00"});
+    let lines = [
+        ask(json!({"id": "x", "ts": 2000, "sig": "0x00"})),
+        ask(json!({"id": "y", "ts": 2000, "session": session})),
+    ];
+    let events = after_book(EngineConfig::default(), &lines);
+    assert_eq!(events, [["accepted x"], ["accepted y"]]);
+    let bad = json!({"expires": 9_000_000, "nonce": "n1", "sig": "0x00", "owner": P1});
+    assert_refused(late_ask(json!({"session": bad})).to_string(), "unknown_field", Some("x"));
+}
+
+#[test]
 fn bad_field_is_refused() {
     let patches = [
         json!({"qty": "2"}),
@@ -563,30 +578,40 @@ fn capacity_id_bytes() {
 }
 
 #[test]
-fn capacity_machine_configurations() {
-    // book() used one configuration. A configuration counts once accepted, even if its order
-    // never rested; the same machine at another price or window is the same configuration.
+fn capacity_machine_configurations_counts_the_live_ones() {
+    // book() rests asks of one configuration. A configuration whose asks have all left — or
+    // whose only order never rested — makes room for another (bounds apply to what is live);
+    // the same machine at another price or window is the same configuration.
     let h100 = json!({"gpu": "H100-80GB"});
+    let l40s = json!({"gpu": "L40S"});
     let lines = [
         ask(json!({"id": "h100", "ts": 2000, "hw": h100, "tif": "ioc"})),
-        ask(json!({"id": "l40s", "ts": 2000, "hw": {"gpu": "L40S"}})),
-        ask(json!({"id": "h100-again", "ts": 2000, "hw": h100, "price": "7", "from": 9, "qty": 3})),
+        ask(json!({"id": "l40s", "ts": 2000, "hw": l40s})),
+        ask(json!({"id": "h100-again", "ts": 2000, "hw": h100})),
+        ask(json!({"id": "l40s-more", "ts": 2000, "hw": l40s, "price": "7", "from": 9, "qty": 3})),
+        cancel(2000, "l40s", P1),
+        cancel(2000, "l40s-more", P1),
+        ask(json!({"id": "h100-again", "ts": 2000, "hw": h100})),
     ];
     let events = after_book(config(|c| c.configs_max = 2), &lines);
     assert_eq!(
         events,
         [
             vec!["accepted h100", "cancelled h100 remaining=1 ioc"],
-            vec!["rejected l40s capacity line=7"],
+            vec!["accepted l40s"],
+            vec!["rejected h100-again capacity line=8"],
+            vec!["accepted l40s-more"],
+            vec!["cancelled l40s remaining=1 user"],
+            vec!["cancelled l40s-more remaining=3 user"],
             vec!["accepted h100-again"],
         ]
     );
 }
 
 #[test]
-fn capacity_requirement_signatures() {
-    // book() used one signature. Lists are sets: the same models in another order are the same
-    // signature.
+fn capacity_requirement_signatures_counts_the_live_ones() {
+    // book() rests one signature (b1). Lists are sets: the same models in another order are
+    // the same signature. A signature whose bids have all left makes room for another.
     let lines = [
         bid(
             json!({"id": "ah", "ts": 2000, "limit": "0.5", "req": {"gpu": ["A100-80GB", "H100-80GB"]}}),
@@ -595,9 +620,131 @@ fn capacity_requirement_signatures() {
             json!({"id": "ha", "ts": 2000, "limit": "0.5", "req": {"gpu": ["H100-80GB", "A100-80GB"]}}),
         ),
         bid(json!({"id": "cpu4", "ts": 2000, "limit": "0.5", "req": {"cpu": 4}})),
+        cancel(2000, "ah", R1),
+        bid(json!({"id": "cpu4", "ts": 2000, "limit": "0.5", "req": {"cpu": 4}})),
+        cancel(2000, "ha", R1),
+        bid(json!({"id": "cpu4", "ts": 2000, "limit": "0.5", "req": {"cpu": 4}})),
     ];
     let events = after_book(config(|c| c.signatures_max = 2), &lines);
-    assert_eq!(events, [["accepted ah"], ["accepted ha"], ["rejected cpu4 capacity line=8"]]);
+    assert_eq!(
+        events,
+        [
+            vec!["accepted ah"],
+            vec!["accepted ha"],
+            vec!["rejected cpu4 capacity line=8"],
+            vec!["cancelled ah remaining=1 user"],
+            vec!["rejected cpu4 capacity line=10"],
+            vec!["cancelled ha remaining=1 user"],
+            vec!["accepted cpu4"],
+        ]
+    );
+}
+
+/// A market that has seen far more machines and requirement signatures over its life than its
+/// bounds, a few at a time, keeps accepting new ones.
+#[test]
+fn groups_come_and_go_far_past_their_bounds() {
+    let mut replay = Replay::new(config(|c| {
+        c.configs_max = 4;
+        c.signatures_max = 4;
+    }));
+    replay_with(&mut replay, &book());
+    for n in 0..200u64 {
+        let ts = 2000 + n;
+        let lines = [
+            ask(json!({"id": format!("ask{n}"), "ts": ts, "hw": {"cpu": 100 + n}, "price": "9"})),
+            bid(
+                json!({"id": format!("bid{n}"), "ts": ts, "limit": "0.5", "req": {"cpu": 100 + n}}),
+            ),
+            cancel(ts, &format!("ask{n}"), P1),
+            cancel(ts, &format!("bid{n}"), R1),
+        ];
+        for events in replay_with(&mut replay, &lines) {
+            assert_ne!(events[0]["type"], "rejected", "after {n} machines: {events:?}");
+        }
+    }
+    assert!(replay.engine().config_count() <= 4 && replay.engine().signature_count() <= 4);
+    replay.engine().check_invariants().expect("the book's structure holds");
+}
+
+/// Every `capacity` rejection names the bound that was reached and its value, not just "a
+/// capacity".
+#[test]
+fn a_capacity_rejection_names_its_bound_and_value() {
+    let rejected = |limits: fn(&mut EngineConfig), line: String| {
+        let mut replay = Replay::new(config(limits));
+        replay_with(&mut replay, &book());
+        let events = replay_with(&mut replay, &[line]);
+        assert_eq!(events[0][0]["reason"], "capacity", "{:?}", events[0]);
+        events[0][0]["detail"].as_str().expect("a detail").to_string()
+    };
+    type Case = (fn(&mut EngineConfig), String, &'static str);
+    let cases: [Case; 7] = [
+        (
+            |c| c.resting_max = 3,
+            ask(json!({"id": "x", "ts": 2000})),
+            "resting_max = 3 reached: resting orders",
+        ),
+        (|c| c.orders_max = 4, ask(json!({"id": "x", "ts": 2000})), "orders_max = 4 reached"),
+        (|c| c.id_bytes_max = 10, ask(json!({"id": "x", "ts": 2000})), "id_bytes_max = 10 reached"),
+        (
+            |c| c.configs_max = 1,
+            ask(json!({"id": "x", "ts": 2000, "hw": {"cpu": 64}})),
+            "configs_max = 1 reached: machine configurations with resting asks",
+        ),
+        (
+            |c| c.signatures_max = 1,
+            bid(json!({"id": "x", "ts": 2000, "limit": "0.5", "req": {"cpu": 64}})),
+            "signatures_max = 1 reached: requirement signatures with resting bids",
+        ),
+        (
+            |c| c.classes_max = 0,
+            json!({"ts": 2000, "op": "reference", "class": "gpu.a", "price": "1"}).to_string(),
+            "classes_max = 0 reached: classes",
+        ),
+        (
+            |c| c.names_max = 2,
+            ask(json!({"id": "x", "ts": 2000, "hw": {"gpu": "L40S"}})),
+            "names_max = 2 reached: distinct names",
+        ),
+    ];
+    for (limits, line, want) in cases {
+        let detail = rejected(limits, line);
+        assert!(detail.starts_with(want), "{detail:?} should start with {want:?}");
+    }
+}
+
+// ---- Memory ---------------------------------------------------------------------------------
+
+/// A rejected line leaves no trace in memory (issue 9, item 2): 5 000 rejected lines each
+/// naming 32 new 64-byte GPU models — bids of quantity 0 the engine refuses, and bids whose
+/// last name is too long for the decoder — leave the name table and the engine's memory as
+/// the first 1 000 of them did (by then the table's hash map has found the size one line
+/// needs; before the fix the names alone took 20 MB).
+#[test]
+fn rejected_lines_with_new_names_leave_no_memory_behind() {
+    let mut replay = Replay::default();
+    replay_with(&mut replay, &book());
+    let names = replay.decoder().symbols().len();
+    let hostile = |n: usize| {
+        let mut gpu: Vec<String> = (0..32).map(|k| format!("{:0>64}", n * 32 + k)).collect();
+        if n % 2 == 1 {
+            gpu[31].push('x'); // 65 bytes: refused by the decoder after 31 new names
+        }
+        bid(json!({"id": format!("q{n}"), "ts": 2000, "qty": n % 2, "req": {"gpu": gpu}}))
+    };
+    let mut memory = None;
+    for n in 0..5_000 {
+        let events = replay_with(&mut replay, &[hostile(n)]);
+        assert_eq!(events[0][0]["type"], "rejected", "{:?}", events[0]);
+        if n == 999 {
+            let symbols = replay.decoder().symbols();
+            memory = Some((symbols.heap_bytes(), replay.engine().heap_bytes()));
+        }
+    }
+    let symbols = replay.decoder().symbols();
+    assert_eq!(symbols.len(), names, "rejected lines left names behind");
+    assert_eq!(Some((symbols.heap_bytes(), replay.engine().heap_bytes())), memory);
 }
 
 // ---- The order of checks: the first failing one is the reason ------------------------------

@@ -132,6 +132,23 @@ pub struct Limits {
     pub outcomes_kept: usize,
     /// Events a WebSocket subscriber may fall behind before it is disconnected.
     pub subscriber_lag_max: usize,
+    /// Resting orders plus asks and bids in flight one owner may have; more are refused (409).
+    pub open_orders_per_owner: usize,
+    /// A connection on which the node waits this long for the client's next byte is closed, ms
+    /// (WebSockets are pinged at half this interval, so a live client always answers).
+    pub idle_timeout_ms: u64,
+    /// A client that takes longer than this to send one HTTP request, or to take the node's
+    /// bytes off its socket, is disconnected, ms.
+    pub slow_client_timeout_ms: u64,
+    /// Sessions (`POST /v1/sessions`) kept at once, spent ones included until they expire.
+    pub sessions_max: usize,
+    /// The furthest a session's `expires` may lie in the future, ms.
+    pub session_lifetime_max_ms: u64,
+    /// Command frames one WebSocket may have sent and not yet been answered; the node stops
+    /// reading the socket beyond it.
+    pub ws_frames_in_flight_max: usize,
+    /// Subscriptions one WebSocket may hold at once.
+    pub ws_subscriptions_max: usize,
 }
 
 impl Default for NodeConfig {
@@ -187,6 +204,13 @@ impl Default for Limits {
             orders_kept: 1_000_000,
             outcomes_kept: 1_000_000,
             subscriber_lag_max: 65_536,
+            open_orders_per_owner: 10_000,
+            idle_timeout_ms: 60_000,
+            slow_client_timeout_ms: 10_000,
+            sessions_max: 65_536,
+            session_lifetime_max_ms: 86_400_000,
+            ws_frames_in_flight_max: 1_024,
+            ws_subscriptions_max: 16,
         }
     }
 }
@@ -223,14 +247,25 @@ impl NodeConfig {
             ("limits.inbound_queue_max", limits.inbound_queue_max),
             ("limits.events_kept", limits.events_kept),
             ("limits.subscriber_lag_max", limits.subscriber_lag_max),
+            ("limits.open_orders_per_owner", limits.open_orders_per_owner),
+            ("limits.sessions_max", limits.sessions_max),
+            ("limits.ws_frames_in_flight_max", limits.ws_frames_in_flight_max),
+            ("limits.ws_subscriptions_max", limits.ws_subscriptions_max),
             ("journal.group_max", self.journal.group_max),
         ] {
             if value == 0 {
                 return Err(format!("{key} must be at least 1"));
             }
         }
-        if self.journal.tick_interval_ms == 0 {
-            return Err("journal.tick_interval_ms must be at least 1".to_owned());
+        for (key, value) in [
+            ("journal.tick_interval_ms", self.journal.tick_interval_ms),
+            ("limits.idle_timeout_ms", limits.idle_timeout_ms),
+            ("limits.slow_client_timeout_ms", limits.slow_client_timeout_ms),
+            ("limits.session_lifetime_max_ms", limits.session_lifetime_max_ms),
+        ] {
+            if value == 0 {
+                return Err(format!("{key} must be at least 1"));
+            }
         }
         Ok(())
     }

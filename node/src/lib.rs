@@ -7,6 +7,8 @@
 //! - [`journal`] — the durable command journal: the sequencer stamps each command with a
 //!   sequence number and the node's time, and a group commit makes a whole burst durable with
 //!   one fsync before any of it reaches the matching thread.
+//! - [`client`] — a client of the node's WebSocket protocol and sessions (load generator, demo,
+//!   tests).
 //!
 //! Principle: nothing here decides a market outcome. The engine (crates `gridbook-matcher`,
 //! `gridbook-pricing`) stays a pure state machine; this crate only decides *whether* and *in

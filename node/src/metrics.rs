@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
+use crate::gateway::listener::ConnectionStats;
 use crate::gateway::AppState;
 use crate::journal::sequencer::{SequencerStats, FSYNC_BUCKETS_US};
 use crate::pipeline::matching::MatchingStats;
@@ -20,6 +21,8 @@ pub struct NodeMetrics {
     refused: Mutex<BTreeMap<String, u64>>,
     /// Open WebSocket subscribers.
     pub subscribers: AtomicU64,
+    /// Open, refused and timed-out connections.
+    pub connections: ConnectionStats,
     /// The sequencer's counters.
     pub sequencer: Arc<SequencerStats>,
     /// The matching thread's counters.
@@ -160,6 +163,30 @@ impl NodeMetrics {
             "Subscribers disconnected for falling behind.",
             subscribers_dropped,
         );
+        let connections = &self.connections;
+        for (name, kind, help, value) in [
+            ("gridbook_connections", "gauge", "Open connections (HTTP and WebSocket).", &connections.open),
+            (
+                "gridbook_connections_refused_total",
+                "counter",
+                "Connections refused at accept (limits.connections_max).",
+                &connections.refused,
+            ),
+            (
+                "gridbook_connections_idle_closed_total",
+                "counter",
+                "Connections closed after limits.idle_timeout_ms without a byte from the client.",
+                &connections.timed_out_idle,
+            ),
+            (
+                "gridbook_connections_slow_closed_total",
+                "counter",
+                "Connections closed for a client too slow to send or read (limits.slow_client_timeout_ms).",
+                &connections.timed_out_slow,
+            ),
+        ] {
+            gauge(&mut out, name, kind, help, value.load(Ordering::Relaxed));
+        }
         out
     }
 }

@@ -10,11 +10,15 @@ use std::net::SocketAddr;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use parking_lot::RwLock;
 
 use crate::auth::Domain;
 use crate::config::NodeConfig;
+use crate::gateway::listener::{LimitedListener, Peer, Timeouts};
+use crate::gateway::open_orders::OrdersInFlight;
+use crate::gateway::sessions::Sessions;
 use crate::gateway::{limits::Buckets, router, AppState};
 use crate::journal::sequencer::{self, NodeClock, SequencerConfig, SequencerStats};
 use crate::journal::{Journal, JournalConfig, JournalError, Recovered};
@@ -92,8 +96,11 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
         segment_bytes_max: config.journal.segment_bytes_max,
     };
     let mut last_ts = 0;
+    let sessions = Sessions::new(config.limits.sessions_max, config.limits.session_lifetime_max_ms);
+    let started_ms = wall_ms();
     let (journal, recovered) = Journal::open(journal_config, 0, |seq, line| {
         let ts = line_ts(line)?;
+        sessions.recover_line(line, started_ms);
         let mut events = Vec::new();
         market.apply(seq, line, &mut events);
         publisher.recover(seq, ts, line, events);
@@ -154,6 +161,8 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
         live,
         ip_limits: Buckets::new(limits.ip_requests_per_s, limits.ip_burst, 65_536),
         owner_limits: Buckets::new(limits.owner_commands_per_s, limits.owner_burst, 65_536),
+        orders_in_flight: Arc::new(OrdersInFlight::default()),
+        sessions,
         metrics: Arc::new(NodeMetrics::new(sequencer_stats, matching_stats)),
         config: config.clone(),
     });
@@ -182,7 +191,17 @@ fn run_server(
             .local_addr()
             .map_err(|source| NodeError::Io { what: "reading the bound address".into(), source })?;
         ready(Started { addr, recovered });
-        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let timeouts = Timeouts {
+            idle: Duration::from_millis(config.limits.idle_timeout_ms),
+            slow_client: Duration::from_millis(config.limits.slow_client_timeout_ms),
+        };
+        let listener = LimitedListener::new(
+            listener,
+            config.limits.connections_max,
+            timeouts,
+            state.metrics.clone(),
+        );
+        let app = router(state).into_make_service_with_connect_info::<Peer>();
         axum::serve(listener, app)
             .with_graceful_shutdown(stop_signal())
             .await

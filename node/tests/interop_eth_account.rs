@@ -2,56 +2,15 @@
 //! did not write, from nothing but the domain and types the node serves at `/v1/eip712`, are
 //! accepted; the same signature on a changed command is not.
 //!
-//! Python comes from `$GRIDBOOK_PYTHON` or the virtual environment `scripts/install-tools` makes
-//! in `.tools/venv` (scripts/test runs it first).
+//! Python comes from `$GRIDBOOK_PYTHON` or `.tools/venv` (support/eth_account.rs).
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+#[path = "support/eth_account.rs"]
+mod eth_account;
 
 use alloy_primitives::Address;
+use eth_account::sign_with_eth_account;
 use gridbook_node::auth::{AuthError, Domain};
 use serde_json::{json, Value};
-
-fn python() -> PathBuf {
-    if let Some(path) = std::env::var_os("GRIDBOOK_PYTHON") {
-        return PathBuf::from(path);
-    }
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.tools/venv/bin/python");
-    assert!(
-        path.exists(),
-        "python with eth-account not found at {}: run scripts/install-tools (scripts/test does) or set GRIDBOOK_PYTHON",
-        path.display()
-    );
-    path
-}
-
-/// Signs `commands` with eth-account as the account of `key`; one signature per command.
-fn sign_with_eth_account(domain: &Domain, key: &str, commands: &[Value]) -> Vec<String> {
-    let script =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/sign_eth_account.py");
-    let mut child = Command::new(python())
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python starts");
-    let request = json!({"eip712": domain.describe(), "key": key, "commands": commands});
-    child
-        .stdin
-        .take()
-        .expect("test setup")
-        .write_all(request.to_string().as_bytes())
-        .expect("test setup");
-    let output = child.wait_with_output().expect("test setup");
-    assert!(
-        output.status.success(),
-        "eth-account failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("test setup").lines().map(str::to_owned).collect()
-}
 
 /// The account of private key 0x…01, as every Ethereum library derives it.
 const OWNER: &str = "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf";
@@ -76,7 +35,7 @@ fn commands() -> Vec<Value> {
 fn commands_signed_by_eth_account_from_the_served_types_are_accepted() {
     let domain = Domain::new(1337, "0x5FbDB2315678afecb367f032d93F642f64180aa3".parse().unwrap());
     let commands = commands();
-    let signatures = sign_with_eth_account(&domain, KEY, &commands);
+    let signatures = sign_with_eth_account(&domain.describe(), KEY, &commands);
     assert_eq!(signatures.len(), commands.len());
     let owner: Address = OWNER.parse().unwrap();
     for (command, sig) in commands.iter().zip(&signatures) {

@@ -5,7 +5,8 @@
 //!   unit ([`Taxonomy::normalise_nano`]) and its quantity counted in units (slots × units per
 //!   slot).
 //! - A bid counts as demand of **every** class that holds at least one configuration its
-//!   requirements are satisfied by (among the configurations the engine has seen), once per
+//!   requirements are satisfied by (among the configurations the engine holds: those with
+//!   resting asks, and those whose asks have left until it reclaims them for room), once per
 //!   class. Its limit is normalised by the units its requirements ask for per slot (`gpus`
 //!   for gpu-hour, `cpu` for core-hour, at least 1), because a bid names a minimum, not a
 //!   machine; its quantity is counted in those units.
@@ -145,10 +146,10 @@ impl BookSummary {
         // Groups are walked best first, so the best order of each is its first.
         let per_group = if needs == BookNeeds::BestPrices { 1 } else { usize::MAX };
         for config in 0..engine.config_count() as u32 {
-            let hw = engine.config_hardware(config);
-            let class = hw.and_then(|hw| taxonomy.classify(hw, symbols));
+            let hw = engine.config_hardware(config).expect("every index below the count exists");
+            let class = taxonomy.classify(hw, symbols);
             self.config_class.push(class);
-            let (Some(class), Some(hw)) = (class, hw) else { continue };
+            let Some(class) = class else { continue };
             let book = &mut self.classes[class.index()];
             for (price_nano, remaining) in engine.config_asks(config).take(per_group) {
                 let unit_price = taxonomy.normalise_nano(class, hw, price_nano);
@@ -158,11 +159,12 @@ impl BookSummary {
         self.marked_by.clear();
         self.marked_by.resize(taxonomy.len(), u32::MAX);
         for signature in 0..engine.signature_count() as u32 {
-            let Some(req) = engine.signature_requirements(signature) else { continue };
-            for &config in engine.signature_configs(signature) {
-                let Some(Some(class)) = self.config_class.get(config as usize).copied() else {
-                    continue;
-                };
+            let req = engine
+                .signature_requirements(signature)
+                .expect("every index below the count exists");
+            for config in engine.signature_configs(signature) {
+                let class = self.config_class[config as usize];
+                let Some(class) = class else { continue };
                 // Once per class: a signature satisfied by several configurations of one class
                 // is still one demand there.
                 if std::mem::replace(&mut self.marked_by[class.index()], signature) == signature {

@@ -5,7 +5,7 @@
 //!
 //! 1. the largest executable volume `min(S(p), D(p))`;
 //! 2. then the smallest imbalance `|S(p) − D(p)|`;
-//! 3. then the price nearest the previous reference (`initial_nano` the first time);
+//! 3. then the price nearest the previous reference;
 //! 4. then the lower price.
 //!
 //! `S` and `D` only change at order prices, so the search walks the distinct prices in
@@ -14,7 +14,12 @@
 //! reference into it. It allocates nothing. When the curves do not cross (volume 0 everywhere)
 //! the rule still decides: an empty spread leaves the previous reference unchanged, and inside
 //! a non-crossed book it is clamped into the spread. The result is clamped to
-//! `floor_nano..=cap_nano`. Deals are not an input: they are already reflected in the book.
+//! `floor_nano..=cap_nano`.
+//!
+//! Start: a class has no reference until the market gives it one. Its first deal sets it (the
+//! only deal the model reads: later ones are already reflected in the book); otherwise the
+//! first summary with both a best bid and a best ask starts it, with the mid as the previous
+//! reference of rule 3 — inside the spread of a book that does not cross, that is the mid.
 
 use std::cmp::Reverse;
 
@@ -111,13 +116,18 @@ impl PricingModel for Clearing {
         "clearing"
     }
 
-    fn on_deal(&mut self, _class: ClassId, _unit_price_nano: u64, _units: u64, _now_ms: u64) {}
+    fn on_deal(&mut self, class: ClassId, unit_price_nano: u64, units: u64, _now_ms: u64) {
+        let state = slot_of(&mut self.classes, class);
+        if state.is_none() && units > 0 {
+            *state = Some(self.config.bounds().clamp(unit_price_nano));
+        }
+    }
 
     fn on_time(&mut self, _now_ms: u64, book: &BookSummary) {
         let bounds = self.config.bounds();
         for (at, class_book) in book.classes().iter().enumerate() {
             let state = slot_of(&mut self.classes, ClassId(at as u32));
-            let previous = state.unwrap_or(bounds.initial());
+            let Some(previous) = state.or_else(|| class_book.mid_nano()) else { continue };
             *state = Some(bounds.clamp(clearing_price(class_book, previous)));
         }
     }
@@ -151,6 +161,25 @@ mod tests {
         assert_eq!(clearing_price(&book, 500), 199);
         assert_eq!(clearing_price(&book, 50), 101);
         assert_eq!(clearing_price(&ClassBook::default(), 42), 42);
+    }
+
+    /// No reference until the market gives one: a one-sided book gives none; the first mid
+    /// does, and so does a first deal.
+    #[test]
+    fn a_class_starts_at_its_first_mid_or_deal_not_at_a_placeholder() {
+        let mut model = Clearing::new(ClearingConfig::default());
+        let one_sided = ClassBook::from_orders(vec![(200, 5)], vec![]);
+        model.on_time(0, &BookSummary::from_classes(vec![one_sided.clone(), one_sided]));
+        assert_eq!(
+            (model.reference_nano(ClassId(0)), model.reference_nano(ClassId(1))),
+            (None, None)
+        );
+        let spread = ClassBook::from_orders(vec![(200, 5)], vec![(100, 5)]);
+        model.on_deal(ClassId(1), 170, 1, 1);
+        assert_eq!(model.reference_nano(ClassId(1)), Some(170));
+        model.on_time(2, &BookSummary::from_classes(vec![spread.clone(), spread]));
+        assert_eq!(model.reference_nano(ClassId(0)), Some(150), "the mid of 100 and 200");
+        assert_eq!(model.reference_nano(ClassId(1)), Some(170), "inside the spread: kept");
     }
 
     #[test]

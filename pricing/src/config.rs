@@ -13,15 +13,17 @@
 //! ```
 //!
 //! Every table and key is optional (defaults below); unknown tables and keys are refused, and
-//! every error names the key and its line. Every model also takes `initial_nano` (its price
-//! before it has seen anything), `floor_nano` and `cap_nano` (the bounds it never leaves).
+//! every error names the key and its line. Every model also takes `floor_nano` and `cap_nano`
+//! (the bounds it never leaves). There is no configured starting price: a class has no
+//! reference until the market gives it one (its first deal, or a model that reads the book
+//! its first book mid), so no output ever shows a placeholder as a market price.
 
 use serde::Deserialize;
 use thiserror::Error;
 
-use gridbook_matcher::limits::{NANO_PER_TOKEN, PRICE_NANO_MAX};
+use gridbook_matcher::limits::PRICE_NANO_MAX;
 
-use crate::toml_error::{find_key_line, locate_error};
+use crate::toml_locate::{find_key, locate_error};
 
 /// One hour, the default VWAP window.
 pub const HOUR_MS: u64 = 3_600_000;
@@ -31,8 +33,6 @@ pub const BPS: u64 = 10_000;
 /// The price bounds every model keeps to, nano-units per class unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bounds {
-    /// Price before any input, clamped into `floor_nano..=cap_nano`.
-    pub initial_nano: u64,
     /// Lowest price the model outputs (at least 1: prices are positive).
     pub floor_nano: u64,
     /// Highest price the model outputs.
@@ -41,7 +41,7 @@ pub struct Bounds {
 
 impl Default for Bounds {
     fn default() -> Bounds {
-        Bounds { initial_nano: NANO_PER_TOKEN, floor_nano: 1, cap_nano: PRICE_NANO_MAX }
+        Bounds { floor_nano: 1, cap_nano: PRICE_NANO_MAX }
     }
 }
 
@@ -50,11 +50,6 @@ impl Bounds {
     pub fn clamp(&self, price_nano: u64) -> u64 {
         let floor = self.floor_nano.max(1);
         price_nano.min(self.cap_nano).max(floor)
-    }
-
-    /// The clamped initial price.
-    pub fn initial(&self) -> u64 {
-        self.clamp(self.initial_nano)
     }
 }
 
@@ -65,8 +60,6 @@ macro_rules! model_config {
         #[serde(deny_unknown_fields, default)]
         pub struct $name {
             $($(#[$fdoc])* pub $field: u64,)*
-            /// Price before any input, nano-units per class unit.
-            pub initial_nano: u64,
             /// Lowest price output, nano-units per class unit (at least 1).
             pub floor_nano: u64,
             /// Highest price output, nano-units per class unit.
@@ -78,7 +71,6 @@ macro_rules! model_config {
                 let bounds = Bounds::default();
                 $name {
                     $($field: $default,)*
-                    initial_nano: bounds.initial_nano,
                     floor_nano: bounds.floor_nano,
                     cap_nano: bounds.cap_nano,
                 }
@@ -88,11 +80,7 @@ macro_rules! model_config {
         impl $name {
             /// The price bounds of this configuration.
             pub fn bounds(&self) -> Bounds {
-                Bounds {
-                    initial_nano: self.initial_nano,
-                    floor_nano: self.floor_nano,
-                    cap_nano: self.cap_nano,
-                }
+                Bounds { floor_nano: self.floor_nano, cap_nano: self.cap_nano }
             }
         }
     };
@@ -182,7 +170,7 @@ impl PricingConfig {
         config.check().map_err(|(table, key, message)| ConfigError::Invalid {
             table,
             key,
-            line: find_key_line(source, table, 0, key),
+            line: find_key(source, table, None, key).key,
             message,
         })?;
         Ok(config)
@@ -225,10 +213,6 @@ fn check_bounds(bounds: Bounds) -> Result<(), (&'static str, String)> {
     if bounds.cap_nano < bounds.floor_nano {
         let message = format!("{} is below floor_nano {}", bounds.cap_nano, bounds.floor_nano);
         return Err(("cap_nano", message));
-    }
-    if !(bounds.floor_nano..=bounds.cap_nano).contains(&bounds.initial_nano) {
-        let message = format!("{} is outside floor_nano..=cap_nano", bounds.initial_nano);
-        return Err(("initial_nano", message));
     }
     Ok(())
 }
@@ -288,8 +272,16 @@ mod tests {
 
     #[test]
     fn clamping_keeps_prices_positive_and_bounded() {
-        let bounds = Bounds { initial_nano: 0, floor_nano: 0, cap_nano: 10 };
-        assert_eq!(bounds.initial(), 1);
+        let bounds = Bounds { floor_nano: 0, cap_nano: 10 };
+        assert_eq!(bounds.clamp(0), 1);
         assert_eq!(bounds.clamp(11), 10);
+    }
+
+    /// No configured starting price: a placeholder would be shown as a market price.
+    #[test]
+    fn a_starting_price_is_not_configurable() {
+        let error = PricingConfig::from_toml_str("[ewma]\ninitial_nano = 1000000000\n");
+        let Err(ConfigError::Syntax { key, line, .. }) = &error else { panic!("{error:?}") };
+        assert_eq!((key.as_str(), *line), ("initial_nano", 2));
     }
 }

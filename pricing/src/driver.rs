@@ -9,6 +9,10 @@
 //! step. Deals caused by re-pricing reach the model at once, but the references they move are
 //! published at the next step, so one step never loops.
 //!
+//! A rejected command changes nothing, here as in the engine: it does not reach the model,
+//! advance its time or publish a reference, and a rejected line's names are forgotten. So the
+//! accepted lines of any stream give the events a stream without the rejected lines gives.
+//!
 //! Deterministic like the engine: no clock, no I/O, no hash-map order in outputs.
 
 use gridbook_matcher::stream::{DecodeError, RejectContext, Replay};
@@ -23,6 +27,10 @@ use crate::taxonomy::{ClassId, Taxonomy};
 
 /// Marks an order that is not an ask of a known class.
 const NO_CLASS: u32 = u32::MAX;
+
+/// Most machines whose class is cached; the cache is emptied when it is full (it only saves
+/// classifying a machine again, so emptying it changes no output).
+const HW_CLASS_CACHED_MAX: usize = 4096;
 
 /// One row of the reference price series: a class at the end of a book interval.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +84,8 @@ pub struct PricedReplay {
     bid_slots_accepted: u64,
     /// Smallest move, in basis points of the last published value, that is published.
     publish_step_bps: u64,
-    /// Class and units per slot of each distinct machine seen (looked up, never iterated).
+    /// Class and units per slot of machines of accepted asks (looked up, never iterated; at
+    /// most [`HW_CLASS_CACHED_MAX`]).
     hw_class: HashMap<Hardware, Option<(ClassId, u32)>>,
     /// With `record_step_events`: every event of the last `apply_command`, re-pricing included.
     step_events: Vec<Event>,
@@ -99,7 +108,7 @@ impl PricedReplay {
         model: Box<dyn PricingModel>,
         book_interval_ms: u64,
     ) -> PricedReplay {
-        // Stale from the start: a model may hold a configured initial price for every class.
+        // Stale from the start, so the first step asks every class (none has a reference yet).
         let tapes = vec![ClassTape { stale: true, ..ClassTape::default() }; taxonomy.len()];
         PricedReplay {
             replay: Replay::new(config),
@@ -149,17 +158,27 @@ impl PricedReplay {
         self.publish_step_bps = bps;
     }
 
-    /// The class of `hw` and its units per slot, classified once per distinct machine.
-    fn class_of(&mut self, hw: &Hardware) -> Option<(ClassId, u32)> {
+    /// The class of `hw` and its units per slot, without remembering it: the command may yet
+    /// be rejected, and a rejected command leaves nothing behind.
+    fn classify(&self, hw: &Hardware) -> Option<(ClassId, u32)> {
         if let Some(known) = self.hw_class.get(hw) {
             return *known;
         }
         let symbols = self.replay.decoder().symbols();
-        let found = self
-            .taxonomy
+        self.taxonomy
             .classify(hw, symbols)
-            .map(|class| (class, self.taxonomy.class(class).unit.units_per_slot(hw) as u32));
-        self.hw_class.insert(*hw, found);
+            .map(|class| (class, self.taxonomy.class(class).unit.units_per_slot(hw) as u32))
+    }
+
+    /// The class of the machine of an accepted ask, classified once per distinct machine.
+    fn class_of(&mut self, hw: &Hardware) -> Option<(ClassId, u32)> {
+        let found = self.classify(hw);
+        if !self.hw_class.contains_key(hw) {
+            if self.hw_class.len() >= HW_CLASS_CACHED_MAX {
+                self.hw_class.clear();
+            }
+            self.hw_class.insert(*hw, found);
+        }
         found
     }
 
@@ -223,12 +242,26 @@ impl PricedReplay {
     }
 
     /// Applies line `line_no` and appends its events (and those of any re-pricing) to `out`.
+    /// A rejected line leaves nothing behind, not even the names it brought.
     pub fn line(&mut self, line_no: u64, line: &[u8], out: &mut Vec<u8>) {
-        match self.replay.decode(line) {
-            Ok((ts_ms, command)) => self.apply_command(line_no, ts_ms, command, out),
+        self.accept_line(line_no, line, out);
+    }
+
+    /// [`PricedReplay::line`], saying whether the line was accepted.
+    pub fn accept_line(&mut self, line_no: u64, line: &[u8], out: &mut Vec<u8>) -> bool {
+        let mark = self.replay.names_mark();
+        let accepted = match self.replay.decode(line) {
+            Ok((ts_ms, command)) => self.step(line_no, ts_ms, command, out),
             // Reported exactly as an unpriced replay reports it, without decoding again.
-            Err(error) => self.replay.reject_undecodable(line_no, &error, out),
+            Err(error) => {
+                self.replay.reject_undecodable(line_no, &error, out);
+                false
+            }
+        };
+        if !accepted {
+            self.replay.rollback_names(mark);
         }
+        accepted
     }
 
     /// Turns rendering events as JSON into `out` off (or back on); see
@@ -242,13 +275,13 @@ impl PricedReplay {
     /// does after decoding: prepare its peg, apply it, feed its deals to the model, advance the
     /// model's time, publish moved references. Its events and those of any re-pricing are
     /// appended to `out`.
-    pub fn apply_command(
-        &mut self,
-        line_no: u64,
-        ts_ms: u64,
-        mut command: Command,
-        out: &mut Vec<u8>,
-    ) {
+    pub fn apply_command(&mut self, line_no: u64, ts_ms: u64, command: Command, out: &mut Vec<u8>) {
+        self.step(line_no, ts_ms, command, out);
+    }
+
+    /// [`PricedReplay::apply_command`]; whether the command was accepted. A rejected one stops
+    /// at its rejection: the model sees no time pass and nothing is published.
+    fn step(&mut self, line_no: u64, ts_ms: u64, mut command: Command, out: &mut Vec<u8>) -> bool {
         self.step_events.clear();
         if let Err(detail) = self.prepare(&mut command) {
             let id = command.id();
@@ -256,15 +289,20 @@ impl PricedReplay {
             if self.record_step_events {
                 self.step_events.push(Event::Rejected { reason: RejectReason::BadField });
             }
-            return self.replay.reject(RejectReason::BadField, context, out);
+            self.replay.reject(RejectReason::BadField, context, out);
+            return false;
         }
         self.replay.apply(line_no, ts_ms, &command, out);
         self.keep_step_events();
+        if self.replay.last_rejected() {
+            return false;
+        }
         self.record_accepted(&command);
         self.feed_deals();
         let now_ms = self.replay.engine().now_ms();
         self.advance_time(now_ms);
         self.publish(now_ms, out);
+        true
     }
 
     /// Checks and completes a pegged order: an ask may only peg to its own class; a peg's
@@ -274,7 +312,7 @@ impl PricedReplay {
             Command::Ask(ask) => {
                 let Price::Pegged(peg) = &mut ask.price else { return Ok(()) };
                 let (hw, peg_class) = (ask.hw, peg.class);
-                let own = self.class_of(&hw);
+                let own = self.classify(&hw);
                 let symbols = self.replay.decoder().symbols();
                 let named = self.taxonomy.find(symbols.name(peg_class));
                 match own {
@@ -341,9 +379,11 @@ impl PricedReplay {
         let now_ms = self.replay.engine().now_ms();
         for event in self.replay.events() {
             let Event::Deal(deal) = event else { continue };
-            let Some(&(class, units_per_slot)) = self.order_class.get(deal.ask.0 as usize) else {
-                continue;
-            };
+            // Every accepted ask was recorded, with its class or NO_CLASS.
+            let (class, units_per_slot) = *self
+                .order_class
+                .get(deal.ask.0 as usize)
+                .expect("a deal's ask was accepted, and every accepted ask is recorded");
             if class == NO_CLASS {
                 continue;
             }

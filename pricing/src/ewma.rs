@@ -15,8 +15,9 @@
 //! weighs half as much as it did. Folding volume into the weight (rather than `p' = w·p +
 //! (1−w)·price`) keeps deals at the same millisecond from cancelling each other out (Δt = 0
 //! would give the newest deal no weight at all). `units` is capped at 2^40 per deal and `W` at
-//! 2^90 (Q32), far beyond any real book, so nothing overflows. Before any deal the price is
-//! `initial_nano`; every output is clamped to `floor_nano..=cap_nano`.
+//! 2^90 (Q32), far beyond any real book, so nothing overflows. The first deal sets `p`; before
+//! it the class has no reference (the model does not read the book). Every output is clamped
+//! to `floor_nano..=cap_nano`.
 
 use crate::book::{BookNeeds, BookSummary};
 use crate::config::EwmaConfig;
@@ -31,7 +32,7 @@ const WEIGHT_MAX_Q32: u128 = 1 << 90;
 
 #[derive(Debug, Clone, Copy, Default)]
 struct ClassState {
-    seen: bool,
+    /// `None` until the class's first deal.
     price_nano: Option<u64>,
     weight_q32: u128,
     last_deal_ms: u64,
@@ -80,36 +81,27 @@ impl PricingModel for Ewma {
     fn on_deal(&mut self, class: ClassId, unit_price_nano: u64, units: u64, now_ms: u64) {
         self.now_ms = self.now_ms.max(now_ms);
         let state = slot_of(&mut self.classes, class);
-        state.seen = true;
         if units == 0 {
             return; // no volume, no weight
         }
         let (price, weight) =
             blend(state, unit_price_nano, units, self.now_ms, self.config.half_life_ms);
-        *state = ClassState {
-            seen: true,
-            price_nano: Some(price),
-            weight_q32: weight,
-            last_deal_ms: self.now_ms,
-        };
+        *state =
+            ClassState { price_nano: Some(price), weight_q32: weight, last_deal_ms: self.now_ms };
     }
 
-    /// Only which classes exist.
+    /// Nothing: only deals move it.
     fn book_needs(&self) -> BookNeeds {
         BookNeeds::Nothing
     }
 
-    fn on_time(&mut self, now_ms: u64, book: &BookSummary) {
+    fn on_time(&mut self, now_ms: u64, _book: &BookSummary) {
         self.now_ms = self.now_ms.max(now_ms);
-        for at in 0..book.classes().len() {
-            slot_of(&mut self.classes, ClassId(at as u32)).seen = true;
-        }
     }
 
     fn reference_nano(&self, class: ClassId) -> Option<u64> {
-        let state = self.classes.get(class.index()).filter(|s| s.seen)?;
-        let bounds = self.config.bounds();
-        Some(bounds.clamp(state.price_nano.unwrap_or(bounds.initial_nano)))
+        let price = self.classes.get(class.index())?.price_nano?;
+        Some(self.config.bounds().clamp(price))
     }
 }
 
@@ -125,7 +117,7 @@ mod tests {
         let config = EwmaConfig { half_life_ms: 3_600_000, ..EwmaConfig::default() };
         let mut model = Ewma::new(config);
         model.on_time(0, &BookSummary::from_classes(vec![Default::default()]));
-        assert_eq!(model.reference_nano(A), Some(1_000_000_000));
+        assert_eq!(model.reference_nano(A), None, "no reference before the first deal");
         model.on_deal(A, 1_000_000_000, 1, 0);
         assert_eq!(model.reference_nano(A), Some(1_000_000_000));
         // One half-life later: old weight 1/2, new 1, α = 2/3 → 1 + 2/3 → 1.666666667.

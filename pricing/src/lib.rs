@@ -7,6 +7,11 @@
 //! - [`config`]: [`PricingConfig`], every model's parameters, from TOML.
 //! - [`fixed`]: the integer fixed-point arithmetic the models share.
 //! - [`driver`]: [`PricedReplay`], the engine with a model applied inside each step.
+//! - [`advice`]: price advice that would trade — the best bid a machine can serve, the
+//!   cheapest ask a bid can take — from the engine's planner.
+//! - [`toml_locate`]: the key and line of a TOML error, for every TOML file gridbook reads.
+//! - [`lockstep`]: [`Lockstep`], the check that a rejected line changes nothing, for the
+//!   property tests and the fuzz targets.
 //! - `peg_classes`: the [`Taxonomy`] as the order generator's
 //!   [`gridbook_matcher::workload::PegClassifier`], for generated pegged orders.
 //!
@@ -15,21 +20,24 @@
 //! integers only, never floating point; no output depends on hash-map order. docs/pricing.md
 //! gives each formula, its rounding and a worked example.
 
+pub mod advice;
 pub mod book;
 pub mod clearing;
 pub mod config;
 pub mod driver;
 pub mod ewma;
 pub mod fixed;
+pub mod lockstep;
 pub mod model;
 mod peg_classes;
 pub mod taxonomy;
-mod toml_error;
+pub mod toml_locate;
 pub mod utilization;
 pub mod vwap;
 
 pub use book::{BookNeeds, BookSummary, ClassBook};
 pub use config::{Bounds, ConfigError, PricingConfig};
 pub use driver::{PriceRow, PricedReplay};
+pub use lockstep::{Divergence, Lockstep};
 pub use model::{model_by_name, PricingModel, UnknownModel, MODEL_NAMES};
 pub use taxonomy::{Class, ClassId, Predicate, Taxonomy, TaxonomyError, TeeRule, Unit};

@@ -20,8 +20,9 @@ use crate::taxonomy::ClassId;
 use crate::utilization::Utilization;
 use crate::vwap::Vwap;
 
-/// A reference-price model. Implementations never panic, and every price they return is
-/// positive and within their configured floor and cap.
+/// A reference-price model. Implementations never panic, every price they return is positive
+/// and within their configured floor and cap, and none is returned before the market has
+/// given the class one.
 pub trait PricingModel: Send {
     /// The model's name, as [`model_by_name`] takes it.
     fn name(&self) -> &'static str;
@@ -38,9 +39,10 @@ pub trait PricingModel: Send {
         BookNeeds::Curves
     }
 
-    /// The current reference price of `class`, nano-units per class unit; `None` for a class
-    /// the model has never heard of (neither a deal nor a book entry). It may change only
-    /// through `on_deal` of that class or `on_time` (the driver asks only then).
+    /// The current reference price of `class`, nano-units per class unit; `None` until the
+    /// market has given the class a price — its first deal, or for a model that reads the
+    /// book its first book mid — never a configured placeholder. It may change only through
+    /// `on_deal` of that class or `on_time` (the driver asks only then).
     fn reference_nano(&self, class: ClassId) -> Option<u64>;
 }
 

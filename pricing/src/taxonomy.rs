@@ -211,9 +211,9 @@ impl Taxonomy {
 
     /// The taxonomy of `classes/default.toml`.
     pub fn default_taxonomy() -> Taxonomy {
-        // The embedded file is checked by a unit test; should it ever be broken anyway, a
-        // taxonomy with no class (everything unclassified) is safer than a panic.
-        Taxonomy::from_toml_str(DEFAULT_TOML).unwrap_or(Taxonomy { classes: Vec::new() })
+        // Broken, the shipped file would silently leave every machine unclassified: fail
+        // loudly instead (a unit test parses it too).
+        Taxonomy::from_toml_str(DEFAULT_TOML).expect("the shipped classes/default.toml parses")
     }
 
     /// The classes, in file order (a [`ClassId`] is an index into this slice).

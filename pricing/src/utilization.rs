@@ -15,9 +15,10 @@
 //! (truncated toward zero), then `Δ = p·|r| / (d·2^32)` truncated, so `|Δ| ≤ p/d` exactly; the
 //! new price is clamped to `floor_nano..=cap_nano`.
 //!
-//! Timing: a class's clock starts at the first book summary that has it (price `initial_nano`,
-//! no step); each later summary applies one step per whole interval elapsed since, against that
-//! summary's book (recomputing `u` at each step's price). After a gap of more than 1024
+//! Start: a class has no reference until the market gives it one — its first deal, or the mid
+//! of the first book summary that has both a best bid and a best ask, whichever comes first —
+//! and its clock starts then (no step). Each later summary applies one step per whole interval
+//! elapsed since, against that summary's book (recomputing `u` at each step's price). After a gap of more than 1024
 //! intervals only 1024 steps are applied — by then the price sits at a bound or has stopped
 //! moving — and steps stop early once the price stops changing.
 
@@ -32,7 +33,7 @@ const CATCH_UP_STEPS_MAX: u64 = 1024;
 
 #[derive(Debug, Clone, Copy, Default)]
 struct ClassState {
-    /// Price and the time of the last step, once the class has been seen.
+    /// Price and the time of the last step, once the market has given the class a price.
     price: Option<(u64, u64)>,
 }
 
@@ -84,9 +85,13 @@ impl PricingModel for Utilization {
         "utilization"
     }
 
-    fn on_deal(&mut self, _class: ClassId, _unit_price_nano: u64, _units: u64, now_ms: u64) {
-        // Deals matter only through the book they leave behind.
+    fn on_deal(&mut self, class: ClassId, unit_price_nano: u64, units: u64, now_ms: u64) {
+        // After the first, deals matter only through the book they leave behind.
         self.now_ms = self.now_ms.max(now_ms);
+        let state = slot_of(&mut self.classes, class);
+        if state.price.is_none() && units > 0 {
+            state.price = Some((self.config.bounds().clamp(unit_price_nano), self.now_ms));
+        }
     }
 
     fn on_time(&mut self, now_ms: u64, book: &BookSummary) {
@@ -95,8 +100,9 @@ impl PricingModel for Utilization {
         for (at, class_book) in book.classes().iter().enumerate() {
             let class = ClassId(at as u32);
             let Some((mut price, last_ms)) = slot_of(&mut self.classes, class).price else {
-                let start = (self.config.bounds().initial(), self.now_ms);
-                slot_of(&mut self.classes, class).price = Some(start);
+                let start =
+                    class_book.mid_nano().map(|mid| (self.config.bounds().clamp(mid), self.now_ms));
+                slot_of(&mut self.classes, class).price = start;
                 continue;
             };
             let steps = (self.now_ms - last_ms) / interval_ms;
@@ -132,7 +138,8 @@ mod tests {
     #[test]
     fn worked_example() {
         let mut model = Utilization::new(UtilizationConfig::default());
-        // 100 units offered; 90 wanted at or above 1 token, 10 more below it.
+        // 100 units offered at 0.9; 90 wanted at or above 1.1 token, 10 more at 0.5: the
+        // first summary starts the class at the mid, 1.0.
         let book = summary(vec![(900_000_000, 100)], vec![(1_100_000_000, 90), (500_000_000, 10)]);
         model.on_time(0, &book);
         assert_eq!(model.reference_nano(A), Some(1_000_000_000));
@@ -148,6 +155,20 @@ mod tests {
         let empty = summary(vec![(900_000_000, 100)], vec![]);
         model.on_time(240_000, &empty);
         assert_eq!(model.reference_nano(A), Some(916_659_831));
+    }
+
+    /// No reference until the market gives one: a book with one side gives none; the first
+    /// deal does, and starts the clock.
+    #[test]
+    fn a_class_starts_at_its_first_deal_or_mid_not_at_a_placeholder() {
+        let mut model = Utilization::new(UtilizationConfig::default());
+        model.on_time(0, &summary(vec![(900_000_000, 100)], vec![]));
+        assert_eq!(model.reference_nano(A), None);
+        model.on_deal(A, 2_000_000_000, 1, 30_000);
+        assert_eq!(model.reference_nano(A), Some(2_000_000_000));
+        // No demand: one interval after the deal, −1/8.
+        model.on_time(90_000, &summary(vec![(900_000_000, 100)], vec![]));
+        assert_eq!(model.reference_nano(A), Some(1_750_000_000));
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! `reference = round(Σ price·units / Σ units)` over the deals of the last `window_ms`
 //! (a deal at `t` counts while `now_ms − t < window_ms`), rounded to nearest, halves up. With no
 //! deal in the window it falls back to the mid of the class's best bid and best ask from the
-//! last book summary (rounded down), and without both of those to `initial_nano`. The result
-//! is clamped to `floor_nano..=cap_nano`. A deal counts for at most 2^40 units.
+//! last book summary (rounded down), and without both of those it keeps its last reference. A
+//! class has none until its first deal or first book mid. The result is clamped to
+//! `floor_nano..=cap_nano`. A deal counts for at most 2^40 units.
 
 use std::collections::VecDeque;
 
@@ -19,8 +20,9 @@ const UNITS_MAX: u64 = 1 << 40;
 
 #[derive(Debug, Clone, Default)]
 struct ClassState {
-    /// Heard of through a deal or a book summary.
-    seen: bool,
+    /// The reference, unclamped: the window's VWAP, else the last mid, else the last
+    /// reference; `None` until the first deal or mid.
+    reference_nano: Option<u64>,
     /// Deals in the window, oldest first: (time_ms, unit_price_nano, units).
     deals: VecDeque<(u64, u64, u64)>,
     /// Σ price·units and Σ units of `deals`. Units are capped at 2^40 per deal, so a term is
@@ -43,6 +45,12 @@ impl ClassState {
             self.value_sum = self.value_sum.wrapping_sub(u128::from(price) * u128::from(units));
             self.units_sum = self.units_sum.wrapping_sub(u128::from(units));
         }
+    }
+
+    /// Sets the reference from the window and the mid, keeping the last one without either.
+    fn refresh(&mut self) {
+        let vwap = div_round(self.value_sum, self.units_sum).map(saturate_u64);
+        self.reference_nano = vwap.or(self.mid_nano).or(self.reference_nano);
     }
 }
 
@@ -69,7 +77,6 @@ impl PricingModel for Vwap {
     fn on_deal(&mut self, class: ClassId, unit_price_nano: u64, units: u64, now_ms: u64) {
         self.now_ms = self.now_ms.max(now_ms);
         let state = slot_of(&mut self.classes, class);
-        state.seen = true;
         if units > 0 {
             let units = units.min(UNITS_MAX);
             state.deals.push_back((self.now_ms, unit_price_nano, units));
@@ -78,6 +85,7 @@ impl PricingModel for Vwap {
             state.units_sum = state.units_sum.wrapping_add(u128::from(units));
         }
         state.evict(self.now_ms, self.config.window_ms);
+        state.refresh();
     }
 
     /// The mid of best bid and ask, its fallback, is all it reads.
@@ -88,20 +96,17 @@ impl PricingModel for Vwap {
     fn on_time(&mut self, now_ms: u64, book: &BookSummary) {
         self.now_ms = self.now_ms.max(now_ms);
         for (at, class_book) in book.classes().iter().enumerate() {
-            let state = slot_of(&mut self.classes, ClassId(at as u32));
-            state.seen = true;
-            state.mid_nano = class_book.mid_nano();
+            slot_of(&mut self.classes, ClassId(at as u32)).mid_nano = class_book.mid_nano();
         }
         for state in &mut self.classes {
             state.evict(self.now_ms, self.config.window_ms);
+            state.refresh();
         }
     }
 
     fn reference_nano(&self, class: ClassId) -> Option<u64> {
-        let state = self.classes.get(class.index()).filter(|s| s.seen)?;
-        let bounds = self.config.bounds();
-        let vwap = div_round(state.value_sum, state.units_sum).map(saturate_u64);
-        Some(bounds.clamp(vwap.or(state.mid_nano).unwrap_or(bounds.initial_nano)))
+        let reference = self.classes.get(class.index())?.reference_nano?;
+        Some(self.config.bounds().clamp(reference))
     }
 }
 
@@ -130,15 +135,30 @@ mod tests {
         )]);
         model.on_time(7_300_000, &book); // every deal has left: mid of 1.900000001 and 2.1
         assert_eq!(model.reference_nano(A), Some(2_000_000_000));
+        // An empty book says nothing new: the last reference stands.
         model.on_time(7_400_000, &BookSummary::from_classes(vec![ClassBook::default()]));
-        assert_eq!(model.reference_nano(A), Some(config.initial_nano));
+        assert_eq!(model.reference_nano(A), Some(2_000_000_000));
         assert_eq!(model.reference_nano(ClassId(1)), None);
+    }
+
+    /// No reference until the market gives one: a book with one side only gives none, the
+    /// first mid or deal does.
+    #[test]
+    fn a_class_has_no_reference_before_its_first_deal_or_mid() {
+        let mut model = Vwap::new(VwapConfig::default());
+        let asks_only = ClassBook::from_orders(vec![(2_000_000_000, 5)], vec![]);
+        model.on_time(0, &BookSummary::from_classes(vec![asks_only.clone(), asks_only]));
+        assert_eq!((model.reference_nano(A), model.reference_nano(ClassId(1))), (None, None));
+        let both_sides = ClassBook::from_orders(vec![(2_000_000_000, 5)], vec![(1_000_000_000, 5)]);
+        model.on_time(60_000, &BookSummary::from_classes(vec![both_sides]));
+        assert_eq!(model.reference_nano(A), Some(1_500_000_000));
+        model.on_deal(ClassId(1), 1_700_000_000, 2, 60_000);
+        assert_eq!(model.reference_nano(ClassId(1)), Some(1_700_000_000));
     }
 
     #[test]
     fn prices_are_clamped() {
-        let config =
-            VwapConfig { floor_nano: 10, cap_nano: 20, initial_nano: 15, ..VwapConfig::default() };
+        let config = VwapConfig { floor_nano: 10, cap_nano: 20, ..VwapConfig::default() };
         let mut model = Vwap::new(config);
         model.on_deal(A, 1, 1, 0);
         assert_eq!(model.reference_nano(A), Some(10));

@@ -1,6 +1,7 @@
 //! Properties every model keeps, on arbitrary inputs: prices are positive and within the
-//! configured floor and cap, `utilization` never moves more than 1/d per interval, and the
-//! same inputs always give the same outputs.
+//! configured floor and cap, no class has a reference before the market gives it one,
+//! `utilization` never moves more than 1/d per interval, and the same inputs always give the
+//! same outputs.
 
 use gridbook_pricing::config::{Bounds, UtilizationConfig};
 use gridbook_pricing::utilization::Utilization;
@@ -43,24 +44,18 @@ fn input() -> impl Strategy<Value = Input> {
 }
 
 fn bounds() -> impl Strategy<Value = Bounds> {
-    (1u64..=1_000_000, 0u64..=1_000_000_000_000, 0u64..=u64::MAX).prop_map(|(floor, span, pick)| {
-        let cap = floor + span;
-        Bounds { initial_nano: floor + pick % (span + 1), floor_nano: floor, cap_nano: cap }
-    })
+    (1u64..=1_000_000, 0u64..=1_000_000_000_000)
+        .prop_map(|(floor, span)| Bounds { floor_nano: floor, cap_nano: floor + span })
 }
 
 fn config_with(bounds: Bounds) -> PricingConfig {
     let mut config = PricingConfig::default();
-    let Bounds { initial_nano, floor_nano, cap_nano } = bounds;
+    let Bounds { floor_nano, cap_nano } = bounds;
     config.vwap.window_ms = 900_000;
-    (config.vwap.initial_nano, config.vwap.floor_nano, config.vwap.cap_nano) =
-        (initial_nano, floor_nano, cap_nano);
-    (config.ewma.initial_nano, config.ewma.floor_nano, config.ewma.cap_nano) =
-        (initial_nano, floor_nano, cap_nano);
-    (config.utilization.initial_nano, config.utilization.floor_nano, config.utilization.cap_nano) =
-        (initial_nano, floor_nano, cap_nano);
-    (config.clearing.initial_nano, config.clearing.floor_nano, config.clearing.cap_nano) =
-        (initial_nano, floor_nano, cap_nano);
+    (config.vwap.floor_nano, config.vwap.cap_nano) = (floor_nano, cap_nano);
+    (config.ewma.floor_nano, config.ewma.cap_nano) = (floor_nano, cap_nano);
+    (config.utilization.floor_nano, config.utilization.cap_nano) = (floor_nano, cap_nano);
+    (config.clearing.floor_nano, config.clearing.cap_nano) = (floor_nano, cap_nano);
     config
 }
 
@@ -111,6 +106,36 @@ proptest! {
         }
     }
 
+    /// No output shows a reference the market did not set: a class has one exactly once it
+    /// has had a deal with volume, or — for the models that read the book (all but ewma) — a
+    /// book summary with both a best bid and a best ask.
+    #[test]
+    fn no_class_has_a_reference_before_the_market_gives_it_one(
+        inputs in prop::collection::vec(input(), 1..40),
+    ) {
+        let config = config_with(Bounds { floor_nano: 1, cap_nano: u64::MAX });
+        for name in MODEL_NAMES {
+            let mut model = model_by_name(name, &config).unwrap();
+            let outputs = run(model.as_mut(), &inputs);
+            let mut given = [false; CLASSES as usize];
+            for (at, input) in inputs.iter().enumerate() {
+                match input {
+                    Input::Deal { class, units, .. } => given[*class as usize] |= *units > 0,
+                    Input::Time { books, .. } if name != "ewma" => {
+                        for (class, (supply, demand)) in books.iter().enumerate() {
+                            given[class] |= !supply.is_empty() && !demand.is_empty();
+                        }
+                    }
+                    Input::Time { .. } => {}
+                }
+                for class in 0..CLASSES as usize {
+                    let has = outputs[at * CLASSES as usize + class].is_some();
+                    prop_assert_eq!(has, given[class], "{}, input {}, class {}", name, at, class);
+                }
+            }
+        }
+    }
+
     #[test]
     fn utilization_moves_at_most_one_over_d_per_step(
         price_nano in 1u64..=u64::MAX / 2,
@@ -123,7 +148,6 @@ proptest! {
             target_bps,
             max_change_denominator: d,
             cap_nano: u64::MAX,
-            initial_nano: 1,
             ..UtilizationConfig::default()
         };
         let model = Utilization::new(config);
@@ -193,14 +217,15 @@ proptest! {
     ) {
         let config = PricingConfig::default().vwap;
         let mut model = gridbook_pricing::vwap::Vwap::new(config);
-        let (mut now_ms, mut seen) = (0u64, Vec::new());
+        let (mut now_ms, mut seen, mut last) = (0u64, Vec::new(), None);
         for (after_ms, price, units) in deals {
             now_ms += after_ms;
             model.on_deal(ClassId(0), price, units, now_ms);
             seen.push((now_ms, price, units));
-            let want = vwap_by_brute_force(&seen, now_ms, config.window_ms)
-                .unwrap_or(config.initial_nano);
-            prop_assert_eq!(model.reference_nano(ClassId(0)), Some(config.bounds().clamp(want)));
+            // An empty window keeps the last reference; before any volume there is none.
+            last = vwap_by_brute_force(&seen, now_ms, config.window_ms).or(last);
+            let want = last.map(|price| config.bounds().clamp(price));
+            prop_assert_eq!(model.reference_nano(ClassId(0)), want);
         }
     }
 }

@@ -9,6 +9,8 @@
 use alloy_primitives::{Address, B256, U256};
 use serde::{Deserialize, Serialize};
 
+use crate::rpc::NodeErrorKind;
+
 /// One deal as the contract settles it (one Merkle leaf).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettlementDeal {
@@ -153,12 +155,41 @@ pub enum ChainError {
         /// The configured timeout.
         timeout_ms: u64,
     },
+    /// The transaction's nonce was used by another transaction (one sent before a restart, or
+    /// by another sender), and no receipt of it exists.
+    #[error("transaction {tx_hash} was displaced by another at its nonce {nonce}")]
+    Displaced {
+        /// The last hash sent at that nonce.
+        tx_hash: B256,
+        /// The nonce.
+        nonce: u64,
+    },
+    /// The node refused a request, classified by kind.
+    #[error("node refused: {message} (code {code})")]
+    Node {
+        /// What the refusal means.
+        kind: NodeErrorKind,
+        /// The JSON-RPC error code.
+        code: i64,
+        /// The node's message.
+        message: String,
+    },
     /// The node answered something this client cannot use.
     #[error("bad RPC answer: {0}")]
     BadAnswer(String),
-    /// Anything else the node reported.
+    /// A failure of the client itself (its runtime, signing).
     #[error("RPC error: {0}")]
     Rpc(String),
+}
+
+impl ChainError {
+    /// The kind of a node's refusal; `None` for every other error.
+    pub fn node_kind(&self) -> Option<NodeErrorKind> {
+        match self {
+            ChainError::Node { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
 }
 
 /// A chain with the settlement contract, seen through one signing key (the settler's).
@@ -173,14 +204,23 @@ pub trait Chain {
 
     /// Deploys the test token (if asked) and the settlement contract with the signer as settler.
     fn deploy(&mut self, params: &DeployParams) -> Result<Deployment, ChainError>;
-    /// Mints `amount` test tokens to the signer and deposits them into escrow for `account`
-    /// (`depositFor`); development chains with the test token only.
+    /// For every `(account, amount)` of `grants`: mints `amount` test tokens to the signer and
+    /// deposits them into `account`'s escrow (`depositFor`); development chains with the test
+    /// token only. A node gets the deposits many at a time, not one per block.
+    fn fund_many(
+        &mut self,
+        deployment: &Deployment,
+        grants: &[(Address, U256)],
+    ) -> Result<(), ChainError>;
+    /// [`Chain::fund_many`] for one account.
     fn fund(
         &mut self,
         deployment: &Deployment,
         account: Address,
         amount: U256,
-    ) -> Result<(), ChainError>;
+    ) -> Result<(), ChainError> {
+        self.fund_many(deployment, &[(account, amount)])
+    }
 
     /// The contract's `lastBatchId`.
     fn last_batch_id(&mut self, deployment: &Deployment) -> Result<u64, ChainError>;
@@ -211,4 +251,22 @@ pub trait Chain {
         deployment: &Deployment,
         pending: &PendingTx,
     ) -> Result<BatchReceipt, ChainError>;
+}
+
+/// What `fund_many` mints in all: the sum of the grants. Refused without the test token, or
+/// when the sum does not fit 256 bits.
+pub(crate) fn fund_total(
+    deployment: &Deployment,
+    grants: &[(Address, U256)],
+) -> Result<U256, ChainError> {
+    if !deployment.test_token {
+        return Err(ChainError::Refused(
+            "fund mints the test token; this deployment has another token".into(),
+        ));
+    }
+    grants.iter().try_fold(U256::ZERO, |total, (_, amount)| {
+        total
+            .checked_add(*amount)
+            .ok_or_else(|| ChainError::Refused("the amounts to fund add up beyond 2^256".into()))
+    })
 }

@@ -2,117 +2,20 @@
 //! deals (computed here, independently of the crate's netting), and recovery from a crash at
 //! each point of a batch's life (after journaling, after sending, before journaling the send).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod batcher_support;
 
-use alloy_primitives::{Address, U256};
-use gridbook_settlement::batcher::{Batcher, BatcherConfig, SettleError, SettleReport};
+use std::path::PathBuf;
+
+use alloy_primitives::{Address, B256, U256};
+
+use batcher_support::*;
+use gridbook_settlement::batcher::{Batcher, BatcherConfig, SettleError};
 use gridbook_settlement::deals::DealRecord;
 use gridbook_settlement::devnet::Devnet;
 use gridbook_settlement::journal::{Journal, Record};
-use gridbook_settlement::{Chain, DeployParams, Deployment, SettlementDeal};
-
-const HOUR_MS: u64 = 3_600_000;
-
-fn journal_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gridbook-batcher-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("devnet test step");
-    let path = dir.join(name);
-    let _ = std::fs::remove_file(&path);
-    path
-}
-
-fn setup(fee_bps: u16) -> (Devnet, Deployment) {
-    let mut devnet = Devnet::new();
-    let params = DeployParams { token: None, fee_bps, withdrawal_delay_s: 3600 };
-    let deployment = devnet.deploy(&params).expect("devnet test step");
-    (devnet, deployment)
-}
-
-fn requester(n: u64) -> Address {
-    Address::left_padding_from(&(0x2000 + n).to_be_bytes())
-}
-
-fn provider(n: u64) -> Address {
-    Address::left_padding_from(&(0x1000 + n).to_be_bytes())
-}
-
-/// `count` deals among 16 requesters and 16 providers (32 accounts), prices and durations
-/// varied so that amounts are not round.
-fn deals(count: u64) -> Vec<DealRecord> {
-    (1..=count)
-        .map(|id| DealRecord {
-            deal_id: id,
-            ts_ms: id * 1000,
-            requester: requester(id % 16),
-            provider: provider(id * 7 % 16),
-            qty: 1 + id % 4,
-            price_nano: 1_000_000_000 + id * 12_345_677,
-            start_ms: id * 1000,
-            end_ms: id * 1000 + HOUR_MS + id * 333,
-            line: id,
-        })
-        .collect()
-}
-
-/// What a deal costs, written out here rather than taken from the crate (9 decimals).
-fn cost(deal: &DealRecord) -> U256 {
-    let duration_ms = deal.end_ms - deal.start_ms;
-    U256::from(deal.price_nano) * U256::from(deal.qty) * U256::from(duration_ms)
-        / U256::from(HOUR_MS)
-}
-
-fn fund_all(devnet: &mut Devnet, deployment: &Deployment, deals: &[DealRecord]) {
-    let mut owed: BTreeMap<Address, U256> = BTreeMap::new();
-    for deal in deals {
-        *owed.entry(deal.requester).or_default() += cost(deal);
-    }
-    for (account, amount) in owed {
-        devnet.fund(deployment, account, amount).expect("devnet test step");
-    }
-}
-
-fn settle(
-    devnet: &mut Devnet,
-    deployment: &Deployment,
-    journal: &Path,
-    batch_size_max: usize,
-    deals: &[DealRecord],
-) -> Result<SettleReport, SettleError> {
-    let config = BatcherConfig { batch_size_max, batch_interval_ms: u64::MAX };
-    let mut batcher = Batcher::open(devnet, deployment.clone(), journal, config)?;
-    for deal in deals {
-        batcher.push(deal)?;
-    }
-    batcher.finish()
-}
-
-/// Every requester's escrow is 0 (funded exactly) and every provider's credit is the sum of
-/// its deals minus the per-deal floor fee; the settler holds the fees.
-fn assert_balances_match(devnet: &mut Devnet, deployment: &Deployment, deals: &[DealRecord]) {
-    let mut credit: BTreeMap<Address, U256> = BTreeMap::new();
-    let mut fees = U256::ZERO;
-    for deal in deals {
-        let amount = cost(deal);
-        let fee = amount * U256::from(deployment.fee_bps) / U256::from(10_000u64);
-        *credit.entry(deal.provider).or_default() += amount - fee;
-        fees += fee;
-    }
-    for deal in deals {
-        assert_eq!(
-            devnet.escrow_of(deployment, deal.requester).expect("devnet test step"),
-            U256::ZERO
-        );
-    }
-    for (account, want) in credit {
-        assert_eq!(
-            devnet.credit_of(deployment, account).expect("devnet test step"),
-            want,
-            "provider {account}"
-        );
-    }
-    assert_eq!(devnet.credit_of(deployment, deployment.settler).expect("devnet test step"), fees);
-}
+use gridbook_settlement::{
+    BatchReceipt, Chain, ChainError, DeployParams, Deployment, PendingTx, SettlementDeal,
+};
 
 #[test]
 fn every_deal_is_settled_once_in_batches_and_balances_equal_the_deals() {
@@ -137,6 +40,7 @@ fn settling_the_same_events_again_pays_nothing_twice() {
     settle(&mut devnet, &deployment, &journal, 16, &deals).expect("devnet test step");
     let again = settle(&mut devnet, &deployment, &journal, 16, &deals).expect("devnet test step");
     assert_eq!((again.deals_settled, again.deals_already_journaled), (0, 40));
+    assert_every_deal_counted_once(&again);
     assert_eq!(devnet.last_batch_id(&deployment).expect("devnet test step"), 3);
     assert_balances_match(&mut devnet, &deployment, &deals);
 }
@@ -161,23 +65,13 @@ fn a_crash_between_send_and_confirmation_is_resumed_exactly_once() {
     assert!(matches!(crashed, Some(SettleError::CrashInjected(1))), "{crashed:?}");
     drop(batcher);
     let report = settle(&mut devnet, &deployment, &journal, 8, &deals).expect("devnet test step");
-    // Batch 1 was confirmed on restart; its 8 deals are skipped, the other 12 settled.
+    // Batch 1 was confirmed on restart: its 8 deals count as settled in this run (once, not
+    // also as skipped), like the other 12.
     assert_eq!(report.batches_confirmed, 3);
-    assert_eq!(report.deals_already_journaled, 8);
+    assert_eq!((report.deals_settled, report.deals_already_journaled), (20, 0));
+    assert_every_deal_counted_once(&report);
     assert_eq!(devnet.last_batch_id(&deployment).expect("devnet test step"), 3);
     assert_balances_match(&mut devnet, &deployment, &deals);
-}
-
-fn settlement_deals(deals: &[DealRecord]) -> Vec<SettlementDeal> {
-    deals
-        .iter()
-        .map(|d| SettlementDeal {
-            deal_id: d.deal_id,
-            requester: d.requester,
-            provider: d.provider,
-            amount: cost(d),
-        })
-        .collect()
 }
 
 /// A journal as a batcher leaves it when it crashes right after journaling batch 1 (`deals`),
@@ -203,22 +97,31 @@ fn a_batch_journaled_but_never_sent_is_sent_on_restart() {
     let journal =
         journal_with_first_batch("journaled-only", &deployment, settlement_deals(&deals[..4]));
     let report = settle(&mut devnet, &deployment, &journal, 100, &deals).expect("devnet test step");
-    assert_eq!((report.batches_confirmed, report.deals_already_journaled), (2, 4));
+    assert_eq!((report.batches_confirmed, report.deals_settled), (2, 10));
+    assert_every_deal_counted_once(&report);
     assert_balances_match(&mut devnet, &deployment, &deals);
 }
 
-#[test]
-fn a_batch_sent_but_not_journaled_as_sent_is_recognised_by_its_root_not_paid_twice() {
+/// Ten funded deals and a journal whose batch 1 (deals 1–4) the chain has settled, but whose
+/// `sent` never reached the disk: the crash came right after the transaction went out.
+fn settled_but_sent_unjournaled(name: &str) -> (Devnet, Deployment, Vec<DealRecord>, PathBuf) {
     let (mut devnet, deployment) = setup(0);
     let deals = deals(10);
     fund_all(&mut devnet, &deployment, &deals);
     let first = settlement_deals(&deals[..4]);
-    let journal = journal_with_first_batch("sent-unjournaled", &deployment, first.clone());
-    // The crash: the transaction went out (and was mined) but `sent` never reached the disk.
+    let journal = journal_with_first_batch(name, &deployment, first.clone());
     let pending = devnet.send_batch(&deployment, 1, &first).expect("devnet test step");
     devnet.confirm(&deployment, &pending).expect("devnet test step");
+    (devnet, deployment, deals, journal)
+}
+
+#[test]
+fn a_batch_sent_but_not_journaled_as_sent_is_recognised_by_its_root_not_paid_twice() {
+    let (mut devnet, deployment, deals, journal) = settled_but_sent_unjournaled("sent-unjournaled");
     let report = settle(&mut devnet, &deployment, &journal, 100, &deals).expect("devnet test step");
     assert_eq!((report.batches_recovered, report.batches_confirmed), (1, 1));
+    assert_eq!(report.deals_settled, 10);
+    assert_every_deal_counted_once(&report);
     assert_eq!(devnet.last_batch_id(&deployment).expect("devnet test step"), 2);
     assert_balances_match(&mut devnet, &deployment, &deals);
 }
@@ -251,6 +154,7 @@ fn deals_of_a_short_requester_are_held_with_the_reason_and_settled_once_funded()
     let held: Vec<u64> = report.held.iter().map(|h| h.deal.deal_id).collect();
     assert_eq!(held, theirs.iter().map(|d| d.deal_id).collect::<Vec<_>>());
     assert!(report.held[0].reason.contains("escrow"), "{}", report.held[0].reason);
+    assert_every_deal_counted_once(&report);
     fund_all(&mut devnet, &deployment, &theirs);
     let later = settle(&mut devnet, &deployment, &journal, 64, &deals).expect("devnet test step");
     assert_eq!(later.deals_settled, theirs.len() as u64);
@@ -280,4 +184,105 @@ fn a_journal_of_another_deployment_is_refused() {
     other.settlement = devnet.deploy(&params).expect("devnet test step").settlement;
     let error = settle(&mut devnet, &other, &journal, 4, &[]).expect_err("must fail");
     assert!(matches!(error, SettleError::ForeignJournal { .. }), "{error}");
+}
+
+/// The devnet with faults: the next `send_batch` reverts (as when a requester's escrow fell
+/// short between the check and the send), or `batchRoot` answers "not settled" for every batch.
+struct Faulty<'d> {
+    devnet: &'d mut Devnet,
+    revert_next_send: bool,
+    roots_missing: bool,
+}
+
+impl<'d> Faulty<'d> {
+    fn new(devnet: &'d mut Devnet) -> Self {
+        Faulty { devnet, revert_next_send: false, roots_missing: false }
+    }
+}
+
+impl Chain for Faulty<'_> {
+    fn chain_id(&mut self) -> Result<u64, ChainError> {
+        self.devnet.chain_id()
+    }
+    fn signer_address(&self) -> Address {
+        self.devnet.signer_address()
+    }
+    fn deploy(&mut self, params: &DeployParams) -> Result<Deployment, ChainError> {
+        self.devnet.deploy(params)
+    }
+    fn fund_many(&mut self, d: &Deployment, grants: &[(Address, U256)]) -> Result<(), ChainError> {
+        self.devnet.fund_many(d, grants)
+    }
+    fn last_batch_id(&mut self, d: &Deployment) -> Result<u64, ChainError> {
+        self.devnet.last_batch_id(d)
+    }
+    fn escrow_of(&mut self, d: &Deployment, account: Address) -> Result<U256, ChainError> {
+        self.devnet.escrow_of(d, account)
+    }
+    fn credit_of(&mut self, d: &Deployment, account: Address) -> Result<U256, ChainError> {
+        self.devnet.credit_of(d, account)
+    }
+    fn batch_root(&mut self, d: &Deployment, batch_id: u64) -> Result<Option<B256>, ChainError> {
+        if self.roots_missing {
+            return Ok(None);
+        }
+        self.devnet.batch_root(d, batch_id)
+    }
+    fn send_batch(
+        &mut self,
+        d: &Deployment,
+        batch_id: u64,
+        deals: &[SettlementDeal],
+    ) -> Result<PendingTx, ChainError> {
+        if self.revert_next_send {
+            self.revert_next_send = false;
+            return Err(ChainError::Reverted { reason: "escrow fell short (test)".into() });
+        }
+        self.devnet.send_batch(d, batch_id, deals)
+    }
+    fn confirm(&mut self, d: &Deployment, pending: &PendingTx) -> Result<BatchReceipt, ChainError> {
+        self.devnet.confirm(d, pending)
+    }
+}
+
+#[test]
+fn a_batch_abandoned_while_opening_pays_its_deals_once_when_they_are_read_again() {
+    let (mut devnet, deployment) = setup(0);
+    let deals = deals(10);
+    // Twice what the deals cost: a deal queued twice would be paid twice.
+    fund_all(&mut devnet, &deployment, &deals);
+    fund_all(&mut devnet, &deployment, &deals);
+    let journal =
+        journal_with_first_batch("abandoned-at-open", &deployment, settlement_deals(&deals[..4]));
+    let mut chain = Faulty { revert_next_send: true, ..Faulty::new(&mut devnet) };
+    let config = BatcherConfig { batch_size_max: 100, batch_interval_ms: u64::MAX };
+    let mut batcher = Batcher::open(&mut chain, deployment.clone(), &journal, config)
+        .expect("opens, abandoning batch 1");
+    for deal in &deals {
+        batcher.push(deal).expect("devnet test step");
+    }
+    let report = batcher.finish().expect("devnet test step");
+    assert_eq!((report.batches_abandoned, report.deals_settled), (1, 10));
+    assert_every_deal_counted_once(&report);
+    for n in 0..16 {
+        let owed: U256 = deals.iter().filter(|d| d.provider == provider(n)).map(cost).sum();
+        let credit = devnet.credit_of(&deployment, provider(n)).expect("credit");
+        assert_eq!(credit, owed, "provider {n} paid once");
+    }
+}
+
+#[test]
+fn a_chain_past_a_batch_without_its_root_is_an_error_not_a_zero_root_comparison() {
+    let (mut devnet, deployment, _, journal) = settled_but_sent_unjournaled("root-missing");
+    let mut chain = Faulty { roots_missing: true, ..Faulty::new(&mut devnet) };
+    let config = BatcherConfig { batch_size_max: 100, batch_interval_ms: u64::MAX };
+    let error = Batcher::open(&mut chain, deployment, &journal, config)
+        .err()
+        .expect("an impossible chain must stop the batcher");
+    let message = error.to_string();
+    assert!(
+        matches!(&error, SettleError::Chain(ChainError::BadAnswer(_)))
+            && message.contains("batch 1, its batchRoot is empty"),
+        "{message}"
+    );
 }

@@ -9,7 +9,8 @@
 //! ```
 //!
 //! - [`scenario`]: the TOML model and its checks (every error names key and line).
-//! - [`world`], [`source`], [`trace`]: machines and jobs, from mixes or the Alibaba trace.
+//! - [`world`], [`source`], [`trace`]: machines and jobs, from mixes or the Alibaba trace;
+//!   [`trace_load`]: what the trace's own pods occupied, to compare the market with.
 //! - [`market`]: the engine and the pricing model, exactly as operators run them
 //!   ([`gridbook_pricing::PricedReplay`]).
 //! - [`sim`]: the discrete-event loop, the agents and their strategies.
@@ -34,6 +35,7 @@ pub mod source;
 pub mod stream_replay;
 pub mod sweep;
 pub mod trace;
+pub mod trace_load;
 pub mod world;
 
 use thiserror::Error;
@@ -73,14 +75,42 @@ pub struct Run {
     pub metrics: Metrics,
 }
 
-/// Runs `scenario` once with `seed`.
+/// Runs `scenario` once with `seed`, writing no files (a sweep's runs, tests).
 pub fn run(
     scenario: &Scenario,
     name: &str,
     seed: u64,
     progress: &mut dyn Progress,
 ) -> Result<Run, SimError> {
-    let output = Sim::new(scenario, seed)?.run(progress);
+    finish(Sim::new(scenario, seed)?.run(progress), scenario, name, seed)
+}
+
+/// Runs `scenario` once with `seed` and writes every output into `dir`: the rows as the run
+/// goes (`timeseries.csv`, `deals.csv`, `jobs.csv`), then `metrics.json`, the charts and
+/// `report.html`, which shows `source`, the scenario's text.
+pub fn run_into(
+    dir: &std::path::Path,
+    scenario: &Scenario,
+    source: &str,
+    name: &str,
+    seed: u64,
+    progress: &mut dyn Progress,
+) -> Result<Run, SimError> {
+    let files = report::files::RunFiles::create(dir)?;
+    let run = finish(Sim::with_files(scenario, seed, files)?.run(progress), scenario, name, seed)?;
+    report::write_run(dir, &run, source)?;
+    Ok(run)
+}
+
+fn finish(
+    mut output: RunOutput,
+    scenario: &Scenario,
+    name: &str,
+    seed: u64,
+) -> Result<Run, SimError> {
+    if let Some(error) = output.write_error.take() {
+        return Err(error);
+    }
     let p = &scenario.pricing;
     let metrics = metrics::compute(&output, name, seed, &p.model, scenario.duration_h);
     Ok(Run { output, metrics })
@@ -88,10 +118,11 @@ pub fn run(
 
 /// Reads and checks the scenario at `path`; also returns its text (a sweep needs it).
 pub fn load_scenario(path: &str) -> Result<(String, Scenario), ScenarioError> {
-    let source = std::fs::read_to_string(path).map_err(|error| ScenarioError::Read {
+    let bytes = std::fs::read(path).map_err(|error| ScenarioError::Read {
         origin: path.to_string(),
         message: error.to_string(),
     })?;
+    let source = scenario::utf8_text(bytes, path)?;
     let scenario = Scenario::from_toml_str(&source, path)?;
     Ok((source, scenario))
 }

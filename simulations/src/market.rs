@@ -51,6 +51,11 @@ impl Market {
         self.priced.intern(name)
     }
 
+    /// The name a symbol stands for.
+    pub fn name(&self, sym: Sym) -> &str {
+        self.priced.replay().decoder().symbols().name(sym)
+    }
+
     /// The class of a slot's hardware, if the taxonomy has one.
     pub fn class_of(&self, hw: &Hardware) -> Option<ClassId> {
         let symbols = self.priced.replay().decoder().symbols();

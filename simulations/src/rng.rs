@@ -22,12 +22,13 @@ pub fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
 /// Index drawn with probability proportional to `weights` (some weight must be > 0).
 pub fn weighted<R: rand::Rng>(rng: &mut R, weights: &[u64]) -> usize {
     let total: u64 = weights.iter().sum();
-    let mut pick = rng.random_range(0..total.max(1));
+    assert!(total > 0, "the scenario check refuses weights that sum to 0");
+    let mut pick = rng.random_range(0..total);
     for (at, &weight) in weights.iter().enumerate() {
         if pick < weight {
             return at;
         }
         pick -= weight;
     }
-    weights.len().saturating_sub(1)
+    unreachable!("a pick below the weights' total falls in some weight")
 }

@@ -146,20 +146,23 @@ impl Generator {
 /// A trace pod turned into slots (the mapping of docs/simulations.md).
 pub(crate) struct MappedPod {
     pub(crate) arrival_ms: u64,
-    duration_ms: u64,
-    qty: u64,
+    pub(crate) duration_ms: u64,
+    pub(crate) qty: u64,
     cpu: u32,
     mem_gib: u32,
     gpu: Vec<String>,
 }
 
-/// Maps `pod`, or `None` when it has no usable duration.
+/// Maps `pod`, or `None` when it has no usable duration. Times are shifted so that trace
+/// second `from_s` is simulated time 0; a pod still running then starts at 0 with the rest of
+/// its run (the caller leaves out pods deleted before `from_s`).
 pub(crate) fn map_pod(
     pod: &TracePod,
     trace: &TraceSection,
     models: &[String],
+    from_s: u64,
 ) -> Option<MappedPod> {
-    let start_s = pod.scheduled_s.unwrap_or(pod.creation_s).max(pod.creation_s);
+    let start_s = pod.scheduled_s.unwrap_or(pod.creation_s).max(pod.creation_s).max(from_s);
     let duration_s = pod.deletion_s?.checked_sub(start_s).filter(|d| *d > 0)?;
     let cores = pod.cpu_milli.div_ceil(1000).max(1);
     let mem_gib = pod.memory_mib.div_ceil(1024);
@@ -170,7 +173,7 @@ pub(crate) fn map_pod(
         (cores.div_ceil(u64::from(trace.cpu_slot_cores)), Vec::new())
     };
     Some(MappedPod {
-        arrival_ms: pod.creation_s.saturating_mul(1000),
+        arrival_ms: (pod.creation_s.max(from_s) - from_s).saturating_mul(1000),
         duration_ms: duration_s.saturating_mul(1000),
         qty,
         cpu: cores.div_ceil(qty).min(u64::from(u32::MAX)) as u32,

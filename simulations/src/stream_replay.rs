@@ -4,12 +4,12 @@
 //! follow the model. The engine and model are [`gridbook_pricing::PricedReplay`], as in
 //! `gridbook backtest`; this adds the simulator's outputs.
 
-use gridbook_matcher::money::{format_nano, format_nano_wide};
+use gridbook_matcher::money::format_nano;
 use gridbook_matcher::EngineConfig;
 use gridbook_pricing::{model_by_name, PriceRow, PricedReplay, Taxonomy};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write;
 
+use crate::metrics::Tokens;
 use crate::scenario::PricingSection;
 use crate::SimError;
 
@@ -17,7 +17,7 @@ use crate::SimError;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReplaySection {
-    /// The order stream, relative to the current directory.
+    /// The order stream (a relative path is relative to the scenario file's folder).
     pub stream: String,
 }
 
@@ -36,7 +36,7 @@ pub struct ReplayClass {
     /// Class name.
     pub class: String,
     /// The model's last reference per class unit.
-    pub last_reference: Option<String>,
+    pub last_reference: Option<Tokens>,
     /// Units traded.
     pub volume_units: u64,
 }
@@ -61,7 +61,7 @@ pub struct ReplayMetrics {
     /// Slots traded.
     pub slots: u64,
     /// Value traded, tokens.
-    pub value_traded: String,
+    pub value_traded: Tokens,
     /// Slots traded ÷ slots of accepted bids.
     pub fill_rate: f64,
     /// Per class that had a row.
@@ -122,7 +122,7 @@ pub fn replay_stream(
         let reference = priced.model().reference_nano(gridbook_pricing::ClassId(at as u32));
         classes.push(ReplayClass {
             class: name.clone(),
-            last_reference: reference.map(format_nano),
+            last_reference: reference.map(|nano| Tokens::from_nano(u128::from(nano))),
             volume_units: units,
         });
     }
@@ -136,7 +136,7 @@ pub fn replay_stream(
         rejected: stats.rejected_total(),
         deals: stats.deals,
         slots: stats.slots,
-        value_traded: format_nano_wide(stats.value_nano()),
+        value_traded: Tokens::from_nano(stats.value_nano()),
         fill_rate: if accepted > 0 { stats.slots as f64 / accepted as f64 } else { 0.0 },
         classes,
     };
@@ -145,19 +145,19 @@ pub fn replay_stream(
 
 fn rows_csv(rows: &[PriceRow], names: &[String]) -> String {
     let money = |v: Option<u64>| v.map(format_nano).unwrap_or_default();
-    let mut out = String::from("ts_ms,class,reference,best_bid,best_ask,last_deal,volume_units\n");
-    for r in rows {
-        let name = names.get(r.class.0 as usize).map_or("?", String::as_str);
-        let _ = writeln!(
-            out,
-            "{},{name},{},{},{},{},{}",
-            r.ts_ms,
+    let header =
+        ["ts_ms", "class", "reference", "best_bid", "best_ask", "last_deal", "volume_units"];
+    let records = rows.iter().map(|r| {
+        vec![
+            r.ts_ms.to_string(),
+            names[r.class.0 as usize].clone(),
             money(r.reference_nano),
             money(r.best_bid_nano),
             money(r.best_ask_nano),
             money(r.last_deal_nano),
-            r.volume_units
-        );
-    }
-    out
+            r.volume_units.to_string(),
+        ]
+    });
+    let header = header.iter().map(|h| h.to_string()).collect();
+    crate::report::files::csv_text(std::iter::once(header).chain(records))
 }

@@ -132,9 +132,10 @@ pub fn cell_scenarios(
         for (key, value) in &cell {
             set(&mut table, key, value.clone()).map_err(fail)?;
         }
-        let scenario: Scenario = toml::Value::Table(table)
+        let mut scenario: Scenario = toml::Value::Table(table)
             .try_into()
             .map_err(|e: toml::de::Error| fail(e.message().to_string()))?;
+        scenario.resolve_paths(origin);
         crate::scenario::check::check(&scenario, source, origin)
             .map_err(|e| fail(e.to_string()))?;
         scenarios.push(scenario);
@@ -185,19 +186,12 @@ pub fn run_sweep(
                         seed: run_seed,
                         metrics: run.metrics,
                     });
-                if let Ok(mut slots) = results.lock() {
-                    slots[at] = Some(outcome);
-                }
+                results.lock().expect("no sweep thread panics while holding the results")[at] =
+                    Some(outcome);
                 done(finished.fetch_add(1, Ordering::Relaxed) + 1, jobs.len());
             });
         }
     });
-    let slots =
-        results.into_inner().map_err(|_| SimError::Setup("a sweep thread panicked".into()))?;
-    slots
-        .into_iter()
-        .map(|slot| {
-            slot.unwrap_or_else(|| Err(SimError::Setup("a sweep run did not finish".into())))
-        })
-        .collect()
+    let slots = results.into_inner().expect("no sweep thread panics while holding the results");
+    slots.into_iter().map(|slot| slot.expect("the scoped threads ran every job")).collect()
 }

@@ -5,6 +5,7 @@
 //! (the mapping is in docs/simulations.md). Columns are matched by name, so a file whose header
 //! differs is refused with its line rather than read wrongly.
 
+use csv::StringRecord;
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -14,9 +15,9 @@ use crate::scenario::{Dist, MoneyRange};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TraceSection {
-    /// The node list, relative to the current directory.
+    /// The node list (a relative path is relative to the scenario file's folder).
     pub nodes: String,
-    /// The pod list, relative to the current directory.
+    /// The pod list (a relative path is relative to the scenario file's folder).
     pub pods: String,
     /// Cores per slot of a CPU-only node (default 8).
     #[serde(default = "default_cpu_slot_cores")]
@@ -37,6 +38,15 @@ pub struct TraceSection {
     /// The region every machine is in (default "eu-west").
     #[serde(default = "default_region")]
     pub region: String,
+    /// Share of each GPU model's nodes (and of the CPU-only nodes) kept, in (0, 1] (default 1):
+    /// node `i` of a model is kept when `⌊(i+1)·share⌋ > ⌊i·share⌋`, and the first node of a
+    /// model is kept when none would be. A smaller cluster under the same pods is a busier one.
+    #[serde(default = "default_node_share")]
+    pub node_share: f64,
+    /// Trace hour at which the replay starts (default 0): pods deleted before it are left out,
+    /// pods running at it start at simulated time 0 with the rest of their run.
+    #[serde(default)]
+    pub from_h: u64,
 }
 
 fn default_cpu_slot_cores() -> u32 {
@@ -45,6 +55,9 @@ fn default_cpu_slot_cores() -> u32 {
 fn default_region() -> String {
     "eu-west".to_string()
 }
+fn default_node_share() -> f64 {
+    1.0
+}
 
 impl TraceSection {
     /// `(key, message)` of the first problem: a file that cannot be read, zero cores per slot.
@@ -52,14 +65,24 @@ impl TraceSection {
         if self.cpu_slot_cores == 0 {
             return Err(("cpu_slot_cores", "must be > 0".into()));
         }
+        if !(self.node_share > 0.0 && self.node_share <= 1.0) {
+            return Err(("node_share", "must be in (0, 1]".into()));
+        }
         for (key, path) in [("nodes", &self.nodes), ("pods", &self.pods)] {
             if let Err(error) = std::fs::metadata(path) {
-                return Err((key, format!("cannot read trace file {path}: {error}")));
+                return Err((key, format!("cannot read trace file {path}: {error}. {WHERE_FROM}")));
             }
         }
         Ok(())
     }
 }
+
+/// Where the trace comes from, for a user whose copy is missing.
+const WHERE_FROM: &str = "The trace is not part of gridbook: it is the Alibaba GPU cluster \
+trace cluster-trace-gpu-v2023 (the alibaba/clusterdata repository on GitHub, folder \
+cluster-trace-gpu-v2023/csv/; free for research or study, cite \"Beware of Fragmentation\", \
+USENIX ATC 2023). Put its openb_*.csv files there, or change the path: a relative path is \
+relative to the scenario file's folder";
 
 /// A trace file that cannot be read or has a bad row.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -127,24 +150,39 @@ const POD_COLUMNS: [&str; 11] = [
 ];
 
 /// Rows of a CSV file whose header is exactly `columns`, with their 1-based line numbers.
-fn rows(file: &str, text: &str, columns: &[&str]) -> Result<Vec<(usize, Vec<String>)>, TraceError> {
+/// Read with the `csv` crate, so a quoted field holding a comma (a pod name) stays one field.
+fn rows(
+    file: &str,
+    text: &str,
+    columns: &[&str],
+) -> Result<Vec<(usize, StringRecord)>, TraceError> {
     let fail = |line, message: String| TraceError { file: file.to_string(), line, message };
-    let mut lines = text.lines().enumerate();
-    let header = lines.next().map(|(_, h)| h.trim().to_string()).unwrap_or_default();
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let header = match records.next() {
+        Some(Ok(header)) => header.iter().map(str::trim).collect::<Vec<_>>().join(","),
+        Some(Err(error)) => return Err(fail(1, error.to_string())),
+        None => String::new(),
+    };
     if header != columns.join(",") {
         return Err(fail(1, format!("header must be `{}`, found `{header}`", columns.join(","))));
     }
     let mut out = Vec::new();
-    for (at, line) in lines {
-        if line.trim().is_empty() {
+    for record in records {
+        let record = record.map_err(|error| {
+            let line = error.position().map_or(0, |p| p.line() as usize);
+            fail(line, error.to_string())
+        })?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        if record.iter().all(|field| field.trim().is_empty()) {
             continue;
         }
-        let fields: Vec<String> = line.trim_end().split(',').map(str::to_string).collect();
-        if fields.len() != columns.len() {
-            let message = format!("{} fields, expected {}", fields.len(), columns.len());
-            return Err(fail(at + 1, message));
+        if record.len() != columns.len() {
+            let message = format!("{} fields, expected {}", record.len(), columns.len());
+            return Err(fail(line, message));
         }
-        out.push((at + 1, fields));
+        out.push((line, record));
     }
     Ok(out)
 }
@@ -188,11 +226,11 @@ pub fn load_nodes(file: &str) -> Result<Vec<TraceNode>, TraceError> {
             message: "`gpu` is too large".into(),
         })?;
         nodes.push(TraceNode {
-            name: f[0].clone(),
+            name: f[0].to_string(),
             cpu_milli: required(file, line, "cpu_milli", &f[1])?,
             memory_mib: required(file, line, "memory_mib", &f[2])?,
             gpus,
-            model: (!f[4].is_empty()).then(|| f[4].clone()),
+            model: (!f[4].is_empty()).then(|| f[4].to_string()),
         });
     }
     Ok(nodes)
@@ -206,7 +244,7 @@ pub fn load_pods(file: &str) -> Result<Vec<TracePod>, TraceError> {
         let num_gpu = required(file, line, "num_gpu", &f[3])?.min(u64::from(u32::MAX)) as u32;
         let gpu_spec = f[5].split('|').filter(|m| !m.is_empty()).map(str::to_string).collect();
         pods.push(TracePod {
-            name: f[0].clone(),
+            name: f[0].to_string(),
             cpu_milli: required(file, line, "cpu_milli", &f[1])?,
             memory_mib: required(file, line, "memory_mib", &f[2])?,
             num_gpu,

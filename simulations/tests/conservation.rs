@@ -28,9 +28,15 @@ fn no_slot_is_leased_twice_and_payments_balance_under_every_strategy_and_model()
         assert_eq!(c.foreign_deals, 0, "{strategy}/{bidding}/{model}");
         assert_eq!(c.rejected_commands, 0, "{strategy}/{bidding}/{model}");
         assert!(c.payments_balance && c.ok, "{strategy}/{bidding}/{model}");
-        let fees: f64 = m.money.fees.parse().unwrap();
-        let paid: f64 = m.money.requester_payments.parse().unwrap();
-        assert!(fees > 0.0 && (fees / paid - 0.015).abs() < 1e-3, "fees are 150 bps of payments");
+        // Money in the metrics is typed and exact (issue 9, "Also"): it adds up to the nano.
+        let money = &m.money;
+        assert_eq!(money.requester_payments, money.provider_revenue + money.fees);
+        let (fees, paid) = (money.fees.nano(), money.requester_payments.nano());
+        let expected = paid * 150 / 10_000;
+        assert!(
+            fees > 0 && fees <= expected && expected - fees <= u128::from(m.deals),
+            "fees are 150 bps of each payment, rounded down per deal"
+        );
         for class in &m.classes {
             assert!(
                 class.utilisation <= 1.0 + 1e-9,

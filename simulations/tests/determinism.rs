@@ -6,11 +6,10 @@
 
 mod common;
 
-use gridbook_simulations::report::write_run;
+use gridbook_simulations::{run_into, Silent};
 
 fn outputs(toml: &str, seed: u64, dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let run = common::run_toml(toml, seed);
-    write_run(dir, &run, toml).unwrap();
+    run_into(dir, &common::scenario(toml), toml, "test", seed, &mut Silent).unwrap();
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -33,7 +32,10 @@ fn same_scenario_and_seed_give_identical_bytes_in_every_output_file() {
     let second = outputs(&toml, 3, &base.join("b"));
     let other = outputs(&toml, 4, &base.join("c"));
     std::fs::remove_dir_all(&base).ok();
-    assert!(first.len() >= 2, "metrics.json and timeseries.csv at least");
+    let names: Vec<&str> = first.iter().map(|f| f.0.as_str()).collect();
+    for name in ["metrics.json", "timeseries.csv", "deals.csv", "jobs.csv", "report.html"] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
     assert_eq!(first, second);
     let metrics = |files: &[(String, Vec<u8>)]| {
         files.iter().find(|f| f.0 == "metrics.json").unwrap().1.clone()

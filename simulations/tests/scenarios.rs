@@ -17,8 +17,8 @@ fn every_shipped_scenario_is_valid() {
             load_scenario(&path(&format!("{name}.toml"))).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(scenario.name.as_deref(), Some(name));
     }
-    // The trace replay reads ../shared/data relative to the current directory (a clone's root);
-    // tests run in simulations/, so there the only possible complaint is the missing trace.
+    // The trace replay reads ../../../shared/data relative to its own folder; on a machine
+    // without the trace the only possible complaint is the missing trace.
     match load_scenario(&path("alibaba-replay.toml")) {
         Ok((_, scenario)) => assert!(scenario.trace.is_some()),
         Err(ScenarioError::Invalid { key, .. }) => assert_eq!(key, "trace.nodes"),

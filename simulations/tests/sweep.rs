@@ -47,3 +47,23 @@ fn a_bad_grid_value_is_named_with_the_grid_key_line() {
         "{error}"
     );
 }
+
+#[test]
+fn a_grid_value_with_a_comma_stays_one_field_of_the_sweep_tables() {
+    // Rule (issue 10, item 4): CSV is written with a CSV writer, never by hand.
+    let base = common::market("markup", "truthful", 2, 10, 2, "ewma");
+    let source = format!("{base}\n[sweep]\n[sweep.grid]\n\"name\" = [\"a, b\", \"c\"]\n");
+    let sweep = common::scenario(&source).sweep.unwrap();
+    let scenarios = cell_scenarios(&source, "sweep.toml", &sweep).unwrap();
+    let runs = run_sweep(&scenarios, "s", 1, 1, 1, &|_, _| {}).unwrap();
+    let keys: Vec<String> = sweep.grid.keys().cloned().collect();
+    for text in [runs_csv(&keys, &sweep.cells(), &runs), summary_csv(&keys, &sweep.cells(), &runs)]
+    {
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let width = reader.headers().unwrap().len();
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 2, "{text}");
+        assert!(rows.iter().all(|row| row.len() == width), "{text}");
+        assert_eq!(&rows[0][1], "a, b");
+    }
+}

@@ -115,3 +115,82 @@ fn numbers_and_names_beyond_the_engine_limits_are_refused_at_their_line() {
     let message = error_with(15, &long);
     assert_names(&message, 15, "requesters.jobs[0].regions");
 }
+
+#[test]
+fn a_scenario_that_is_not_utf8_is_reported_with_its_line() {
+    // Rule (issue 9, item 8): a scenario in another encoding names the line of the first bad
+    // byte, not a bare "stream did not contain valid UTF-8".
+    let dir = std::env::temp_dir().join(format!("gridbook-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("latin1.toml");
+    let mut bytes = GOOD.as_bytes().to_vec();
+    let at = GOOD.find("[requesters]").unwrap();
+    bytes.splice(at..at, b"# caf\xe9\n".iter().copied());
+    std::fs::write(&path, &bytes).unwrap();
+    let error = gridbook_simulations::load_scenario(path.to_str().unwrap()).unwrap_err();
+    std::fs::remove_dir_all(&dir).ok();
+    let message = error.to_string();
+    assert!(message.contains("line 10") && message.contains("UTF-8"), "{message}");
+    assert!(matches!(error, ScenarioError::NotUtf8 { line: 10, .. }), "{error:?}");
+}
+
+/// GOOD with `key = value` lines replaced.
+fn good_with(replacements: &[(&str, &str)]) -> String {
+    let mut source = GOOD.to_string();
+    for (from, to) in replacements {
+        assert!(source.contains(from), "{from}");
+        source = source.replacen(from, to, 1);
+    }
+    source
+}
+
+#[test]
+fn a_scenario_too_large_for_memory_is_refused_with_the_estimate_and_the_key_to_change() {
+    // Rule (issue 9, item 8): estimate before running; refuse what cannot fit, naming the
+    // estimate, the budget and the key. A billion machines aborted on a 56 GB allocation.
+    let source = good_with(&[("count = 2", "count = 1000000000")]);
+    let message = Scenario::from_toml_str(&source, "big.toml").unwrap_err().to_string();
+    assert_names(&message.replace("big.toml", "bad.toml"), 3, "providers.count");
+    assert!(message.contains("GiB") && message.contains("memory_budget_mib"), "{message}");
+    // A billion jobs an hour grew without end.
+    let source = good_with(&[("rate_per_h = 10", "rate_per_h = 1e9")]);
+    let message = Scenario::from_toml_str(&source, "bad.toml").unwrap_err().to_string();
+    assert_names(&message, 11, "requesters.rate_per_h");
+    // Ten years of a busy market: every posting and bid is remembered by the engine.
+    let source =
+        good_with(&[("duration_h = 4", "duration_h = 87600"), ("count = 2", "count = 4000")]);
+    let message = Scenario::from_toml_str(&source, "bad.toml").unwrap_err().to_string();
+    assert!(message.contains("providers.count") && message.contains("`duration_h`"), "{message}");
+    // The budget is the scenario's to raise.
+    let source = format!("memory_budget_mib = 1000000\n{source}");
+    Scenario::from_toml_str(&source, "big.toml").unwrap();
+}
+
+#[test]
+fn trace_paths_are_relative_to_the_scenario_file_and_a_missing_trace_says_where_it_comes_from() {
+    // Rule (issue 10, item 3): a scenario runs from any directory.
+    let fixtures = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("gridbook-relative-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    for name in ["openb_node_list_fixture.csv", "openb_pod_list_fixture.csv"] {
+        std::fs::copy(format!("{fixtures}/{name}"), dir.join("data").join(name)).unwrap();
+    }
+    let trace = "[trace]\nnodes = \"data/openb_node_list_fixture.csv\"\n\
+        pods = \"data/openb_pod_list_fixture.csv\"\n\
+        gpu_cost = { min = \"1\", max = \"2\" }\ncpu_cost = { min = \"1\", max = \"2\" }\n\
+        gpu_value = { min = \"1\", max = \"2\" }\ncpu_value = { min = \"1\", max = \"2\" }\n\
+        deadline_slack_pct = { dist = \"fixed\", value = 50 }\n";
+    std::fs::write(dir.join("trace.toml"), format!("{GOOD}{trace}")).unwrap();
+    std::fs::write(dir.join("missing.toml"), format!("{GOOD}{trace}").replace("data/", "gone/"))
+        .unwrap();
+    let loaded = gridbook_simulations::load_scenario(dir.join("trace.toml").to_str().unwrap());
+    let missing = gridbook_simulations::load_scenario(dir.join("missing.toml").to_str().unwrap());
+    std::fs::remove_dir_all(&dir).ok();
+    let (_, scenario) = loaded.unwrap_or_else(|e| panic!("{e}"));
+    assert!(scenario.trace.unwrap().nodes.ends_with("data/openb_node_list_fixture.csv"));
+    let message = missing.unwrap_err().to_string();
+    assert!(
+        message.contains("trace.nodes") && message.contains("alibaba/clusterdata"),
+        "{message}"
+    );
+}

@@ -4,9 +4,10 @@
 //! What admission looks up — the id's hash, the order's group, the cancelled order's slot — is
 //! handed on in [`Admitted`], so execution never repeats a lookup.
 
+use super::index::GroupId;
 use super::{Engine, INACTIVE};
 use crate::command::{Cancel, Command, Price};
-use crate::event::{OrderRef, RejectReason};
+use crate::event::{Bound, OrderRef, RejectReason};
 use crate::hardware::Sym;
 use crate::limits::TIME_MS_MAX;
 use crate::validate::{check_ask, check_bid, check_id, check_price};
@@ -15,7 +16,7 @@ use crate::validate::{check_ask, check_bid, check_id, check_price};
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Admitted {
     /// An ask or bid: the hash of its (new) id, and its group if the group exists already.
-    Order { id_hash: u64, group: Option<u32> },
+    Order { id_hash: u64, group: Option<GroupId> },
     /// A cancel of `order`, which rests in `slot`.
     Cancel { order: OrderRef, slot: u32 },
     /// A tick.
@@ -36,18 +37,22 @@ impl Engine {
             Command::Ask(ask) => {
                 let id_hash = self.check_new_id(&ask.id)?;
                 check_ask(ask, now_ms)?;
-                let group = self.groups.find_config(&ask.hw);
-                let full = group.is_none() && self.groups.configs.len() >= self.config.configs_max;
-                self.check_room(&ask.id, full || self.class_full(&ask.price))?;
+                let group = self.groups.configs.find(&ask.hw);
+                let room = group.is_some() || self.groups.configs.has_room(self.config.configs_max);
+                self.check_room(&ask.id, room.then_some(()).ok_or(Bound::ConfigsMax), &ask.price)?;
                 Ok(Admitted::Order { id_hash, group })
             }
             Command::Bid(bid) => {
                 let id_hash = self.check_new_id(&bid.id)?;
                 check_bid(bid, now_ms)?;
-                let group = self.groups.find_signature(&bid.req);
-                let full =
-                    group.is_none() && self.groups.signatures.len() >= self.config.signatures_max;
-                self.check_room(&bid.id, full || self.class_full(&bid.limit))?;
+                let group = self.groups.signatures.find(&bid.req);
+                let max = self.config.signatures_max;
+                let room = group.is_some() || self.groups.signatures.has_room(max);
+                self.check_room(
+                    &bid.id,
+                    room.then_some(()).ok_or(Bound::SignaturesMax),
+                    &bid.limit,
+                )?;
                 Ok(Admitted::Order { id_hash, group })
             }
             Command::Cancel(cancel) => self.check_cancel(cancel, now_ms),
@@ -55,7 +60,7 @@ impl Engine {
             Command::Reference { class, price_nano } => {
                 check_price(*price_nano)?;
                 if self.new_class_full(*class) {
-                    return Err(RejectReason::Capacity);
+                    return Err(RejectReason::Capacity(Bound::ClassesMax));
                 }
                 Ok(Admitted::Reference)
             }
@@ -86,14 +91,30 @@ impl Engine {
     }
 
     /// Capacity is checked last and before expiry frees anything, so it never depends on
-    /// what this command's time would expire.
-    fn check_room(&self, id: &str, groups_full: bool) -> Result<(), RejectReason> {
-        let ids_room =
-            self.ids.has_room(id.len(), self.config.orders_max, self.config.id_bytes_max);
-        if groups_full || !ids_room || self.slab.live() >= self.config.resting_max {
-            return Err(RejectReason::Capacity);
-        }
-        Ok(())
+    /// what this command's time would expire. `group_room` says whether the order's group
+    /// exists or fits; the first bound reached is named, in the order resting orders, ids, id
+    /// bytes, groups, classes.
+    fn check_room(
+        &self,
+        id: &str,
+        group_room: Result<(), Bound>,
+        price: &Price,
+    ) -> Result<(), RejectReason> {
+        let config = &self.config;
+        let full = if self.slab.live() >= config.resting_max {
+            Some(Bound::RestingMax)
+        } else if self.ids.len() >= config.orders_max {
+            Some(Bound::OrdersMax)
+        } else if !self.ids.has_room(id.len(), config.orders_max, config.id_bytes_max) {
+            Some(Bound::IdBytesMax)
+        } else if let Err(bound) = group_room {
+            Some(bound)
+        } else if self.class_full(price) {
+            Some(Bound::ClassesMax)
+        } else {
+            None
+        };
+        full.map_or(Ok(()), |bound| Err(RejectReason::Capacity(bound)))
     }
 
     /// Rule 7, with the order's activity judged at `now_ms`: an order that this command's time

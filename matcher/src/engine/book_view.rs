@@ -2,12 +2,14 @@
 //! machine configurations with their resting asks, requirement signatures with their resting
 //! bids, and which configurations satisfy which signatures.
 //!
-//! Groups are numbered in first-seen order and never forgotten, so a group index stays valid
-//! for the life of the engine. Every iteration is by index or by ladder order (best price first,
-//! then arrival), never by hash-map order; walking a group allocates one small vector, a
-//! cursor per ladder of the group.
+//! Groups are numbered in first-seen order. A group whose orders have all left keeps its index
+//! until room is needed for a new group, which may then take that index over (`groups.rs`): an
+//! index names the same group only as long as the book does not change. Every iteration is by
+//! index or by ladder order (best price first, then arrival), never by hash-map order; walking a
+//! group allocates one small vector, a cursor per ladder of the group.
 
 use super::floats::Float;
+use super::index::GroupId;
 use super::ladder::Ladder;
 use super::slab::{Slab, NIL};
 use super::Engine;
@@ -129,56 +131,58 @@ impl Iterator for GroupOrders<'_> {
 }
 
 impl Engine {
-    /// How many machine configurations (ask groups) the engine has seen; their indices are
-    /// `0..config_count()`, in first-seen order.
+    /// How many machine configuration groups the engine holds (with resting asks, or idle and
+    /// not yet reclaimed); their indices are `0..config_count()`.
     pub fn config_count(&self) -> usize {
-        self.groups.configs.len()
+        self.groups.configs.list.len()
     }
 
     /// The hardware of configuration `config`, if that index exists.
     pub fn config_hardware(&self, config: u32) -> Option<&Hardware> {
-        self.groups.configs.get(config as usize).map(|c| &c.hw)
+        self.groups.configs.list.get(config as usize).map(|c| &c.key)
     }
 
     /// The signatures configuration `config` satisfies, in the order they were related.
-    pub fn config_signatures(&self, config: u32) -> &[u32] {
-        self.groups.configs.get(config as usize).map_or(&[], |c| &c.signatures)
+    pub fn config_signatures(&self, config: u32) -> impl Iterator<Item = u32> + '_ {
+        let group = self.groups.configs.list.get(config as usize);
+        group.into_iter().flat_map(|c| c.related.iter().map(|g| g.0))
     }
 
     /// The resting asks of configuration `config` as `(price_nano, remaining)`, cheapest first
     /// and in arrival order within a price; empty for an unknown index.
     pub fn config_asks(&self, config: u32) -> impl Iterator<Item = (u64, u64)> + '_ {
         let floats = &self.pegs.floats.list;
-        let group = self.groups.configs.get(config as usize);
+        let group = self.groups.configs.list.get(config as usize);
         group.into_iter().flat_map(move |c| {
-            let own = c.floats.iter().map(move |&f| &floats[f as usize]);
+            let own = c.floats.iter().map(move |&f| &floats[f.at()]);
             GroupOrders::new(&self.slab, false, &c.ladder, own)
         })
     }
 
-    /// How many requirement signatures (bid groups) the engine has seen; their indices are
-    /// `0..signature_count()`, in first-seen order.
+    /// How many requirement signature groups the engine holds (as [`Engine::config_count`]);
+    /// their indices are `0..signature_count()`.
     pub fn signature_count(&self) -> usize {
-        self.groups.signatures.len()
+        self.groups.signatures.list.len()
     }
 
     /// The requirements of signature `signature`, if that index exists.
     pub fn signature_requirements(&self, signature: u32) -> Option<&Requirements> {
-        self.groups.signatures.get(signature as usize).map(|s| &s.req)
+        self.groups.signatures.list.get(signature as usize).map(|s| &s.key)
     }
 
     /// The configurations that satisfy signature `signature`, in the order they were related.
-    pub fn signature_configs(&self, signature: u32) -> &[u32] {
-        self.groups.signatures.get(signature as usize).map_or(&[], |s| &s.configs)
+    pub fn signature_configs(&self, signature: u32) -> impl Iterator<Item = u32> + '_ {
+        let group = self.groups.signatures.list.get(signature as usize);
+        group.into_iter().flat_map(|s| s.related.iter().map(|g: &GroupId| g.0))
     }
 
     /// The resting bids of signature `signature` as `(limit_nano, remaining)`, highest limit
     /// first and in arrival order within a limit; empty for an unknown index.
     pub fn signature_bids(&self, signature: u32) -> impl Iterator<Item = (u64, u64)> + '_ {
         let floats = &self.pegs.floats.list;
-        let group = self.groups.signatures.get(signature as usize);
+        let group = self.groups.signatures.list.get(signature as usize);
         group.into_iter().flat_map(move |s| {
-            let own = s.floats.iter().map(move |&f| &floats[f as usize]);
+            let own = s.floats.iter().map(move |&f| &floats[f.at()]);
             GroupOrders::new(&self.slab, true, &s.ladder, own)
         })
     }
@@ -265,6 +269,6 @@ mod tests {
         assert!(!from_snapshot.is_empty());
         assert_eq!(from_groups, from_snapshot);
         assert_eq!(engine.config_asks(u32::MAX).count(), 0);
-        assert_eq!(engine.signature_configs(u32::MAX), &[] as &[u32]);
+        assert_eq!(engine.signature_configs(u32::MAX).count(), 0);
     }
 }

@@ -1,4 +1,8 @@
 //! The engine's limits and preallocation: a stated bound on everything that grows.
+//!
+//! Each bound is named by a [`Bound`] in the `capacity` rejection it causes.
+
+use crate::event::Bound;
 
 /// Limits and buffer reservations of an [`crate::Engine`].
 #[derive(Debug, Clone)]
@@ -9,13 +13,18 @@ pub struct EngineConfig {
     pub orders_max: usize,
     /// Most bytes of ids accepted over the engine's life.
     pub id_bytes_max: usize,
-    /// Most distinct machine configurations.
+    /// Most machine configurations with resting asks at once. A configuration whose asks have
+    /// all left is kept (with its compatibility entries) only until room is needed for another.
     pub configs_max: usize,
-    /// Most distinct requirement signatures.
+    /// Most requirement signatures with resting bids at once; empty ones are reclaimed as
+    /// configurations are.
     pub signatures_max: usize,
     /// Most distinct classes (reference prices and peg targets); a reference or pegged order
     /// naming a new class beyond it is rejected (`capacity`).
     pub classes_max: usize,
+    /// Most distinct names (GPU models, TEE kinds, regions, classes) in the name table of a
+    /// [`crate::stream::Replay`]'s decoder. Only accepted commands leave names there.
+    pub names_max: usize,
     /// Resting orders to reserve room for at start, so the book grows without reallocating.
     pub reserve_resting: usize,
     /// Accepted orders to reserve id room for at start.
@@ -36,10 +45,26 @@ impl Default for EngineConfig {
             configs_max: 1024,
             signatures_max: 8192,
             classes_max: 4096,
+            names_max: 65_536,
             reserve_resting: 1024,
             reserve_orders: 4096,
             reserve_levels: 0,
             debug_check_invariants: false,
+        }
+    }
+}
+
+impl EngineConfig {
+    /// The value of `bound` in this configuration.
+    pub fn bound(&self, bound: Bound) -> usize {
+        match bound {
+            Bound::RestingMax => self.resting_max,
+            Bound::OrdersMax => self.orders_max,
+            Bound::IdBytesMax => self.id_bytes_max,
+            Bound::ConfigsMax => self.configs_max,
+            Bound::SignaturesMax => self.signatures_max,
+            Bound::ClassesMax => self.classes_max,
+            Bound::NamesMax => self.names_max,
         }
     }
 }

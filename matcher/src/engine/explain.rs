@@ -149,21 +149,21 @@ impl Engine {
         let mut candidates = Vec::new();
         match side {
             Side::Ask => {
-                for config in &self.groups.configs {
-                    let groups = (Some(&config.hw), None);
+                for config in &self.groups.configs.list {
+                    let groups = (Some(&config.key), None);
                     self.scan(&config.ladder, groups, side, probe, now_ms, &mut candidates);
                     for &float in &config.floats {
-                        let ladder = &self.pegs.floats.list[float as usize].ladder;
+                        let ladder = &self.pegs.floats.list[float.at()].ladder;
                         self.scan(ladder, groups, side, probe, now_ms, &mut candidates);
                     }
                 }
             }
             Side::Bid => {
-                for signature in &self.groups.signatures {
-                    let groups = (None, Some(&signature.req));
+                for signature in &self.groups.signatures.list {
+                    let groups = (None, Some(&signature.key));
                     self.scan(&signature.ladder, groups, side, probe, now_ms, &mut candidates);
                     for &float in &signature.floats {
-                        let ladder = &self.pegs.floats.list[float as usize].ladder;
+                        let ladder = &self.pegs.floats.list[float.at()].ladder;
                         self.scan(ladder, groups, side, probe, now_ms, &mut candidates);
                     }
                 }
@@ -186,8 +186,8 @@ impl Engine {
             let mut slot = level.head;
             while slot != NIL {
                 let resting = self.slab.get(slot);
-                // Every order on a ladder has a price.
-                let price_nano = self.price_of(resting).unwrap_or(0);
+                let price_nano =
+                    self.price_of(resting).expect("every order on a ladder has a price");
                 let other = resting_party(resting, price_nano, group.0, group.1, now_ms);
                 let excluded_by = match side {
                     Side::Ask => exclusions(&other, probe, now_ms),

@@ -9,12 +9,18 @@
 //! fixed ladder as further cursors (`plan.rs`), so time priority at an equal price still goes
 //! by arrival.
 //!
-//! Floating ladders are created on first use and never forgotten, like groups: there are at
-//! most `groups × classes × distinct units` of them.
+//! Floating ladders are created on first use and released with their group when it is
+//! reclaimed (`groups.rs`): there are at most `groups × classes × distinct units` of them, and
+//! a released one's index serves the next.
 
 use hashbrown::HashMap;
 
+use super::index::{FloatId, GroupId};
 use super::ladder::Ladder;
+
+/// What a floating ladder serves: its group, class (index into `Pegs::classes`), units per
+/// slot, and side.
+pub(crate) type FloatKey = (GroupId, u32, u32, bool);
 
 /// Offsets are biased by 2^63 so that the signed order maps onto the unsigned one.
 const BIAS: u64 = 1 << 63;
@@ -49,49 +55,93 @@ pub(crate) fn float_shift(reference_nano: u64, units: u32, is_bid: bool) -> u64 
 pub(crate) struct Float {
     pub(crate) ladder: Ladder,
     /// The configuration (asks) or signature (bids) of its orders.
-    pub(crate) group: u32,
+    pub(crate) group: GroupId,
+    /// Its class (index into `Pegs::classes`).
+    pub(crate) class: u32,
     pub(crate) units: u32,
     pub(crate) is_bid: bool,
     /// Added (wrapping) to each level's stored rank to give its effective rank now.
     pub(crate) shift: u64,
+    /// False once released with its group, until reused.
+    pub(crate) in_use: bool,
+}
+
+impl Float {
+    fn key(&self) -> FloatKey {
+        (self.group, self.class, self.units, self.is_bid)
+    }
 }
 
 /// Every floating ladder, and which one serves a (group, class, units, side).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Floats {
     pub(crate) list: Vec<Float>,
-    index: HashMap<(u32, u32, u32, bool), u32>,
+    index: HashMap<FloatKey, FloatId>,
+    /// Released ladders, reused last-released first.
+    free: Vec<FloatId>,
 }
 
 impl Floats {
     /// The floating ladder of `(group, class, units, is_bid)` and whether it was just created
     /// (with the shift of `reference_nano`); the caller then files it under its class and group.
-    pub(crate) fn find_or_create(
-        &mut self,
-        key: (u32, u32, u32, bool),
-        reference_nano: u64,
-    ) -> (u32, bool) {
+    pub(crate) fn find_or_create(&mut self, key: FloatKey, reference_nano: u64) -> (FloatId, bool) {
         if let Some(&at) = self.index.get(&key) {
             return (at, false);
         }
-        let (group, _class, units, is_bid) = key;
-        let at = self.list.len() as u32;
-        self.list.push(Float {
-            ladder: Ladder::with_capacity(LEVELS_RESERVED),
-            group,
-            units,
-            is_bid,
-            shift: float_shift(reference_nano, units, is_bid),
-        });
+        let (group, class, units, is_bid) = key;
+        let shift = float_shift(reference_nano, units, is_bid);
+        let at = match self.free.pop() {
+            Some(at) => {
+                let float = &mut self.list[at.at()];
+                debug_assert!(float.ladder.levels.is_empty(), "a released ladder is empty");
+                let ladder = std::mem::take(&mut float.ladder);
+                *float = Float { ladder, group, class, units, is_bid, shift, in_use: true };
+                at
+            }
+            None => {
+                let ladder = Ladder::with_capacity(LEVELS_RESERVED);
+                self.list.push(Float { ladder, group, class, units, is_bid, shift, in_use: true });
+                FloatId::of(self.list.len() - 1)
+            }
+        };
         self.index.insert(key, at);
         (at, true)
+    }
+
+    /// Releases floating ladder `at`, empty, whose group is being reclaimed; the caller unfiles
+    /// it from its class.
+    pub(crate) fn release(&mut self, at: FloatId) -> &Float {
+        let float = &mut self.list[at.at()];
+        debug_assert!(float.in_use && float.ladder.levels.is_empty(), "{at:?}: released in use");
+        float.in_use = false;
+        self.index.remove(&float.key());
+        self.free.push(at);
+        &self.list[at.at()]
+    }
+
+    /// The ladder serving `key`, if any (for the invariant checker).
+    pub(crate) fn find(&self, key: FloatKey) -> Option<FloatId> {
+        self.index.get(&key).copied()
+    }
+
+    /// Whether the index maps every ladder in use to itself and nothing else.
+    pub(crate) fn index_holds(&self) -> bool {
+        let in_use = self.list.iter().filter(|f| f.in_use).count();
+        self.index.len() == in_use
+            && in_use + self.free.len() == self.list.len()
+            && self
+                .list
+                .iter()
+                .enumerate()
+                .all(|(at, f)| !f.in_use || self.find(f.key()) == Some(FloatId::of(at)))
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
         let ladders: usize = self.list.iter().map(|f| f.ladder.heap_bytes()).sum();
         ladders
             + self.list.capacity() * std::mem::size_of::<Float>()
-            + self.index.capacity() * (std::mem::size_of::<((u32, u32, u32, bool), u32)>() + 1)
+            + self.index.capacity() * (std::mem::size_of::<(FloatKey, FloatId)>() + 1)
+            + self.free.capacity() * std::mem::size_of::<FloatId>()
     }
 }
 

@@ -6,42 +6,261 @@
 //! configurations its signature fits, an incoming ask only the signatures its configuration
 //! satisfies. Nothing on the matching path scans the whole book.
 //!
-//! Groups are never forgotten; their number is bounded by [`crate::EngineConfig`], which also
-//! bounds the cache at `configs_max × signatures_max` pairs.
+//! Bounds apply to what is live. A group whose orders have all left is *idle*: it keeps its
+//! index, ladder and compatibility entries, so a configuration that comes back costs nothing,
+//! until room is needed. Then the group idle the longest is reclaimed — its key, compatibility
+//! entries (on both sides) and floating ladders dropped — and its index serves the new group.
+//! So `configs_max` and `signatures_max` bound the groups with resting orders, the tables never
+//! exceed them, and the cache stays within `configs_max × signatures_max` pairs. Which index a
+//! group gets never shows in the events: the planner breaks ties by arrival, never by group.
 
 use hashbrown::HashMap;
+use std::hash::Hash;
 
+use super::index::{FloatId, GroupId};
 use super::ladder::Ladder;
 use crate::hardware::{Hardware, Requirements};
 
+/// One group: its orders' shared key and ladder, and what it can trade with.
 #[derive(Debug, Clone)]
-pub(crate) struct ConfigGroup {
-    pub(crate) hw: Hardware,
+pub(crate) struct Group<K> {
+    /// The configuration (asks) or signature (bids).
+    pub(crate) key: K,
     pub(crate) ladder: Ladder,
-    /// Signatures this configuration satisfies.
-    pub(crate) signatures: Vec<u32>,
-    /// Floating ladders of its pegged asks ([`super::floats`]), in creation order.
-    pub(crate) floats: Vec<u32>,
+    /// Groups of the other side it can trade with: for a configuration the signatures it
+    /// satisfies, for a signature the configurations that satisfy it.
+    pub(crate) related: Vec<GroupId>,
+    /// Floating ladders of its pegged orders ([`super::floats`]).
+    pub(crate) floats: Vec<FloatId>,
+    /// Resting orders in the group, on a ladder or unpriced; 0 makes the group idle.
+    pub(crate) resting: u32,
+    /// Neighbours in its side's idle list (earlier, later) while idle.
+    idle_prev: GroupId,
+    idle_next: GroupId,
 }
 
+/// One side's groups: every group by index, an index by key, and the idle ones in the order
+/// they became idle (the first is reclaimed first).
 #[derive(Debug, Clone)]
-pub(crate) struct SignatureGroup {
-    pub(crate) req: Requirements,
-    pub(crate) ladder: Ladder,
-    /// Configurations that satisfy this signature.
-    pub(crate) configs: Vec<u32>,
-    /// Floating ladders of its pegged bids ([`super::floats`]), in creation order.
-    pub(crate) floats: Vec<u32>,
+pub(crate) struct Table<K> {
+    index: HashMap<K, GroupId>,
+    pub(crate) list: Vec<Group<K>>,
+    idle_head: GroupId,
+    idle_tail: GroupId,
+    idle_len: usize,
+}
+
+impl<K> Default for Table<K> {
+    fn default() -> Table<K> {
+        Table {
+            index: HashMap::new(),
+            list: Vec::new(),
+            idle_head: GroupId::NIL,
+            idle_tail: GroupId::NIL,
+            idle_len: 0,
+        }
+    }
+}
+
+impl<K: Clone + Eq + Hash> Table<K> {
+    pub(crate) fn find(&self, key: &K) -> Option<GroupId> {
+        self.index.get(key).copied()
+    }
+
+    pub(crate) fn get(&self, id: GroupId) -> &Group<K> {
+        &self.list[id.at()]
+    }
+
+    pub(crate) fn get_mut(&mut self, id: GroupId) -> &mut Group<K> {
+        &mut self.list[id.at()]
+    }
+
+    /// Whether a new group fits under `max` live groups: there is a free index, or an idle
+    /// group to reclaim.
+    pub(crate) fn has_room(&self, max: usize) -> bool {
+        self.list.len() < max || self.idle_len > 0
+    }
+
+    /// The group to reclaim so that a new one fits under `max`, if the table is full: the one
+    /// idle the longest. `None` when a new index is free.
+    pub(crate) fn victim(&self, max: usize) -> Option<GroupId> {
+        if self.list.len() < max {
+            return None;
+        }
+        debug_assert!(self.idle_head != GroupId::NIL, "admission checked there is room");
+        Some(self.idle_head)
+    }
+
+    /// An order now rests in `id`.
+    pub(crate) fn enter(&mut self, id: GroupId) {
+        let group = &mut self.list[id.at()];
+        group.resting += 1;
+        if group.resting == 1 {
+            self.unlink_idle(id);
+        }
+    }
+
+    /// An order left `id`; the group becomes idle with its last order.
+    pub(crate) fn leave(&mut self, id: GroupId) {
+        let group = &mut self.list[id.at()];
+        debug_assert!(group.resting > 0, "{id:?}: an order left a group with none");
+        group.resting -= 1;
+        if group.resting == 0 {
+            self.push_idle(id);
+        }
+    }
+
+    fn push_idle(&mut self, id: GroupId) {
+        let tail = self.idle_tail;
+        let group = &mut self.list[id.at()];
+        (group.idle_prev, group.idle_next) = (tail, GroupId::NIL);
+        match tail {
+            GroupId::NIL => self.idle_head = id,
+            tail => self.list[tail.at()].idle_next = id,
+        }
+        self.idle_tail = id;
+        self.idle_len += 1;
+    }
+
+    fn unlink_idle(&mut self, id: GroupId) {
+        let (prev, next) = {
+            let group = &self.list[id.at()];
+            (group.idle_prev, group.idle_next)
+        };
+        match prev {
+            GroupId::NIL => self.idle_head = next,
+            prev => self.list[prev.at()].idle_next = next,
+        }
+        match next {
+            GroupId::NIL => self.idle_tail = prev,
+            next => self.list[next.at()].idle_prev = prev,
+        }
+        self.idle_len -= 1;
+    }
+
+    /// The idle groups, first to be reclaimed first (for the invariant checker).
+    pub(crate) fn idle(&self) -> impl Iterator<Item = GroupId> + '_ {
+        let mut at = self.idle_head;
+        std::iter::from_fn(move || {
+            let id = at;
+            (id != GroupId::NIL).then(|| {
+                at = self.list[id.at()].idle_next;
+                id
+            })
+        })
+    }
+
+    /// Whether the idle list is linked both ways and counts right (for the invariant checker).
+    pub(crate) fn idle_links_hold(&self) -> bool {
+        let mut prev = GroupId::NIL;
+        let mut count = 0;
+        for id in self.idle() {
+            if self.list[id.at()].idle_prev != prev || count > self.list.len() {
+                return false;
+            }
+            (prev, count) = (id, count + 1);
+        }
+        prev == self.idle_tail && count == self.idle_len
+    }
+
+    /// Whether the index maps every group's key to it and nothing else.
+    pub(crate) fn index_holds(&self) -> bool {
+        self.index.len() == self.list.len()
+            && self
+                .list
+                .iter()
+                .enumerate()
+                .all(|(at, g)| self.find(&g.key) == Some(GroupId::of(at)))
+    }
+
+    fn heap_bytes(&self, key_bytes: impl Fn(&K) -> usize) -> usize {
+        let groups: usize = self
+            .list
+            .iter()
+            .map(|g| {
+                g.ladder.heap_bytes()
+                    + (g.related.capacity() + g.floats.capacity()) * 4
+                    + key_bytes(&g.key)
+            })
+            .sum();
+        groups
+            + self.list.capacity() * std::mem::size_of::<Group<K>>()
+            + self.index.capacity() * (std::mem::size_of::<(K, GroupId)>() + 1)
+    }
+}
+
+/// Adds a group for `key` to `own`, related to every group of `other` that `fits`; in place
+/// of `reuse` (idle, its floating ladders already released), or at a new index.
+fn add<K: Clone + Eq + Hash, O>(
+    (own, other): (&mut Table<K>, &mut Table<O>),
+    key: &K,
+    fits: impl Fn(&K, &O) -> bool,
+    reserve_levels: usize,
+    reuse: Option<GroupId>,
+) -> GroupId {
+    let id = reuse.unwrap_or(GroupId::of(own.list.len()));
+    let mut related = match reuse {
+        Some(id) => forget(own, other, id),
+        None => Vec::new(),
+    };
+    for (at, group) in other.list.iter_mut().enumerate() {
+        if fits(key, &group.key) {
+            related.push(GroupId::of(at));
+            group.related.push(id);
+        }
+    }
+    let fresh = |ladder| Group {
+        key: key.clone(),
+        ladder,
+        related,
+        floats: Vec::new(),
+        resting: 0,
+        idle_prev: GroupId::NIL,
+        idle_next: GroupId::NIL,
+    };
+    match reuse {
+        Some(id) => {
+            let group = &mut own.list[id.at()];
+            debug_assert!(group.ladder.levels.is_empty() && group.floats.is_empty());
+            let ladder = std::mem::take(&mut group.ladder);
+            let floats = std::mem::take(&mut group.floats);
+            *group = Group { floats, ..fresh(ladder) };
+        }
+        None => own.list.push(fresh(Ladder::with_capacity(reserve_levels))),
+    }
+    own.index.insert(key.clone(), id);
+    own.push_idle(id);
+    id
+}
+
+/// Drops idle group `id` from `own`'s index, idle list and every compatibility entry on
+/// `other`'s side; its own entries, emptied, for reuse.
+fn forget<K: Clone + Eq + Hash, O>(
+    own: &mut Table<K>,
+    other: &mut Table<O>,
+    id: GroupId,
+) -> Vec<GroupId> {
+    debug_assert_eq!(own.get(id).resting, 0, "{id:?}: only an idle group is reclaimed");
+    own.unlink_idle(id);
+    let group = &mut own.list[id.at()];
+    own.index.remove(&group.key);
+    let mut related = std::mem::take(&mut group.related);
+    for &peer in &related {
+        let entries = &mut other.list[peer.at()].related;
+        let at = entries.iter().position(|&g| g == id);
+        let at = at.expect("compatibility entries are kept on both sides");
+        entries.remove(at);
+    }
+    related.clear();
+    related
 }
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Groups {
     /// Price levels each new ladder is created with room for.
     reserve_levels: usize,
-    config_index: HashMap<Hardware, u32>,
-    signature_index: HashMap<Requirements, u32>,
-    pub(crate) configs: Vec<ConfigGroup>,
-    pub(crate) signatures: Vec<SignatureGroup>,
+    pub(crate) configs: Table<Hardware>,
+    pub(crate) signatures: Table<Requirements>,
 }
 
 impl Groups {
@@ -50,72 +269,57 @@ impl Groups {
         Groups { reserve_levels, ..Groups::default() }
     }
 
-    pub(crate) fn find_config(&self, hw: &Hardware) -> Option<u32> {
-        self.config_index.get(hw).copied()
+    /// A new configuration group for `hw` (which has none), in place of idle group `reuse`
+    /// if given, related to every signature it satisfies.
+    pub(crate) fn add_config(&mut self, hw: &Hardware, reuse: Option<GroupId>) -> GroupId {
+        let sides = (&mut self.configs, &mut self.signatures);
+        add(sides, hw, |hw, req: &Requirements| req.satisfied_by(hw), self.reserve_levels, reuse)
     }
 
-    pub(crate) fn find_signature(&self, req: &Requirements) -> Option<u32> {
-        self.signature_index.get(req).copied()
+    /// A new signature group for `req` (which has none), as [`Groups::add_config`].
+    pub(crate) fn add_signature(&mut self, req: &Requirements, reuse: Option<GroupId>) -> GroupId {
+        let sides = (&mut self.signatures, &mut self.configs);
+        add(sides, req, |req, hw: &Hardware| req.satisfied_by(hw), self.reserve_levels, reuse)
     }
 
-    /// The configuration group of `hw`, created (and related to every signature) if new.
-    pub(crate) fn config(&mut self, hw: &Hardware) -> u32 {
-        if let Some(id) = self.find_config(hw) {
-            return id;
+    /// The ladder of group `id` of a side (`is_bid`: a signature).
+    pub(crate) fn ladder_mut(&mut self, id: GroupId, is_bid: bool) -> &mut Ladder {
+        if is_bid {
+            &mut self.signatures.get_mut(id).ladder
+        } else {
+            &mut self.configs.get_mut(id).ladder
         }
-        let id = self.configs.len() as u32;
-        let mut signatures = Vec::new();
-        for (sig_id, sig) in self.signatures.iter_mut().enumerate() {
-            if sig.req.satisfied_by(hw) {
-                signatures.push(sig_id as u32);
-                sig.configs.push(id);
-            }
-        }
-        let ladder = Ladder::with_capacity(self.reserve_levels);
-        self.configs.push(ConfigGroup { hw: *hw, ladder, signatures, floats: Vec::new() });
-        self.config_index.insert(*hw, id);
-        id
     }
 
-    /// The signature group of `req`, created (and related to every configuration) if new.
-    pub(crate) fn signature(&mut self, req: &Requirements) -> u32 {
-        if let Some(id) = self.find_signature(req) {
-            return id;
+    /// The floating ladders filed under group `id` of a side.
+    pub(crate) fn floats_mut(&mut self, id: GroupId, is_bid: bool) -> &mut Vec<FloatId> {
+        if is_bid {
+            &mut self.signatures.get_mut(id).floats
+        } else {
+            &mut self.configs.get_mut(id).floats
         }
-        let id = self.signatures.len() as u32;
-        let mut configs = Vec::new();
-        for (config_id, config) in self.configs.iter_mut().enumerate() {
-            if req.satisfied_by(&config.hw) {
-                configs.push(config_id as u32);
-                config.signatures.push(id);
-            }
+    }
+
+    /// An order of a side now rests in group `id`.
+    pub(crate) fn enter(&mut self, id: GroupId, is_bid: bool) {
+        if is_bid {
+            self.signatures.enter(id)
+        } else {
+            self.configs.enter(id)
         }
-        let ladder = Ladder::with_capacity(self.reserve_levels);
-        self.signatures.push(SignatureGroup {
-            req: req.clone(),
-            ladder,
-            configs,
-            floats: Vec::new(),
-        });
-        self.signature_index.insert(req.clone(), id);
-        id
+    }
+
+    /// An order of a side left group `id`.
+    pub(crate) fn leave(&mut self, id: GroupId, is_bid: bool) {
+        if is_bid {
+            self.signatures.leave(id)
+        } else {
+            self.configs.leave(id)
+        }
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
-        let configs: usize =
-            self.configs.iter().map(|c| c.ladder.heap_bytes() + c.signatures.capacity() * 4).sum();
-        let signatures: usize = self
-            .signatures
-            .iter()
-            .map(|s| {
-                s.ladder.heap_bytes()
-                    + s.configs.capacity() * 4
-                    + (s.req.gpu.capacity() + s.req.regions.capacity()) * 4
-            })
-            .sum();
-        configs
-            + signatures
-            + self.configs.capacity() * std::mem::size_of::<ConfigGroup>()
-            + self.signatures.capacity() * std::mem::size_of::<SignatureGroup>()
+        self.configs.heap_bytes(|_| 0)
+            + self.signatures.heap_bytes(|req| (req.gpu.capacity() + req.regions.capacity()) * 4)
     }
 }

@@ -118,8 +118,8 @@ impl IdRegistry {
 
     pub(crate) fn id(&self, order: OrderRef) -> &str {
         match self.spans.get(order.0 as usize) {
-            // Only whole `&str`s are copied into the arena, so every span is valid UTF-8.
-            Some(&span) => std::str::from_utf8(self.bytes(span)).unwrap_or("?"),
+            Some(&span) => std::str::from_utf8(self.bytes(span))
+                .expect("only whole `&str`s are copied into the arena, so every span is UTF-8"),
             None => "?",
         }
     }

@@ -2,6 +2,7 @@
 //! and the invariant checker the property tests run after every command.
 
 use super::floats::float_rank;
+use super::index::{FloatId, GroupId};
 use super::ladder::Ladder;
 use super::pegs::PegState;
 use super::slab::{Terms, NIL};
@@ -81,45 +82,46 @@ impl Engine {
     ///   order, each entry's order rests and points back at it, its state is what its peg and
     ///   the class's reference say (an unpriced one is on no ladder), the class's floating
     ///   count is right and its thresholds index exactly its orders;
-    /// - the number of listed orders (on ladders, or unpriced) equals the number of live slots.
+    /// - the number of listed orders (on ladders, or unpriced) equals the number of live slots;
+    /// - the groups hold as `check_groups.rs` states (counts, idle lists, compatibility entries
+    ///   on both sides, floating ladders filed under their group and class).
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut listed = 0usize;
-        let ladders =
-            self.groups.configs.iter().enumerate().map(|(g, c)| (Side::Ask, g, &c.ladder)).chain(
-                self.groups.signatures.iter().enumerate().map(|(g, s)| (Side::Bid, g, &s.ladder)),
-            );
-        for (side, group, ladder) in ladders {
-            listed += self.check_ladder(side, group, ladder, NIL)?;
+        let configs = self.groups.configs.list.iter().map(|c| (Side::Ask, &c.ladder));
+        let signatures = self.groups.signatures.list.iter().map(|s| (Side::Bid, &s.ladder));
+        for (at, (side, ladder)) in configs.enumerate().chain(signatures.enumerate()) {
+            listed += self.check_ladder(side, GroupId::of(at), ladder, FloatId::NIL)?;
         }
         for (at, float) in self.pegs.floats.list.iter().enumerate() {
             let side = if float.is_bid { Side::Bid } else { Side::Ask };
-            listed += self.check_ladder(side, float.group as usize, &float.ladder, at as u32)?;
+            listed += self.check_ladder(side, float.group, &float.ladder, FloatId::of(at))?;
         }
         listed += self.check_pegs()?;
+        self.check_groups()?;
         if listed != self.slab.live() {
             return Err(format!("{listed} orders listed but {} slots live", self.slab.live()));
         }
         Ok(())
     }
 
-    /// One ladder's part of [`Engine::check_invariants`]: `float` is the floating ladder's
-    /// index, or [`NIL`] for `group`'s fixed ladder. The number of orders on it.
+    /// One ladder's part of [`Engine::check_invariants`]: `float` is the floating ladder, or
+    /// [`FloatId::NIL`] for `group`'s fixed ladder. The number of orders on it.
     fn check_ladder(
         &self,
         side: Side,
-        group: usize,
+        group: GroupId,
         ladder: &Ladder,
-        float: u32,
+        float: FloatId,
     ) -> Result<usize, String> {
         let mut listed = 0usize;
         for pair in ladder.levels.windows(2) {
             if pair[0].rank >= pair[1].rank {
-                return Err(format!("{side:?} group {group}: levels out of order"));
+                return Err(format!("{side:?} {group:?}: levels out of order"));
             }
         }
         for level in &ladder.levels {
             if level.head == NIL {
-                return Err(format!("{side:?} group {group}: empty level"));
+                return Err(format!("{side:?} {group:?}: empty level"));
             }
             let (mut slot, mut prev, mut last_arrival) = (level.head, NIL, None);
             while slot != NIL {
@@ -131,18 +133,18 @@ impl Engine {
                 };
                 // Where the order should rest: its state decides the ladder and the rank.
                 let (want_float, rank) = if resting.peg == NIL {
-                    (NIL, rank_of(resting.price_nano, is_bid))
+                    (FloatId::NIL, rank_of(resting.price_nano, is_bid))
                 } else {
                     let entry = self.pegs.get(resting.peg);
                     match entry.state {
                         PegState::Unpriced => {
                             return Err(format!("slot {slot}: unpriced order on a ladder"))
                         }
-                        PegState::Clamped => (NIL, rank_of(entry.limit_nano, is_bid)),
+                        PegState::Clamped => (FloatId::NIL, rank_of(entry.limit_nano, is_bid)),
                         PegState::Floating => (entry.float, float_rank(entry.offset_nano, is_bid)),
                     }
                 };
-                if want_float != float || rank != level.rank || resting.group as usize != group {
+                if want_float != float || rank != level.rank || resting.group != group {
                     return Err(format!("slot {slot} on the wrong ladder, level or group"));
                 }
                 if resting.prev != prev || resting.remaining == 0 {
@@ -159,7 +161,7 @@ impl Engine {
                 (prev, slot) = (slot, resting.next);
             }
             if prev != level.tail {
-                return Err(format!("{side:?} group {group}: tail is not the last order"));
+                return Err(format!("{side:?} {group:?}: tail is not the last order"));
             }
         }
         Ok(listed)

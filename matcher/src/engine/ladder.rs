@@ -27,12 +27,18 @@ impl Ladder {
         Ladder { levels: Vec::with_capacity(levels) }
     }
 
-    /// Appends `slot` to the level of `rank`, creating the level if needed.
+    /// Appends `slot` to the level of `rank`, creating the level if needed. The order must be
+    /// the latest to arrive at that level (new orders are; re-priced ones use
+    /// [`Ladder::insert_by_arrival`]).
     pub(crate) fn push(&mut self, slab: &mut Slab, slot: u32, rank: u64) {
         match self.find(rank) {
             Ok(at) => {
                 let level = &mut self.levels[at];
                 let tail = level.tail;
+                debug_assert!(
+                    slab.get(tail).order < slab.get(slot).order,
+                    "a level stays in arrival order"
+                );
                 level.tail = slot;
                 slab.get_mut(tail).next = slot;
                 let entry = slab.get_mut(slot);
@@ -46,6 +52,19 @@ impl Ladder {
                 entry.next = NIL;
             }
         }
+        self.debug_check_around(rank);
+    }
+
+    /// In debug builds: the level of `rank` exists, is non-empty, and ranks strictly between
+    /// its neighbours — what every change of a ladder must keep.
+    fn debug_check_around(&self, rank: u64) {
+        if cfg!(debug_assertions) {
+            let at = self.find(rank).expect("the level just changed exists");
+            let level = &self.levels[at];
+            debug_assert!(level.head != NIL && level.tail != NIL, "a level is never empty");
+            debug_assert!(at == 0 || self.levels[at - 1].rank < rank, "levels stay ordered");
+            debug_assert!(self.levels.get(at + 1).is_none_or(|next| rank < next.rank));
+        }
     }
 
     /// Puts `slot` into the level of `rank` at its arrival position (after every order that
@@ -55,6 +74,7 @@ impl Ladder {
     pub(crate) fn insert_by_arrival(&mut self, slab: &mut Slab, slot: u32, rank: u64) {
         let at = match self.find(rank) {
             Ok(at) => at,
+            // No level at that price yet: the order starts one.
             Err(_) => return self.push(slab, slot, rank),
         };
         let order = slab.get(slot).order;
@@ -76,6 +96,7 @@ impl Ladder {
         } else {
             slab.get_mut(after).prev = slot;
         }
+        self.debug_check_around(rank);
     }
 
     /// Unlinks `slot` from the level of `rank`, dropping the level when it empties.
@@ -94,11 +115,12 @@ impl Ladder {
             return;
         }
         // The order was at an end of its level: the level's head or tail changes.
-        let at = match self.find(rank) {
-            Ok(at) => at,
-            Err(_) => return,
-        };
+        let at = self.find(rank).expect("a resting order's level exists at its rank");
         let level = &mut self.levels[at];
+        debug_assert!(
+            level.head == slot || level.tail == slot,
+            "an order without a neighbour on one side is at that end of its level"
+        );
         if level.head == slot {
             level.head = next;
         }
@@ -144,6 +166,37 @@ impl Ladder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::slab::Resting;
+
+    fn resting(order: u32) -> Resting {
+        Resting::for_test(order)
+    }
+
+    /// A broken invariant fails loudly (issue 9, item 9): unlinking an order from a level that
+    /// does not exist used to return silently, leaving the level's head or tail dangling.
+    #[test]
+    #[should_panic(expected = "a resting order's level exists at its rank")]
+    fn unlinking_from_a_missing_level_fails_loudly() {
+        let mut slab = Slab::with_capacity(2);
+        let mut ladder = Ladder::default();
+        let slot = slab.insert(resting(0));
+        ladder.push(&mut slab, slot, 5);
+        ladder.unlink(&mut slab, slot, 6);
+    }
+
+    /// In debug builds, a level must stay in arrival order: pushing an earlier order behind a
+    /// later one is caught where it happens.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "a level stays in arrival order")]
+    fn pushing_out_of_arrival_order_is_caught() {
+        let mut slab = Slab::with_capacity(2);
+        let mut ladder = Ladder::default();
+        let later = slab.insert(resting(7));
+        let earlier = slab.insert(resting(3));
+        ladder.push(&mut slab, later, 5);
+        ladder.push(&mut slab, earlier, 5);
+    }
 
     #[test]
     fn find_answers_as_binary_search_does() {

@@ -16,12 +16,14 @@
 
 mod admit;
 mod book_view;
+mod check_groups;
 mod config;
 mod expiry;
 mod explain;
 mod floats;
 mod groups;
 mod ids;
+mod index;
 mod inspect;
 mod ladder;
 mod pegs;
@@ -43,9 +45,10 @@ use admit::Admitted;
 use expiry::ExpiryQueue;
 use groups::Groups;
 use ids::{IdRegistry, INACTIVE};
+use index::{FloatId, GroupId};
 use pegs::{PegEntry, PegState, Pegs};
 use plan::Scratch;
-use slab::{Resting, Slab, Terms, NIL};
+use slab::{Resting, Slab, NIL};
 
 /// The order book and its matching rules.
 #[derive(Debug, Clone)]
@@ -88,7 +91,7 @@ fn ladder_of<'g>(
     pegs: &'g mut Pegs,
     resting: &Resting,
 ) -> Option<(u64, &'g mut ladder::Ladder)> {
-    let is_bid = matches!(resting.terms, Terms::Bid { .. });
+    let is_bid = resting.is_bid();
     let price_nano = if resting.peg == NIL {
         resting.price_nano
     } else {
@@ -98,16 +101,11 @@ fn ladder_of<'g>(
             PegState::Clamped => entry.limit_nano,
             PegState::Floating => {
                 let rank = floats::float_rank(entry.offset_nano, is_bid);
-                return Some((rank, &mut pegs.floats.list[entry.float as usize].ladder));
+                return Some((rank, &mut pegs.floats.list[entry.float.at()].ladder));
             }
         }
     };
-    let ladder = if is_bid {
-        &mut groups.signatures[resting.group as usize].ladder
-    } else {
-        &mut groups.configs[resting.group as usize].ladder
-    };
-    Some((rank_of(price_nano, is_bid), ladder))
+    Some((rank_of(price_nano, is_bid), groups.ladder_mut(resting.group, is_bid)))
 }
 
 impl Default for Engine {
@@ -138,6 +136,11 @@ impl Engine {
             switching: Vec::new(),
             config,
         }
+    }
+
+    /// The limits the engine was made with.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
     }
 
     /// The engine's clock: the time of the last accepted command.
@@ -226,8 +229,9 @@ impl Engine {
     /// unpriced pegged order rests on no ladder, only in its class's list.
     fn rest(&mut self, resting: Resting, peg: Option<PegEntry>) -> u32 {
         // A pegged order's price lives in its peg (see `price_of`), never in the slab.
-        let price_nano = if peg.is_some() { 0 } else { resting.price_nano };
-        let slot = self.slab.insert(Resting { price_nano, ..resting });
+        debug_assert!(peg.is_none() || resting.price_nano == 0, "a pegged order's slab price");
+        let slot = self.slab.insert(resting);
+        self.groups.enter(resting.group, resting.is_bid());
         if let Some(mut peg) = peg {
             if peg.state == PegState::Floating {
                 peg.float = self.float_of(resting.group, peg.class, peg.units, peg.is_bid);
@@ -245,20 +249,46 @@ impl Engine {
 
     /// The floating ladder of `group`'s orders pegged to `class` with `units`, created (and
     /// filed under its class and group) if new.
-    fn float_of(&mut self, group: u32, class: u32, units: u32, is_bid: bool) -> u32 {
-        let reference_nano = self.pegs.classes[class as usize].reference_nano.unwrap_or(0);
+    fn float_of(&mut self, group: GroupId, class: u32, units: u32, is_bid: bool) -> FloatId {
+        // Only an order that floats asks for a floating ladder, and only a reference prices one.
+        let reference_nano = self.pegs.classes[class as usize]
+            .reference_nano
+            .expect("a floating order's class has a reference");
         let key = (group, class, units, is_bid);
         let (at, created) = self.pegs.floats.find_or_create(key, reference_nano);
         if created {
             self.pegs.classes[class as usize].floats.push(at);
-            let floats = if is_bid {
-                &mut self.groups.signatures[group as usize].floats
-            } else {
-                &mut self.groups.configs[group as usize].floats
-            };
-            floats.push(at);
+            self.groups.floats_mut(group, is_bid).push(at);
         }
         at
+    }
+
+    /// The group of a new ask's machine `hw`, which has none: reclaiming the configuration
+    /// idle the longest if the table is full (admission made sure one is idle).
+    fn add_config(&mut self, hw: &crate::Hardware) -> GroupId {
+        let victim = self.groups.configs.victim(self.config.configs_max);
+        if let Some(victim) = victim {
+            self.release_floats(victim, false);
+        }
+        self.groups.add_config(hw, victim)
+    }
+
+    /// The group of a new bid's requirements, as [`Engine::add_config`].
+    fn add_signature(&mut self, req: &crate::Requirements) -> GroupId {
+        let victim = self.groups.signatures.victim(self.config.signatures_max);
+        if let Some(victim) = victim {
+            self.release_floats(victim, true);
+        }
+        self.groups.add_signature(req, victim)
+    }
+
+    /// Releases the floating ladders of idle group `group` (of a side) before it is reclaimed.
+    fn release_floats(&mut self, group: GroupId, is_bid: bool) {
+        let floats = self.groups.floats_mut(group, is_bid);
+        for &float in floats.iter() {
+            self.pegs.release_float(float);
+        }
+        floats.clear();
     }
 
     /// The effective price of a resting order now; `None` for an unpriced pegged order. Every
@@ -283,6 +313,7 @@ impl Engine {
         if resting.peg != NIL {
             self.pegs.remove(resting.peg);
         }
+        self.groups.leave(resting.group, resting.is_bid());
         self.slab.remove(slot);
     }
 }

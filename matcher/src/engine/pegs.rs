@@ -16,6 +16,7 @@
 use hashbrown::HashMap;
 
 use super::floats::Floats;
+use super::index::FloatId;
 use super::slab::NIL;
 use super::switches::Switches;
 use crate::command::Peg;
@@ -47,7 +48,7 @@ pub(crate) struct Class {
     /// How many of its orders float now.
     pub(crate) floating: usize,
     /// Its floating ladders, in creation order.
-    pub(crate) floats: Vec<u32>,
+    pub(crate) floats: Vec<FloatId>,
 }
 
 /// The peg of one resting order.
@@ -64,8 +65,8 @@ pub(crate) struct PegEntry {
     pub(crate) slot: u32,
     /// Where its price comes from now; an unpriced order is on no ladder.
     pub(crate) state: PegState,
-    /// Its floating ladder while it floats, else [`NIL`].
-    pub(crate) float: u32,
+    /// Its floating ladder while it floats, else [`FloatId::NIL`].
+    pub(crate) float: FloatId,
     pub(crate) is_bid: bool,
     /// The order's arrival number (the key's tie-break in [`Class::switches`]).
     pub(crate) order: OrderRef,
@@ -120,6 +121,14 @@ impl Pegs {
         });
         self.index.insert(sym, class);
         class
+    }
+
+    /// Releases floating ladder `at`, empty, with its group, and unfiles it from its class.
+    pub(crate) fn release_float(&mut self, at: FloatId) {
+        let class = self.floats.release(at).class;
+        let floats = &mut self.classes[class as usize].floats;
+        let filed = floats.iter().position(|&f| f == at);
+        floats.remove(filed.expect("a floating ladder is filed under its class"));
     }
 
     /// The reference price of the class of `sym`, if it exists and has one.

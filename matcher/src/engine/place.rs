@@ -1,6 +1,7 @@
 //! Placing an admitted ask or bid: plan its fills (rules 1–4), then apply rule 5 — trade, rest
 //! or cancel the remainder.
 
+use super::index::{FloatId, GroupId};
 use super::pegs::state_of;
 use super::pegs::PegEntry;
 use super::plan::{plan, Book, Incoming};
@@ -22,6 +23,15 @@ pub(super) fn deal_window(
     (end_ms <= deadline_ms && end_ms <= until_ms).then_some((start_ms, end_ms))
 }
 
+/// The price kept in the slab: a fixed price, which is always a price; 0 for a pegged order,
+/// whose price lives in its peg and is read through `Engine::price_of`.
+fn slab_price(price_nano: Option<u64>, peg: &Option<PegEntry>) -> u64 {
+    match peg {
+        Some(_) => 0,
+        None => price_nano.expect("an order without a peg has a fixed price"),
+    }
+}
+
 /// How much of an incoming order to plan: post-only only needs to know whether anything could
 /// trade.
 fn need(qty: u32, tif: Tif) -> u32 {
@@ -37,14 +47,14 @@ impl Engine {
         &mut self,
         ask: &Ask,
         id_hash: u64,
-        group: Option<u32>,
+        group: Option<GroupId>,
         out: &mut Vec<Event>,
     ) {
         // The id is registered once the order has found its place (with its slot), but its
         // arrival number is fixed now.
         let order = OrderRef(self.ids.len() as u32);
         out.push(Event::Accepted { order });
-        let group = group.unwrap_or_else(|| self.groups.config(&ask.hw));
+        let group = group.unwrap_or_else(|| self.add_config(&ask.hw));
         let (price_nano, peg) = self.price_on_arrival(&ask.price, false);
         let qty = ask.qty as u32;
         let planned = match price_nano {
@@ -58,7 +68,7 @@ impl Engine {
             None => self.plan_nothing(),
         };
         let resting = Resting {
-            price_nano: price_nano.unwrap_or(0),
+            price_nano: slab_price(price_nano, &peg),
             order,
             remaining: qty,
             group,
@@ -81,7 +91,7 @@ impl Engine {
         owner: Owner,
         need: u32,
         window: (u64, u64),
-        group: u32,
+        group: GroupId,
     ) -> u32 {
         let now_ms = self.now_ms;
         let fits = move |bid: &Resting| match bid.terms {
@@ -95,12 +105,12 @@ impl Engine {
             owner,
             need,
             fits,
-            groups: &self.groups.configs[group as usize].signatures,
+            groups: &self.groups.configs.get(group).related,
         };
         let signatures = &self.groups.signatures;
         let book = Book {
-            group: |g: u32| {
-                let s = &signatures[g as usize];
+            group: |g: GroupId| {
+                let s = signatures.get(g);
                 (&s.ladder, s.floats.as_slice())
             },
             floats: &self.pegs.floats.list,
@@ -116,7 +126,7 @@ impl Engine {
         owner: Owner,
         need: u32,
         terms: (u64, u64, u64),
-        group: u32,
+        group: GroupId,
     ) -> u32 {
         let now_ms = self.now_ms;
         let fits = move |ask: &Resting| match ask.terms {
@@ -128,12 +138,12 @@ impl Engine {
             owner,
             need,
             fits,
-            groups: &self.groups.signatures[group as usize].configs,
+            groups: &self.groups.signatures.get(group).related,
         };
         let configs = &self.groups.configs;
         let book = Book {
-            group: |g: u32| {
-                let c = &configs[g as usize];
+            group: |g: GroupId| {
+                let c = configs.get(g);
                 (&c.ladder, c.floats.as_slice())
             },
             floats: &self.pegs.floats.list,
@@ -164,7 +174,7 @@ impl Engine {
                     units: peg.units,
                     slot: NIL,
                     state,
-                    float: NIL,
+                    float: FloatId::NIL,
                     is_bid,
                     order: OrderRef(NIL),
                     prev: NIL,
@@ -179,14 +189,14 @@ impl Engine {
         &mut self,
         bid: &Bid,
         id_hash: u64,
-        group: Option<u32>,
+        group: Option<GroupId>,
         out: &mut Vec<Event>,
     ) {
         // The id is registered once the order has found its place (with its slot), but its
         // arrival number is fixed now.
         let order = OrderRef(self.ids.len() as u32);
         out.push(Event::Accepted { order });
-        let group = group.unwrap_or_else(|| self.groups.signature(&bid.req));
+        let group = group.unwrap_or_else(|| self.add_signature(&bid.req));
         let (limit_nano, peg) = self.price_on_arrival(&bid.limit, true);
         let terms = (bid.not_before_ms, bid.deadline_ms, bid.duration_ms);
         let qty = bid.qty as u32;
@@ -197,7 +207,7 @@ impl Engine {
             None => self.plan_nothing(),
         };
         let resting = Resting {
-            price_nano: limit_nano.unwrap_or(0),
+            price_nano: slab_price(limit_nano, &peg),
             order,
             remaining: qty,
             group,
@@ -256,8 +266,9 @@ impl Engine {
     pub(super) fn execute(&mut self, incoming: &Resting, out: &mut Vec<Event>) {
         for at in 0..self.scratch.fills.len() {
             let fill = self.scratch.fills[at];
-            // A resting order on a ladder always has a price.
-            let price_nano = self.price_of(self.slab.get(fill.slot)).unwrap_or(0);
+            let price_nano = self
+                .price_of(self.slab.get(fill.slot))
+                .expect("the planner takes only orders on a ladder, which all have a price");
             let resting = self.slab.get_mut(fill.slot);
             resting.remaining -= fill.qty;
             let (other, other_owner, done) = (resting.order, resting.owner, resting.remaining == 0);

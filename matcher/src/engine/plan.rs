@@ -11,14 +11,15 @@
 //! fill-or-kill and post-only decide before anything trades.
 
 use super::floats::Float;
+use super::index::{FloatId, GroupId};
 use super::ladder::Ladder;
 use super::slab::{Resting, Slab, NIL};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Cursor {
-    group: u32,
-    /// The floating ladder walked, or [`NIL`] for the group's fixed ladder.
-    float: u32,
+    group: GroupId,
+    /// The floating ladder walked, or [`FloatId::NIL`] for the group's fixed ladder.
+    float: FloatId,
     /// Added (wrapping) to a level's stored rank: 0 on a fixed ladder.
     shift: u64,
     level: u32,
@@ -53,28 +54,33 @@ pub(crate) struct Incoming<'a, F> {
     /// The time rule for a candidate: the deal's `(start_ms, end_ms)`, or `None`.
     pub(crate) fits: F,
     /// Groups of the other side this order can trade with.
-    pub(crate) groups: &'a [u32],
+    pub(crate) groups: &'a [GroupId],
 }
 
 /// The ladders of the other side: a group's fixed ladder and its floating ladders.
 pub(crate) struct Book<'l, L> {
-    /// A group's fixed ladder and the indices of its floating ladders.
+    /// A group's fixed ladder and its floating ladders.
     pub(crate) group: L,
     pub(crate) floats: &'l [Float],
 }
 
-impl<'l, L: Fn(u32) -> (&'l Ladder, &'l [u32])> Book<'l, L> {
+impl<'l, L: Fn(GroupId) -> (&'l Ladder, &'l [FloatId])> Book<'l, L> {
     fn ladder(&self, cursor: &Cursor) -> &'l Ladder {
-        if cursor.float == NIL {
+        if cursor.float == FloatId::NIL {
             (self.group)(cursor.group).0
         } else {
-            &self.floats[cursor.float as usize].ladder
+            &self.floats[cursor.float.at()].ladder
         }
     }
 }
 
 /// A cursor at the best level of `ladder`, if that level's rank is at least `rank_min`.
-fn top(ladder: &Ladder, group: u32, float: u32, shift: u64, rank_min: u64) -> Option<Cursor> {
+fn top(
+    ladder: &Ladder,
+    (group, float): (GroupId, FloatId),
+    shift: u64,
+    rank_min: u64,
+) -> Option<Cursor> {
     let best = ladder.levels.last()?;
     let rank = best.rank.wrapping_add(shift);
     let level = (ladder.levels.len() - 1) as u32;
@@ -90,20 +96,22 @@ pub(crate) fn plan<'l, F, L>(
 ) -> u32
 where
     F: Fn(&Resting) -> Option<(u64, u64)>,
-    L: Fn(u32) -> (&'l Ladder, &'l [u32]),
+    L: Fn(GroupId) -> (&'l Ladder, &'l [FloatId]),
 {
     scratch.cursors.clear();
     scratch.fills.clear();
     let rank_min = incoming.rank_min;
     for &group in incoming.groups {
         let (fixed, floats) = (book.group)(group);
-        scratch.cursors.extend(top(fixed, group, NIL, 0, rank_min));
+        scratch.cursors.extend(top(fixed, (group, FloatId::NIL), 0, rank_min));
         for &float in floats {
-            let ladder = &book.floats[float as usize];
-            scratch.cursors.extend(top(&ladder.ladder, group, float, ladder.shift, rank_min));
+            let ladder = &book.floats[float.at()];
+            scratch.cursors.extend(top(&ladder.ladder, (group, float), ladder.shift, rank_min));
         }
     }
     let mut planned = 0u32;
+    // Candidates come best first (rule 4): each no better than the one before.
+    let mut last = (u64::MAX, 0u32);
     while planned < incoming.need {
         let Some(at) = best_cursor(&scratch.cursors, slab) else { break };
         let cursor = scratch.cursors[at];
@@ -111,6 +119,12 @@ where
             break;
         }
         let resting = slab.get(cursor.slot);
+        debug_assert!(resting.remaining > 0, "slot {}: a listed order is not empty", cursor.slot);
+        debug_assert!(
+            cursor.rank < last.0 || (cursor.rank == last.0 && resting.order.0 > last.1),
+            "the planner visits candidates by rank, then arrival"
+        );
+        last = (cursor.rank, resting.order.0);
         if resting.owner != incoming.owner {
             if let Some((start_ms, end_ms)) = (incoming.fits)(resting) {
                 let qty = resting.remaining.min(incoming.need - planned);

@@ -20,6 +20,7 @@
 //! cannot cross later in it, and leaving it out changes nothing.
 
 use super::floats::float_shift;
+use super::index::{FloatId, GroupId};
 use super::pegs::PegState;
 use super::slab::{Terms, NIL};
 use super::{ladder_of, Engine};
@@ -72,7 +73,7 @@ impl Engine {
         let class = &self.pegs.classes[at as usize];
         let floating_before = class.floating;
         for &float in &class.floats {
-            let float = &mut self.pegs.floats.list[float as usize];
+            let float = &mut self.pegs.floats.list[float.at()];
             float.shift = float_shift(reference_nano, float.units, float.is_bid);
         }
         self.switching.clear();
@@ -105,7 +106,7 @@ impl Engine {
             let float = if state == PegState::Floating {
                 self.float_of(resting.group, entry.class, entry.units, entry.is_bid)
             } else {
-                NIL
+                FloatId::NIL
             };
             let moved = self.pegs.get_mut(peg_at);
             (moved.state, moved.float) = (state, float);
@@ -127,8 +128,7 @@ impl Engine {
     /// with, then sorts them all by arrival.
     fn collect_crossing(&mut self, at: u32) {
         for next in 0..self.pegs.classes[at as usize].floats.len() {
-            let float =
-                &self.pegs.floats.list[self.pegs.classes[at as usize].floats[next] as usize];
+            let float = &self.pegs.floats.list[self.pegs.classes[at as usize].floats[next].at()];
             let Some(best_other) = self.best_other_rank(float.group, float.is_bid) else {
                 continue;
             };
@@ -153,7 +153,7 @@ impl Engine {
 
     /// The best effective rank on the other side among the groups `group` can trade with
     /// (`is_bid`: `group` is a signature), over their fixed and floating ladders.
-    fn best_other_rank(&self, group: u32, is_bid: bool) -> Option<u64> {
+    fn best_other_rank(&self, group: GroupId, is_bid: bool) -> Option<u64> {
         let floats = &self.pegs.floats.list;
         let top = |ladder: &super::ladder::Ladder, shift: u64| {
             ladder.levels.last().map(|level| level.rank.wrapping_add(shift))
@@ -161,19 +161,19 @@ impl Engine {
         let mut best: Option<u64> = None;
         let mut consider = |rank: Option<u64>| best = best.max(rank);
         if is_bid {
-            for &config in &self.groups.signatures[group as usize].configs {
-                let config = &self.groups.configs[config as usize];
+            for &config in &self.groups.signatures.get(group).related {
+                let config = self.groups.configs.get(config);
                 consider(top(&config.ladder, 0));
                 for &float in &config.floats {
-                    consider(top(&floats[float as usize].ladder, floats[float as usize].shift));
+                    consider(top(&floats[float.at()].ladder, floats[float.at()].shift));
                 }
             }
         } else {
-            for &signature in &self.groups.configs[group as usize].signatures {
-                let signature = &self.groups.signatures[signature as usize];
+            for &signature in &self.groups.configs.get(group).related {
+                let signature = self.groups.signatures.get(signature);
                 consider(top(&signature.ladder, 0));
                 for &float in &signature.floats {
-                    consider(top(&floats[float as usize].ladder, floats[float as usize].shift));
+                    consider(top(&floats[float.at()].ladder, floats[float.at()].shift));
                 }
             }
         }
@@ -184,7 +184,7 @@ impl Engine {
     /// side, as an incoming gtc order would; its remainder stays resting.
     fn aggress(&mut self, slot: u32, out: &mut Vec<Event>) {
         let me = *self.slab.get(slot);
-        let Some(price_nano) = self.price_of(&me) else { return };
+        let price_nano = self.price_of(&me).expect("only re-priced orders with a price aggress");
         let need = me.remaining;
         let planned = match me.terms {
             Terms::Ask { from_ms, until_ms } => {

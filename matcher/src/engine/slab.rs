@@ -1,10 +1,15 @@
 //! Resting orders in one preallocated vector, addressed by slot; freed slots are reused.
 
+use super::index::GroupId;
 use crate::event::OrderRef;
 use crate::owner::Owner;
 
 /// No slot / end of a list.
 pub(crate) const NIL: u32 = u32::MAX;
+
+/// `prev` of a freed slot (no live order's neighbour is ever this), so that freeing a slot
+/// twice is caught in debug builds.
+const FREED: u32 = u32::MAX - 1;
 
 /// The terms that decide whether a pair can run in time (matching rule 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +27,7 @@ pub(crate) struct Resting {
     pub(crate) order: OrderRef,
     pub(crate) remaining: u32,
     /// Configuration (asks) or requirement signature (bids) the order rests under.
-    pub(crate) group: u32,
+    pub(crate) group: GroupId,
     pub(crate) owner: Owner,
     pub(crate) terms: Terms,
     /// The first time at which rule 6 removes the order.
@@ -32,6 +37,13 @@ pub(crate) struct Resting {
     pub(crate) next: u32,
     /// The order's entry in [`super::pegs::Pegs`], or [`NIL`] for a fixed-price order.
     pub(crate) peg: u32,
+}
+
+impl Resting {
+    /// Whether the order is a bid (its group is a requirement signature).
+    pub(crate) fn is_bid(&self) -> bool {
+        matches!(self.terms, Terms::Bid { .. })
+    }
 }
 
 /// Slot storage for resting orders.
@@ -52,6 +64,7 @@ impl Slab {
     }
 
     pub(crate) fn insert(&mut self, resting: Resting) -> u32 {
+        debug_assert!(resting.remaining > 0, "only an order with quantity left rests");
         self.live += 1;
         if self.free_head != NIL {
             let slot = self.free_head;
@@ -65,8 +78,11 @@ impl Slab {
     }
 
     pub(crate) fn remove(&mut self, slot: u32) {
+        debug_assert!(self.live > 0, "a slot is freed once");
         self.live -= 1;
         let entry = &mut self.entries[slot as usize];
+        debug_assert!(entry.prev != FREED, "slot {slot} freed twice");
+        entry.prev = FREED;
         entry.remaining = 0;
         entry.next = self.free_head;
         self.free_head = slot;
@@ -90,5 +106,42 @@ impl Slab {
 
     pub(crate) fn heap_bytes(&self) -> usize {
         self.entries.capacity() * std::mem::size_of::<Resting>()
+    }
+}
+
+#[cfg(test)]
+impl Resting {
+    /// A one-slot ask with arrival number `order`, for unit tests of the book's structures.
+    pub(crate) fn for_test(order: u32) -> Resting {
+        Resting {
+            price_nano: 1,
+            order: OrderRef(order),
+            remaining: 1,
+            group: GroupId(0),
+            owner: Owner([0; 20]),
+            terms: Terms::Ask { from_ms: 0, until_ms: 10 },
+            expiry_ms: 10,
+            prev: NIL,
+            next: NIL,
+            peg: NIL,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// In debug builds, freeing a slot twice (which would put it on the free list twice, and
+    /// give two orders one slot) is caught at once.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "freed twice")]
+    fn freeing_a_slot_twice_is_caught() {
+        let mut slab = Slab::with_capacity(2);
+        let first = slab.insert(Resting::for_test(0));
+        slab.insert(Resting::for_test(1));
+        slab.remove(first);
+        slab.remove(first);
     }
 }

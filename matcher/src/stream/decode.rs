@@ -29,7 +29,8 @@ pub struct DecodeError {
     pub id: Option<String>,
 }
 
-/// Turns lines into commands, interning names into its [`Symbols`] table.
+/// Turns lines into commands, interning names into its [`Symbols`] table (a new name beyond its
+/// `names_max` is refused with `capacity`).
 #[derive(Debug, Clone, Default)]
 pub struct Decoder {
     symbols: Symbols,
@@ -95,6 +96,16 @@ impl Decoder {
     /// A decoder with an empty name table.
     pub fn new() -> Decoder {
         Decoder::default()
+    }
+
+    /// A decoder whose name table takes at most `names_max` names from input.
+    pub fn with_names_max(names_max: usize) -> Decoder {
+        Decoder { symbols: Symbols::with_names_max(names_max) }
+    }
+
+    /// Forgets the names interned since `mark` (the line they came from was rejected).
+    pub fn rollback(&mut self, mark: crate::SymbolsMark) {
+        self.symbols.rollback(mark);
     }
 
     /// The names interned so far.
@@ -231,7 +242,15 @@ impl Decoder {
     fn class(&mut self, name: &str, field: &str) -> Result<Sym, DecodeError> {
         check_name(name, field)
             .map_err(|error| DecodeError { reason: RejectReason::BadField, ..error })?;
-        Ok(self.symbols.intern(name))
+        self.intern_input(name)
+    }
+
+    /// A name from input, within the table's bound.
+    fn intern_input(&mut self, name: &str) -> Result<Sym, DecodeError> {
+        self.symbols.intern_bounded(name).ok_or_else(|| {
+            let bound = crate::event::Bound::NamesMax;
+            field_error(RejectReason::Capacity(bound), bound.detail(self.symbols.names_max()))
+        })
     }
 
     fn reference(&mut self, reference: &WireReference) -> Result<Command, DecodeError> {
@@ -242,7 +261,7 @@ impl Decoder {
 
     fn name(&mut self, name: &str, field: &str) -> Result<Sym, DecodeError> {
         check_name(name, field)?;
-        Ok(self.symbols.intern(name))
+        self.intern_input(name)
     }
 
     fn optional_name(

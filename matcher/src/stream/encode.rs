@@ -70,7 +70,6 @@ fn wire_price(symbols: &Symbols, price: &Price) -> (Option<String>, Option<WireP
 
 /// Writes `command` at `ts_ms` as one line of the order stream (without the newline).
 pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> String {
-    // Serialising these plain structs to a String cannot fail.
     let line = match command {
         Command::Ask(ask) => {
             let (price, peg) = wire_price(symbols, &ask.price);
@@ -88,6 +87,7 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
                 until: ask.until_ms,
                 expires: ask.expires_ms,
                 sig: None,
+                session: None,
             })
         }
         Command::Bid(bid) => {
@@ -107,6 +107,7 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
                 deadline: bid.deadline_ms,
                 expires: bid.expires_ms,
                 sig: None,
+                session: None,
             })
         }
         Command::Cancel(cancel) => serde_json::to_string(&WireCancel {
@@ -115,6 +116,7 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
             id: cancel.id.clone(),
             owner: cancel.owner.to_string(),
             sig: None,
+            session: None,
         }),
         Command::Tick => serde_json::to_string(&WireTick { ts: ts_ms, op: "tick".into() }),
         Command::Reference { class, price_nano } => serde_json::to_string(&WireReference {
@@ -124,7 +126,7 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
             price: format_nano(*price_nano),
         }),
     };
-    line.unwrap_or_default()
+    line.expect("serialising these plain structs to a String cannot fail")
 }
 
 /// Where a rejected line came from, to name it in the event.

@@ -10,7 +10,7 @@ use crate::command::Command;
 use crate::engine::{Engine, EngineConfig};
 use crate::event::{Event, IdLookup, OrderRef, RejectReason};
 use crate::hardware::Sym;
-use crate::symbols::Symbols;
+use crate::symbols::{Symbols, SymbolsMark};
 
 /// The engine's ids with the decoder's names, so events can name classes.
 struct Names<'a> {
@@ -83,7 +83,7 @@ impl Replay {
     /// A replay into an empty engine with `config`.
     pub fn new(config: EngineConfig) -> Replay {
         Replay {
-            decoder: Decoder::new(),
+            decoder: Decoder::with_names_max(config.names_max),
             engine: Engine::new(config),
             writer: EventWriter::new(),
             events: Vec::with_capacity(64),
@@ -126,12 +126,37 @@ impl Replay {
     }
 
     /// Applies line number `line_no` (from 1, without its newline) and appends its events to
-    /// `out`.
+    /// `out`. A rejected line leaves nothing behind, not even the names it brought.
     pub fn line(&mut self, line_no: u64, line: &[u8], out: &mut Vec<u8>) {
+        let mark = self.names_mark();
         match self.decode(line) {
-            Ok((ts_ms, command)) => self.apply(line_no, ts_ms, &command, out),
-            Err(error) => self.reject_undecodable(line_no, &error, out),
+            Ok((ts_ms, command)) => {
+                self.apply(line_no, ts_ms, &command, out);
+                if self.last_rejected() {
+                    self.rollback_names(mark);
+                }
+            }
+            Err(error) => {
+                self.rollback_names(mark);
+                self.reject_undecodable(line_no, &error, out);
+            }
         }
+    }
+
+    /// The name table as it is now, for a driver that decodes a line and may reject it.
+    pub fn names_mark(&self) -> SymbolsMark {
+        self.decoder.symbols().mark()
+    }
+
+    /// Forgets the names interned since `mark`: the line decoded after it was rejected, so
+    /// nothing refers to them (a rejected command changes nothing).
+    pub fn rollback_names(&mut self, mark: SymbolsMark) {
+        self.decoder.rollback(mark);
+    }
+
+    /// Whether the engine rejected the last command applied.
+    pub fn last_rejected(&self) -> bool {
+        matches!(self.events.first(), Some(Event::Rejected { .. }))
     }
 
     /// Reports line `line_no`, which [`Replay::decode`] refused with `error`.
@@ -155,7 +180,7 @@ impl Replay {
     pub fn apply(&mut self, line_no: u64, ts_ms: u64, command: &Command, out: &mut Vec<u8>) {
         self.stats.lines += 1;
         self.apply_command(Some(line_no), ts_ms, command, out);
-        if !matches!(self.events.first(), Some(Event::Rejected { .. })) {
+        if !self.last_rejected() {
             self.stats.applied += 1;
         }
     }
@@ -179,10 +204,19 @@ impl Replay {
         let now_ms = self.engine.now_ms();
         for event in &self.events {
             let mut context = RejectContext::default();
+            let detail;
             match *event {
                 Event::Rejected { reason } => {
                     *self.stats.rejected.entry(reason).or_default() += 1;
-                    context = RejectContext { id: command.id(), line: line_no, detail: None };
+                    // The engine names a bound; its value is the configuration's.
+                    detail = match reason {
+                        RejectReason::Capacity(bound) => {
+                            Some(bound.detail(self.engine.config().bound(bound)))
+                        }
+                        _ => None,
+                    };
+                    let detail = detail.as_deref();
+                    context = RejectContext { id: command.id(), line: line_no, detail };
                 }
                 Event::Deal(deal) => {
                     self.stats.deals += 1;

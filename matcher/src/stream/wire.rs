@@ -3,13 +3,103 @@
 //! Both directions use these types, so what [`super::encode_command`] writes is by construction
 //! what [`super::Decoder`] reads. Unknown fields are refused everywhere; optional fields are
 //! only `expires` and the pair `price`/`limit` or `peg` (exactly one of the two, which the
-//! decoder checks); `tee` must be present even when null.
+//! decoder checks); `tee` must be present even when null. Prices are decimal strings, never
+//! JSON numbers (a number is a binary float to most JSON writers, so `1.1` may not be what was
+//! meant): a number gets an error that names the field and shows the form to use.
 
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// A field that must be present but may be `null`.
 fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
     Option::<T>::deserialize(d)
+}
+
+/// Reads a decimal string; anything else is refused naming `field`.
+struct DecimalText {
+    field: &'static str,
+}
+
+impl DecimalText {
+    fn number<E: de::Error>(&self, number: impl std::fmt::Display) -> E {
+        E::custom(format_args!(
+            "{} must be a decimal string such as \"1.5\", not the number {number}",
+            self.field
+        ))
+    }
+}
+
+impl Visitor<'_> for DecimalText {
+    type Value = String;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} as a decimal string such as \"1.5\"", self.field)
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<String, E> {
+        Ok(text.to_owned())
+    }
+
+    fn visit_string<E: de::Error>(self, text: String) -> Result<String, E> {
+        Ok(text)
+    }
+
+    fn visit_u64<E: de::Error>(self, number: u64) -> Result<String, E> {
+        Err(self.number(number))
+    }
+
+    fn visit_i64<E: de::Error>(self, number: i64) -> Result<String, E> {
+        Err(self.number(number))
+    }
+
+    fn visit_f64<E: de::Error>(self, number: f64) -> Result<String, E> {
+        Err(self.number(number))
+    }
+}
+
+fn decimal<'de, D: Deserializer<'de>>(d: D, field: &'static str) -> Result<String, D::Error> {
+    d.deserialize_any(DecimalText { field })
+}
+
+/// An optional decimal field (`price`, `limit`): absent or `null` is `None`.
+fn optional_decimal<'de, D: Deserializer<'de>>(
+    d: D,
+    field: &'static str,
+) -> Result<Option<String>, D::Error> {
+    struct Optional(&'static str);
+    impl<'de> Visitor<'de> for Optional {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{} as a decimal string such as \"1.5\"", self.0)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Option<String>, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+            decimal(d, self.0).map(Some)
+        }
+    }
+    d.deserialize_option(Optional(field))
+}
+
+fn ask_price<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    optional_decimal(d, "price")
+}
+
+fn bid_limit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    optional_decimal(d, "limit")
+}
+
+fn peg_offset<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    decimal(d, "peg.offset")
+}
+
+fn peg_limit<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    decimal(d, "peg.limit")
+}
+
+fn reference_price<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    decimal(d, "price")
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -53,7 +143,9 @@ pub(crate) enum WireTif {
 #[serde(deny_unknown_fields)]
 pub(crate) struct WirePeg {
     pub(crate) class: String,
+    #[serde(deserialize_with = "peg_offset")]
     pub(crate) offset: String,
+    #[serde(deserialize_with = "peg_limit")]
     pub(crate) limit: String,
 }
 
@@ -65,7 +157,7 @@ pub(crate) struct WireAsk {
     pub(crate) op: String,
     pub(crate) id: String,
     pub(crate) owner: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "ask_price")]
     pub(crate) price: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) peg: Option<WirePeg>,
@@ -80,6 +172,10 @@ pub(crate) struct WireAsk {
     /// checked here: the node verifies it before the command is journaled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) sig: Option<String>,
+    /// The owner's signed session, which a node journals in place of `sig` for a command
+    /// sent on a session (docs/api.md); carried, never checked here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) session: Option<WireSession>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -90,7 +186,7 @@ pub(crate) struct WireBid {
     pub(crate) op: String,
     pub(crate) id: String,
     pub(crate) owner: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "bid_limit")]
     pub(crate) limit: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) peg: Option<WirePeg>,
@@ -106,6 +202,10 @@ pub(crate) struct WireBid {
     /// checked here: the node verifies it before the command is journaled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) sig: Option<String>,
+    /// The owner's signed session, which a node journals in place of `sig` for a command
+    /// sent on a session (docs/api.md); carried, never checked here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) session: Option<WireSession>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -120,6 +220,19 @@ pub(crate) struct WireCancel {
     /// checked here: the node verifies it before the command is journaled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) sig: Option<String>,
+    /// The owner's signed session, which a node journals in place of `sig` for a command
+    /// sent on a session (docs/api.md); carried, never checked here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) session: Option<WireSession>,
+}
+
+/// A session's signed request, `Session{owner, expires, nonce}` with the command's `owner`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WireSession {
+    pub(crate) expires: u64,
+    pub(crate) nonce: String,
+    pub(crate) sig: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -137,6 +250,7 @@ pub(crate) struct WireReference {
     /// Checked before this struct is read (see [`WireOp`]); kept so the field is not unknown.
     pub(crate) op: String,
     pub(crate) class: String,
+    #[serde(deserialize_with = "reference_price")]
     pub(crate) price: String,
 }
 
@@ -154,4 +268,43 @@ pub(crate) struct WireOp<'a> {
 pub(crate) struct WireIdOnly {
     #[serde(default)]
     pub(crate) id: Option<serde_json::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::stream::Decoder;
+    use crate::RejectReason;
+
+    /// A price written as a JSON number is refused naming the field and showing the string
+    /// form, for every price field; a string still decodes, and `null` is still "absent".
+    #[test]
+    fn a_price_as_a_json_number_is_refused_naming_the_field() {
+        let ask = r#"{"ts":0,"op":"ask","id":"a","owner":"0x1000000000000000000000000000000000000001","price":1.5,"qty":1,"tif":"gtc","hw":{"cpu":8,"mem":64,"gpu":null,"gpus":0,"gpu_mem":0,"tee":null,"region":"eu"},"from":0,"until":10}"#;
+        let bid_peg = r#"{"ts":0,"op":"bid","id":"b","owner":"0x2000000000000000000000000000000000000001","peg":{"class":"c","offset":"0","limit":2},"qty":1,"tif":"gtc","req":{"cpu":1,"mem":1,"gpu":[],"gpus":0,"gpu_mem":0,"tee":null,"regions":[]},"duration":1,"not_before":0,"deadline":10}"#;
+        let reference = r#"{"ts":0,"op":"reference","class":"c","price":3}"#;
+        let cases = [
+            (
+                ask.to_string(),
+                r#"price must be a decimal string such as "1.5", not the number 1.5"#,
+            ),
+            (
+                bid_peg.to_string(),
+                r#"peg.limit must be a decimal string such as "1.5", not the number 2"#,
+            ),
+            (
+                reference.to_string(),
+                r#"price must be a decimal string such as "1.5", not the number 3"#,
+            ),
+            (ask.replace("\"price\":1.5", "\"price\":-1"), "price must be a decimal string"),
+        ];
+        let mut decoder = Decoder::new();
+        for (line, want) in cases {
+            let error = decoder.decode(line.as_bytes()).expect_err("a number is refused");
+            assert_eq!(error.reason, RejectReason::BadField, "{line}");
+            assert!(error.detail.starts_with(want), "{} does not start with {want}", error.detail);
+        }
+        assert!(decoder.decode(ask.replace("1.5", "\"1.5\"").as_bytes()).is_ok());
+        let null = decoder.decode(ask.replace("1.5", "null").as_bytes()).expect_err("no price");
+        assert_eq!(null.reason, RejectReason::MissingField);
+    }
 }

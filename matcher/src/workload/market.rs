@@ -120,7 +120,7 @@ impl Market {
                     .filter(|c| req.satisfied_by(&c.hw))
                     .map(|c| c.reference_nano)
                     .min()
-                    .unwrap_or(drawn[target].reference_nano);
+                    .expect("a signature is drawn to fit its target configuration");
                 signatures.push(Signature { req, target, floor_nano });
             }
         }

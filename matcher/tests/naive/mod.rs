@@ -12,7 +12,7 @@
 use gridbook_matcher::limits::{LIST_LEN_MAX, PRICE_NANO_MAX, QTY_MAX, RESOURCE_MAX, TIME_MS_MAX};
 use gridbook_matcher::validate::check_id;
 use gridbook_matcher::{
-    Ask, Bid, Cancel, CancelReason, Command, Deal, EngineConfig, Event, Hardware, IdLookup,
+    Ask, Bid, Bound, Cancel, CancelReason, Command, Deal, EngineConfig, Event, Hardware, IdLookup,
     OrderRef, Owner, Price, RejectReason, Requirements, RestingView, Side, Sym, Tif,
 };
 
@@ -140,9 +140,6 @@ pub(crate) struct Naive {
     /// Resting orders, in arrival order.
     book: Vec<Order>,
     deals: u64,
-    /// Every machine configuration and requirement signature ever accepted (capacity limits).
-    configs: Vec<Hardware>,
-    signatures: Vec<(Requirements, Vec<Sym>, Vec<Sym>)>,
     /// Every class ever named by an accepted reference or pegged order (capacity limit).
     classes: Vec<Sym>,
     /// The reference price of each class that has one.
@@ -163,8 +160,6 @@ impl Naive {
             ids: Vec::new(),
             book: Vec::new(),
             deals: 0,
-            configs: Vec::new(),
-            signatures: Vec::new(),
             classes: Vec::new(),
             references: Vec::new(),
         }
@@ -255,18 +250,11 @@ impl Naive {
         match command {
             Command::Ask(ask) => {
                 self.accept(&ask.id, &mut events);
-                if !self.configs.contains(&ask.hw) {
-                    self.configs.push(ask.hw);
-                }
                 self.note_class(ask.price);
                 self.place(Terms::Ask(ask.clone()), now, &mut events);
             }
             Command::Bid(bid) => {
                 self.accept(&bid.id, &mut events);
-                let sig = signature(&bid.req);
-                if !self.signatures.contains(&sig) {
-                    self.signatures.push(sig);
-                }
                 self.note_class(bid.limit);
                 self.place(Terms::Bid(bid.clone()), now, &mut events);
             }
@@ -487,7 +475,7 @@ impl Naive {
                     return Err(RejectReason::BadPrice);
                 }
                 if self.new_class_full(*class) {
-                    return Err(RejectReason::Capacity);
+                    return Err(RejectReason::Capacity(Bound::ClassesMax));
                 }
                 Ok(())
             }
@@ -524,9 +512,9 @@ impl Naive {
         if ask.expires_ms.is_some_and(|e| e <= now) {
             return Err(RejectReason::BadExpires);
         }
-        let new_config = !self.configs.contains(&ask.hw);
-        let configs_full = new_config && self.configs.len() >= self.config.configs_max;
-        self.validate_room(&ask.id, configs_full || self.class_full(&ask.price))
+        let live = self.live_configs();
+        let full = !live.contains(&ask.hw) && live.len() >= self.config.configs_max;
+        self.validate_room(&ask.id, full.then_some(Bound::ConfigsMax), &ask.price)
     }
 
     fn validate_bid(&self, bid: &Bid, now: u64) -> Result<(), RejectReason> {
@@ -558,22 +546,62 @@ impl Naive {
         if bid.expires_ms.is_some_and(|e| e <= now) {
             return Err(RejectReason::BadExpires);
         }
-        let new_signature = !self.signatures.contains(&signature(&bid.req));
-        let full = new_signature && self.signatures.len() >= self.config.signatures_max;
-        self.validate_room(&bid.id, full || self.class_full(&bid.limit))
+        let live = self.live_signatures();
+        let full = !live.contains(&signature(&bid.req)) && live.len() >= self.config.signatures_max;
+        self.validate_room(&bid.id, full.then_some(Bound::SignaturesMax), &bid.limit)
     }
 
-    /// Capacity, judged on the book as it is before this command's expiry.
-    fn validate_room(&self, id: &str, groups_full: bool) -> Result<(), RejectReason> {
-        let id_bytes: usize = self.ids.iter().map(String::len).sum();
-        if groups_full
-            || self.book.len() >= self.config.resting_max
-            || self.ids.len() >= self.config.orders_max
-            || id_bytes + id.len() > self.config.id_bytes_max
-        {
-            return Err(RejectReason::Capacity);
+    /// The distinct machine configurations of the resting asks.
+    fn live_configs(&self) -> Vec<Hardware> {
+        let mut live: Vec<Hardware> = Vec::new();
+        for order in &self.book {
+            if let Terms::Ask(ask) = &order.terms {
+                if !live.contains(&ask.hw) {
+                    live.push(ask.hw);
+                }
+            }
         }
-        Ok(())
+        live
+    }
+
+    /// The distinct requirement signatures of the resting bids.
+    fn live_signatures(&self) -> Vec<(Requirements, Vec<Sym>, Vec<Sym>)> {
+        let mut live = Vec::new();
+        for order in &self.book {
+            if let Terms::Bid(bid) = &order.terms {
+                let sig = signature(&bid.req);
+                if !live.contains(&sig) {
+                    live.push(sig);
+                }
+            }
+        }
+        live
+    }
+
+    /// Capacity, judged on the book as it is before this command's expiry; the first bound
+    /// reached is named, in the order resting orders, ids, id bytes, groups (`group`: the
+    /// order's group has no room), classes.
+    fn validate_room(
+        &self,
+        id: &str,
+        group: Option<Bound>,
+        price: &Price,
+    ) -> Result<(), RejectReason> {
+        let id_bytes: usize = self.ids.iter().map(String::len).sum();
+        let full = if self.book.len() >= self.config.resting_max {
+            Some(Bound::RestingMax)
+        } else if self.ids.len() >= self.config.orders_max {
+            Some(Bound::OrdersMax)
+        } else if id_bytes + id.len() > self.config.id_bytes_max {
+            Some(Bound::IdBytesMax)
+        } else if group.is_some() {
+            group
+        } else if self.class_full(price) {
+            Some(Bound::ClassesMax)
+        } else {
+            None
+        };
+        full.map_or(Ok(()), |bound| Err(RejectReason::Capacity(bound)))
     }
 
     fn validate_cancel(&self, cancel: &Cancel, now: u64) -> Result<(), RejectReason> {

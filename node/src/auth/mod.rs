@@ -7,6 +7,7 @@
 //! gateway's worker threads, never on the matching thread.
 
 mod message;
+pub mod proof;
 pub mod types;
 
 use alloy_primitives::{Address, Signature, B256};
@@ -14,6 +15,7 @@ use alloy_sol_types::{Eip712Domain, SolStruct};
 use serde_json::{json, Map, Value};
 
 pub use message::{message_of, session_of, SignedMessage};
+pub use proof::ProofError;
 use types::Session;
 
 /// Why a command's signature was refused. Each maps to the API error code of [`AuthError::code`].
@@ -121,11 +123,16 @@ impl Domain {
         Ok(owner)
     }
 
+    /// The hash an owner signs to open `session`.
+    pub fn session_signing_hash(&self, session: &Session) -> B256 {
+        session.eip712_signing_hash(&self.domain)
+    }
+
     /// Checks a session request (`{"owner","expires","nonce","sig"}`); returns the session.
     pub fn verify_session(&self, request: &Map<String, Value>) -> Result<Session, AuthError> {
         let session = session_of(request)?;
         let signature = signature_field(request)?;
-        check_signer(&signature, &session.eip712_signing_hash(&self.domain), session.owner)?;
+        check_signer(&signature, &self.session_signing_hash(&session), session.owner)?;
         Ok(session)
     }
 }

@@ -2,11 +2,14 @@
 //! its signature verified here — on the gateway's workers — before anything is sequenced. A
 //! request with any bad command is refused whole (4xx, the element named as `[i].field`) and
 //! journals nothing; a good one is answered once every command is durable and applied.
+//!
+//! The WebSocket (`gateway::ws`) checks and submits its commands with the same [`prepare_as`]
+//! and [`enqueue`], so both doors apply the same rules.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -14,7 +17,11 @@ use gridbook_matcher::stream::Decoder;
 use serde_json::Value;
 
 use super::error::ApiError;
+use super::listener::Peer;
+use super::open_orders::Reservation;
+use super::sessions::{now_ms, Grant};
 use super::AppState;
+use crate::auth::AuthError;
 use crate::config::AuthMode;
 use crate::pipeline::publisher::body_hash;
 use crate::pipeline::{Admission, Item, Outcome, Submission};
@@ -29,7 +36,18 @@ pub struct Prepared {
 
 /// Checks one command object as a client sent it; see the module docs.
 pub fn prepare(state: &AppState, command: Value) -> Result<Prepared, ApiError> {
-    let Value::Object(object) = command else {
+    prepare_as(state, command, None)
+}
+
+/// Checks one command object sent on a connection with `session` (or none). A session's
+/// command must name the session's owner; without a `sig` of its own it is journaled with the
+/// session's signed request instead (gateway::sessions).
+pub fn prepare_as(
+    state: &AppState,
+    command: Value,
+    session: Option<&Grant>,
+) -> Result<Prepared, ApiError> {
+    let Value::Object(mut object) = command else {
         return Err(ApiError::bad_request("malformed_json", "a command is a JSON object", None));
     };
     if object.contains_key("ts") {
@@ -50,15 +68,20 @@ pub fn prepare(state: &AppState, command: Value) -> Result<Prepared, ApiError> {
             ))
         }
     };
-    if state.config.auth == AuthMode::Sig {
-        state.domain.verify_command(&object).map_err(|error| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                error.code(),
-                error.to_string(),
-                Some(error.field().to_owned()),
-            )
-        })?;
+    if object.contains_key("session") {
+        let detail = "`session` is the node's to add (open a session with POST /v1/sessions)";
+        return Err(ApiError::bad_request("bad_field", detail, Some("session".to_owned())));
+    }
+    let signed = object.get("sig").is_some_and(|sig| !sig.is_null());
+    if let Some(session) = session {
+        check_session_owner(&object, session)?;
+        if !signed {
+            session.check_live(now_ms())?;
+            object.insert("session".to_owned(), session.proof.clone());
+        }
+    }
+    if state.config.auth == AuthMode::Sig && (session.is_none() || signed) {
+        state.domain.verify_command(&object).map_err(auth_error)?;
     }
     let body = serde_json::to_string(&object).expect("a JSON map serialises");
     check_statelessly(&body)?;
@@ -71,6 +94,45 @@ pub fn prepare(state: &AppState, command: Value) -> Result<Prepared, ApiError> {
         _ => String::new(),
     };
     Ok(Prepared { body, key: (op, id), owner })
+}
+
+/// A session carries its owner's commands only.
+fn check_session_owner(
+    object: &serde_json::Map<String, Value>,
+    session: &Grant,
+) -> Result<(), ApiError> {
+    let owner = object.get("owner").and_then(Value::as_str).and_then(|o| o.parse().ok());
+    if owner == Some(session.owner) {
+        return Ok(());
+    }
+    let detail = format!(
+        "this connection's session is for {}; a command must name it as its owner",
+        session.owner.to_checksum(None)
+    );
+    Err(ApiError::new(StatusCode::FORBIDDEN, "wrong_owner", detail, Some("owner".to_owned())))
+}
+
+/// A refused signature as the API answers it.
+pub fn auth_error(error: AuthError) -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        error.code(),
+        error.to_string(),
+        Some(error.field().to_owned()),
+    )
+}
+
+/// Takes one request's token from the client address's bucket.
+pub fn take_ip_token(state: &AppState, peer: &Peer) -> Result<(), ApiError> {
+    state.ip_limits.take(&peer.addr.ip(), 1).map_err(|wait| {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many requests from this address",
+            None,
+        )
+        .retry_after(wait)
+    })
 }
 
 /// Everything the decoder checks without the engine's state (fields, types, exact decimals,
@@ -103,26 +165,10 @@ fn field_of(detail: &str) -> Option<String> {
 /// `POST /v1/commands`.
 pub async fn post_commands(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            let limit = state.config.limits.body_bytes_max;
-            let error = ApiError::new(
-                rejection.status(),
-                "body_too_large",
-                format!(
-                    "the body is over limits.body_bytes_max ({limit} bytes), or could not be read"
-                ),
-                None,
-            );
-            state.metrics.refused(&error.code);
-            return error.into_response();
-        }
-    };
-    match handle(&state, peer, &body).await {
+    match handle(&state, &peer, body).await {
         Ok(response) => response,
         Err(error) => {
             state.metrics.refused(&error.code);
@@ -131,17 +177,14 @@ pub async fn post_commands(
     }
 }
 
-async fn handle(state: &AppState, peer: SocketAddr, body: &[u8]) -> Result<Response, ApiError> {
-    state.ip_limits.take(&peer.ip(), 1).map_err(|wait| {
-        ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many requests from this address",
-            None,
-        )
-        .retry_after(wait)
-    })?;
-    let parsed: Value = serde_json::from_slice(body)
+async fn handle(
+    state: &AppState,
+    peer: &Peer,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    take_ip_token(state, peer)?;
+    let body = body.map_err(|r| ApiError::body(r, state.config.limits.body_bytes_max))?;
+    let parsed: Value = serde_json::from_slice(&body)
         .map_err(|error| ApiError::bad_request("malformed_json", error.to_string(), None))?;
     let (commands, batch) = match parsed {
         Value::Array(commands) => (commands, true),
@@ -175,6 +218,32 @@ pub async fn submit(
     state: &AppState,
     prepared: Vec<Prepared>,
 ) -> Result<Vec<Arc<Outcome>>, ApiError> {
+    enqueue(state, prepared)?.outcomes().await
+}
+
+/// Commands handed to the sequencer, in order, whose outcomes are still to come.
+#[derive(Debug)]
+pub struct Enqueued {
+    answers: Vec<tokio::sync::oneshot::Receiver<Arc<Outcome>>>,
+    /// Held until the outcomes are in: the orders count as in flight until then.
+    _reservation: Reservation,
+}
+
+impl Enqueued {
+    /// Waits for every outcome, in the order the commands were given.
+    pub async fn outcomes(self) -> Result<Vec<Arc<Outcome>>, ApiError> {
+        let mut outcomes = Vec::with_capacity(self.answers.len());
+        for answer in self.answers {
+            outcomes.push(answer.await.map_err(|_| stopping())?);
+        }
+        Ok(outcomes)
+    }
+}
+
+/// Hands checked commands to the sequencer in order, without waiting for them: after the
+/// per-owner rate limit, the open-orders limit and the pipeline's admission bound, or refused
+/// whole with nothing sequenced.
+pub fn enqueue(state: &AppState, prepared: Vec<Prepared>) -> Result<Enqueued, ApiError> {
     for (owner, cost) in owner_costs(&prepared) {
         state.owner_limits.take(&owner.to_owned(), cost).map_err(|wait| {
             ApiError::new(
@@ -186,6 +255,19 @@ pub async fn submit(
             .retry_after(wait)
         })?;
     }
+    let orders = owner_costs(&prepared)
+        .into_iter()
+        .map(|(owner, _)| {
+            let count = prepared.iter().filter(|p| p.owner == owner && p.key.0 != "cancel").count();
+            (owner.to_owned(), count)
+        })
+        .filter(|(_, count)| *count > 0)
+        .collect();
+    let reservation = state.orders_in_flight.reserve(
+        &state.published,
+        state.config.limits.open_orders_per_owner,
+        orders,
+    )?;
     let count = prepared.len();
     let admissions =
         Admission::take(&state.in_flight, count, state.config.limits.inbound_queue_max)
@@ -207,11 +289,7 @@ pub async fn submit(
         state.inbound.try_send(item).map_err(|_| stopping())?;
         answers.push(answer);
     }
-    let mut outcomes = Vec::with_capacity(count);
-    for answer in answers {
-        outcomes.push(answer.await.map_err(|_| stopping())?);
-    }
-    Ok(outcomes)
+    Ok(Enqueued { answers, _reservation: reservation })
 }
 
 /// Each owner of a batch with its number of commands, in one sort: a batch of a thousand

@@ -48,6 +48,14 @@ impl ApiError {
         self
     }
 
+    /// A request body that could not be read: over `limits.body_bytes_max` (`limit`), most
+    /// likely (413).
+    pub fn body(rejection: axum::extract::rejection::BytesRejection, limit: usize) -> ApiError {
+        let detail =
+            format!("the body is over limits.body_bytes_max ({limit} bytes), or could not be read");
+        ApiError::new(rejection.status(), "body_too_large", detail, None)
+    }
+
     /// The same error about an element of a batch: its field is prefixed with `[index]`.
     pub fn in_batch(mut self, index: usize) -> ApiError {
         self.field = Some(match self.field {

@@ -76,7 +76,7 @@ mod tests {
         }
         assert_eq!(buckets.take(&"a", 1), Err(1));
         buckets.take(&"b", 20).expect("another key has its own bucket");
-        assert_eq!(buckets.take(&"c", 100), Err(10), "100 tokens at 10/s");
+        assert_eq!(buckets.take(&"c", 100), Err(8), "80 tokens short at 10/s");
     }
 
     #[test]

@@ -1,12 +1,16 @@
-//! The gateway: HTTP/1.1 (axum on tokio) in front of the pipeline. Requests are parsed,
-//! checked and their signatures verified on tokio's worker threads; the matching thread sees
-//! only journaled lines and read-only queries.
+//! The gateway: HTTP/1.1 and WebSocket (axum on tokio) in front of the pipeline. Requests are
+//! parsed, checked and their signatures verified on tokio's worker threads; the matching thread
+//! sees only journaled lines and read-only queries.
 
 pub mod book;
 pub mod commands;
 pub mod error;
 pub mod limits;
+pub mod listener;
+pub mod open_orders;
 pub mod reads;
+pub mod sessions;
+pub mod ws;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::AtomicUsize;
@@ -46,6 +50,10 @@ pub struct AppState {
     pub ip_limits: limits::Buckets<IpAddr>,
     /// Commands per owner.
     pub owner_limits: limits::Buckets<String>,
+    /// Asks and bids on their way, for the open-orders limit.
+    pub orders_in_flight: Arc<open_orders::OrdersInFlight>,
+    /// Open sessions.
+    pub sessions: sessions::Sessions,
     /// Counters for `/metrics`.
     pub metrics: Arc<NodeMetrics>,
 }
@@ -55,6 +63,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.config.limits.body_bytes_max;
     Router::new()
         .route("/v1/commands", post(commands::post_commands))
+        .route("/v1/sessions", post(sessions::post_sessions))
+        .route("/v1/ws", get(ws::upgrade))
         .route("/v1/events", get(reads::events))
         .route("/v1/orders/{id}", get(reads::order))
         .route("/v1/references", get(reads::references))

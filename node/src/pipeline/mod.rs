@@ -12,6 +12,7 @@
 
 pub mod market;
 pub mod matching;
+pub mod open_orders;
 pub mod publisher;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

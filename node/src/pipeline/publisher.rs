@@ -13,6 +13,7 @@ use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 
 use super::matching::Applied;
+use super::open_orders::OpenOrders;
 use super::{Item, Outcome};
 
 /// One published event.
@@ -80,6 +81,8 @@ pub struct Published {
     pub outcomes_by_op: BTreeMap<(String, String), u64>,
     /// Subscriber disconnections for falling behind.
     pub subscribers_dropped: u64,
+    /// Resting orders by owner, for `limits.open_orders_per_owner`.
+    pub open_orders: OpenOrders,
 }
 
 /// Bounds of the publisher's memory.
@@ -349,6 +352,7 @@ fn fold_event(
             let (Some(id), Some(command)) = (&event.id, command) else { return [None, None] };
             let qty = command.qty.unwrap_or(0);
             let owner = command.owner.clone().unwrap_or_default();
+            shared.open_orders.accepted(id, &owner, qty);
             insert_order(
                 shared,
                 bounds,
@@ -368,6 +372,9 @@ fn fold_event(
         }
         "deal" => {
             for (own, other) in [(&event.bid, &event.ask), (&event.ask, &event.bid)] {
+                if let Some(id) = own {
+                    shared.open_orders.traded(id, event.qty.unwrap_or(0));
+                }
                 let Some(order) = own.as_ref().and_then(|id| shared.orders.get_mut(id)) else {
                     continue;
                 };
@@ -388,6 +395,9 @@ fn fold_event(
             [event.requester.as_deref().map(Into::into), event.provider.as_deref().map(Into::into)]
         }
         "cancelled" | "expired" => {
+            if let Some(id) = &event.id {
+                shared.open_orders.closed(id);
+            }
             let owner = owner_of(shared, &event.id);
             if let Some(order) = event.id.as_ref().and_then(|id| shared.orders.get_mut(id)) {
                 order.state = if event.kind == "expired" { "expired" } else { "cancelled" };

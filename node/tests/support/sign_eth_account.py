@@ -2,7 +2,8 @@
 
 Reads one JSON object on stdin: {"eip712": <the body of GET /v1/eip712>, "key": "0x…",
 "commands": [<command objects>]} and prints one signature (0x + 130 hex digits) per command, one
-per line. It knows nothing of gridbook but what /v1/eip712 serves: the message of a command is
+per line. An object without "op" is a session request ({"owner","expires","nonce"}), signed as
+the served "session" message. It knows nothing of gridbook but what /v1/eip712 serves: the message of a command is
 the command object itself, with absent or null fields at their type's zero value.
 """
 import json
@@ -30,7 +31,7 @@ def main():
     request = json.load(sys.stdin)
     served = request["eip712"]
     for command in request["commands"]:
-        message = served["messages"][command["op"]]
+        message = served["messages"][command.get("op", "session")]
         primary, types = message["primaryType"], message["types"]
         typed = {
             "types": types,

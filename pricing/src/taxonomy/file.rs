@@ -14,7 +14,7 @@
 use serde::Deserialize;
 
 use super::{Class, Predicate, TaxonomyError, TeeRule, Unit};
-use crate::toml_error::{find_key_line, locate_error};
+use crate::toml_locate::{find_key, locate_error};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -68,7 +68,7 @@ pub(super) fn parse(source: &str) -> Result<Vec<Class>, TaxonomyError> {
         let invalid = |key: &str, message: String| TaxonomyError::Invalid {
             entry,
             key: key.to_string(),
-            line: find_key_line(source, "class", entry, key),
+            line: find_key(source, "class", Some(entry), key).key,
             message,
         };
         let class = check(raw, &invalid)?;

@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 
-use alloy::sol_types::SolCall;
-use alloy_primitives::{Address, Bytes};
+use alloy::sol_types::{SolCall, SolEvent};
+use alloy_primitives::{Address, Bytes, Log, B256};
 
 use super::Settlement;
-use crate::chain::{ChainError, SettlementDeal};
+use crate::chain::{BatchReceipt, ChainError, SettlementDeal};
 
 /// The `settleBatch(batchId, accounts, deals)` call for `deals`, accounts in order of first
 /// appearance. A deal amount above 2^128 − 1 is refused (the contract keeps balances in 128 bits).
@@ -49,6 +49,38 @@ pub fn settle_batch_call(
 /// The calldata of [`settle_batch_call`].
 pub fn settle_batch_calldata(batch_id: u64, deals: &[SettlementDeal]) -> Result<Bytes, ChainError> {
     Ok(settle_batch_call(batch_id, deals)?.abi_encode().into())
+}
+
+/// The [`BatchReceipt`] of the `settleBatch` transaction `tx_hash`, mined in `block_number`,
+/// from the `BatchSettled` event that `settlement` emitted among `logs`. A transaction without
+/// that event, or with one that does not decode, is a bad answer, never a default.
+pub(crate) fn batch_receipt<'l>(
+    settlement: Address,
+    tx_hash: B256,
+    block_number: u64,
+    gas_used: u64,
+    logs: impl IntoIterator<Item = &'l Log>,
+) -> Result<BatchReceipt, ChainError> {
+    let bad = |detail: String| ChainError::BadAnswer(format!("transaction {tx_hash}: {detail}"));
+    let log = logs
+        .into_iter()
+        .find(|log| {
+            log.address == settlement
+                && log.topics().first() == Some(&Settlement::BatchSettled::SIGNATURE_HASH)
+        })
+        .ok_or_else(|| bad("no BatchSettled event".to_owned()))?;
+    let event = Settlement::BatchSettled::decode_log_data(&log.data)
+        .map_err(|error| bad(format!("BatchSettled does not decode: {error}")))?;
+    Ok(BatchReceipt {
+        batch_id: event.batchId,
+        tx_hash,
+        block_number,
+        gas_used,
+        merkle_root: event.merkleRoot,
+        deal_count: u64::try_from(event.dealCount)
+            .map_err(|_| bad(format!("deal count {} above 2^64", event.dealCount)))?,
+        volume: event.volume,
+    })
 }
 
 #[cfg(test)]

@@ -1,14 +1,15 @@
 //! [`Chain`] for the [`Devnet`]: deploys, funds and settles through the same contract calls a
 //! real chain gets, so every test of the batcher on the devnet exercises the real bytecode.
 
-use alloy::sol_types::{SolCall, SolConstructor, SolEvent};
+use alloy::sol_types::{SolCall, SolConstructor};
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 
 use super::{Devnet, DEVNET_CHAIN_ID};
-use crate::bindings::batch::settle_batch_calldata;
+use crate::bindings::batch::{batch_receipt, settle_batch_calldata};
 use crate::bindings::{Settlement, TestToken};
 use crate::chain::{
-    BatchReceipt, Chain, ChainError, DeployParams, Deployment, PendingTx, SettlementDeal,
+    fund_total, BatchReceipt, Chain, ChainError, DeployParams, Deployment, PendingTx,
+    SettlementDeal,
 };
 
 /// Fee cap and tip the devnet reports for its (unsigned) transactions, wei per gas.
@@ -88,25 +89,20 @@ impl Chain for Devnet {
         })
     }
 
-    fn fund(
+    fn fund_many(
         &mut self,
         deployment: &Deployment,
-        account: Address,
-        amount: U256,
+        grants: &[(Address, U256)],
     ) -> Result<(), ChainError> {
         self.check_chain(deployment)?;
-        if !deployment.test_token {
-            return Err(ChainError::Refused(
-                "fund mints the test token; this deployment has another token".into(),
-            ));
+        let total = fund_total(deployment, grants)?;
+        let (signer, settlement) = (self.signer, deployment.settlement);
+        self.send(deployment.token, TestToken::mintCall { to: signer, amount: total })?;
+        self.send(deployment.token, TestToken::approveCall { spender: settlement, amount: total })?;
+        for &(account, amount) in grants {
+            self.send(settlement, Settlement::depositForCall { account, amount })?;
         }
-        let signer = self.signer;
-        self.send(deployment.token, TestToken::mintCall { to: signer, amount })?;
-        self.send(
-            deployment.token,
-            TestToken::approveCall { spender: deployment.settlement, amount },
-        )?;
-        self.send(deployment.settlement, Settlement::depositForCall { account, amount })
+        Ok(())
     }
 
     fn last_batch_id(&mut self, deployment: &Deployment) -> Result<u64, ChainError> {
@@ -164,34 +160,8 @@ impl Chain for Devnet {
                 pending.tx_hash
             ))
         })?;
-        batch_receipt(deployment.settlement, &outcome)
+        let (tx_hash, block_number, gas_used) =
+            (outcome.tx_hash, outcome.block_number, outcome.gas_used);
+        batch_receipt(deployment.settlement, tx_hash, block_number, gas_used, &outcome.logs)
     }
-}
-
-/// The receipt of a mined `settleBatch`, from its `BatchSettled` event.
-pub(crate) fn batch_receipt(
-    settlement: Address,
-    outcome: &super::TxOutcome,
-) -> Result<BatchReceipt, ChainError> {
-    let event = outcome
-        .logs
-        .iter()
-        .filter(|log| log.address == settlement)
-        .find_map(|log| Settlement::BatchSettled::decode_log_data(&log.data).ok())
-        .ok_or_else(|| {
-            ChainError::BadAnswer(format!(
-                "transaction {} emitted no BatchSettled",
-                outcome.tx_hash
-            ))
-        })?;
-    Ok(BatchReceipt {
-        batch_id: event.batchId,
-        tx_hash: outcome.tx_hash,
-        block_number: outcome.block_number,
-        gas_used: outcome.gas_used,
-        merkle_root: event.merkleRoot,
-        deal_count: u64::try_from(event.dealCount)
-            .map_err(|_| ChainError::BadAnswer("deal count above 2^64".into()))?,
-        volume: event.volume,
-    })
 }

@@ -7,6 +7,7 @@ use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
 use revm::database::DatabaseRef;
 use revm::handler::{ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext};
 use revm::primitives::hardfork::SpecId;
+use revm::state::AccountInfo;
 
 use super::{Devnet, BASE_FEE_WEI, BLOCK_GAS_LIMIT, DEVNET_CHAIN_ID};
 use crate::bindings::revert::decode_revert;
@@ -32,19 +33,21 @@ pub struct TxOutcome {
 }
 
 impl Devnet {
-    /// The current nonce of `account`.
+    /// The current nonce of `account` (0 for an account the chain has never seen).
     pub fn nonce_of(&self, account: Address) -> u64 {
-        match self.db.basic_ref(account) {
-            Ok(Some(info)) => info.nonce,
-            _ => 0,
-        }
+        self.account(account).map_or(0, |info| info.nonce)
     }
 
-    /// Ether balance of `account`, wei.
+    /// Ether balance of `account`, wei (0 for an account the chain has never seen).
     pub fn balance_of(&self, account: Address) -> U256 {
+        self.account(account).map_or(U256::ZERO, |info| info.balance)
+    }
+
+    fn account(&self, account: Address) -> Option<AccountInfo> {
         match self.db.basic_ref(account) {
-            Ok(Some(info)) => info.balance,
-            _ => U256::ZERO,
+            Ok(info) => info,
+            // The in-memory database cannot fail: its error type has no values.
+            Err(never) => match never {},
         }
     }
 

@@ -14,7 +14,7 @@ use alloy::transports::RpcError;
 use alloy::transports::{TransportErrorKind, TransportResult};
 use alloy_primitives::Address;
 
-use super::Inner;
+use super::{Inner, NodeErrorKind};
 use crate::bindings::revert::decode_revert;
 use crate::chain::{ChainError, Deployment};
 
@@ -56,12 +56,17 @@ impl Inner {
         }
     }
 
-    /// A node's error answer as a [`ChainError`]: revert data decoded, the rest as said.
+    /// A node's error answer as a [`ChainError`]: revert data decoded, a refusal classified by
+    /// kind (once, here), an answer that does not parse as such.
     pub(super) fn node_error(&self, error: RpcError<TransportErrorKind>) -> ChainError {
         match error {
             RpcError::ErrorResp(payload) => match payload.as_revert_data() {
                 Some(data) => decode_revert(&data),
-                None => ChainError::Rpc(format!("{} (code {})", payload.message, payload.code)),
+                None => ChainError::Node {
+                    kind: NodeErrorKind::classify(&payload.message),
+                    code: payload.code,
+                    message: payload.message.into_owned(),
+                },
             },
             RpcError::DeserError { err, .. } => ChainError::BadAnswer(err.to_string()),
             other => ChainError::Rpc(other.to_string()),

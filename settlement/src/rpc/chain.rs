@@ -2,11 +2,12 @@
 //! on the client's runtime.
 
 use alloy::rpc::types::TransactionReceipt;
-use alloy::sol_types::{SolCall, SolConstructor, SolEvent};
+use alloy::sol_types::{SolCall, SolConstructor};
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 
+use super::submit::SentTx;
 use super::{Inner, RpcChain};
-use crate::bindings::batch::settle_batch_calldata;
+use crate::bindings::batch::{batch_receipt, settle_batch_calldata};
 use crate::bindings::{Settlement, TestToken};
 use crate::chain::{
     BatchReceipt, Chain, ChainError, DeployParams, Deployment, PendingTx, SettlementDeal,
@@ -14,16 +15,23 @@ use crate::chain::{
 
 impl Inner {
     /// Sends a transaction and waits for it; a transaction mined but reverted is an error.
-    async fn execute(
+    pub(super) async fn execute(
         &mut self,
         to: TxKind,
         input: Bytes,
     ) -> Result<TransactionReceipt, ChainError> {
         let mut sent = self.submit(to, input).await?;
-        let hash = sent.latest_hash();
-        let receipt = self.await_mined(&mut sent).await?.ok_or_else(|| {
-            ChainError::Rpc(format!("transaction {hash} was displaced by another at its nonce"))
-        })?;
+        self.await_success(&mut sent).await
+    }
+
+    /// Waits for a sent transaction; reverted or displaced is an error.
+    pub(super) async fn await_success(
+        &mut self,
+        sent: &mut SentTx,
+    ) -> Result<TransactionReceipt, ChainError> {
+        let Some(receipt) = self.await_mined(sent).await? else {
+            return Err(ChainError::Displaced { tx_hash: sent.latest_hash(), nonce: sent.nonce });
+        };
         if !receipt.status() {
             return Err(ChainError::Reverted {
                 reason: format!("transaction {} reverted on chain", receipt.transaction_hash),
@@ -32,7 +40,11 @@ impl Inner {
         Ok(receipt)
     }
 
-    async fn send_call<C: SolCall>(&mut self, to: Address, call: C) -> Result<(), ChainError> {
+    pub(super) async fn send_call<C: SolCall>(
+        &mut self,
+        to: Address,
+        call: C,
+    ) -> Result<(), ChainError> {
         self.execute(TxKind::Call(to), call.abi_encode().into()).await.map(|_| ())
     }
 
@@ -76,24 +88,6 @@ impl Inner {
             fee_bps: params.fee_bps,
             withdrawal_delay_s: params.withdrawal_delay_s,
         })
-    }
-
-    async fn fund(
-        &mut self,
-        d: &Deployment,
-        account: Address,
-        amount: U256,
-    ) -> Result<(), ChainError> {
-        self.check_chain(d)?;
-        if !d.test_token {
-            return Err(ChainError::Refused(
-                "fund mints the test token; this deployment has another token".into(),
-            ));
-        }
-        let signer = self.signer;
-        self.send_call(d.token, TestToken::mintCall { to: signer, amount }).await?;
-        self.send_call(d.token, TestToken::approveCall { spender: d.settlement, amount }).await?;
-        self.send_call(d.settlement, Settlement::depositForCall { account, amount }).await
     }
 
     async fn send_batch(
@@ -149,36 +143,15 @@ impl Inner {
                 });
             }
         };
-        batch_receipt(d.settlement, &receipt)
-    }
-}
-
-/// The receipt of a mined `settleBatch`, from its `BatchSettled` event.
-fn batch_receipt(
-    settlement: Address,
-    receipt: &TransactionReceipt,
-) -> Result<BatchReceipt, ChainError> {
-    let event = receipt
-        .logs()
-        .iter()
-        .filter(|log| log.address() == settlement)
-        .find_map(|log| Settlement::BatchSettled::decode_log_data(log.data()).ok())
-        .ok_or_else(|| {
+        let block_number = receipt.block_number.ok_or_else(|| {
             ChainError::BadAnswer(format!(
-                "transaction {} emitted no BatchSettled",
+                "the receipt of transaction {} names no block",
                 receipt.transaction_hash
             ))
         })?;
-    Ok(BatchReceipt {
-        batch_id: event.batchId,
-        tx_hash: receipt.transaction_hash,
-        block_number: receipt.block_number.unwrap_or_default(),
-        gas_used: receipt.gas_used,
-        merkle_root: event.merkleRoot,
-        deal_count: u64::try_from(event.dealCount)
-            .map_err(|_| ChainError::BadAnswer("deal count above 2^64".into()))?,
-        volume: event.volume,
-    })
+        let logs = receipt.logs().iter().map(|log| &log.inner);
+        batch_receipt(d.settlement, receipt.transaction_hash, block_number, receipt.gas_used, logs)
+    }
 }
 
 impl Chain for RpcChain {
@@ -194,13 +167,12 @@ impl Chain for RpcChain {
         self.runtime.block_on(self.inner.deploy(params))
     }
 
-    fn fund(
+    fn fund_many(
         &mut self,
         deployment: &Deployment,
-        account: Address,
-        amount: U256,
+        grants: &[(Address, U256)],
     ) -> Result<(), ChainError> {
-        self.runtime.block_on(self.inner.fund(deployment, account, amount))
+        self.runtime.block_on(self.inner.fund_many(deployment, grants))
     }
 
     fn last_batch_id(&mut self, deployment: &Deployment) -> Result<u64, ChainError> {

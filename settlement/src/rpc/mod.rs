@@ -3,7 +3,9 @@
 //! or a file), sends EIP-1559 transactions with its own nonce tracking (one submitter per key),
 //! retries transient transport failures with exponential backoff, waits for N confirmations
 //! with a timeout, replaces a transaction that is not mined in time at the same nonce with a fee
-//! bump of at least 12.5%, and recovers from "already settled" by reading `lastBatchId`.
+//! bump of at least 12.5%, and recovers from "already settled" by reading `lastBatchId`. A
+//! node's refusals are classified once, by kind ([`NodeErrorKind`]); a transaction whose receipt
+//! exists is mined, whatever another answer said.
 //!
 //! The [`Chain`](crate::Chain) methods block: each runs on the client's own current-thread
 //! tokio runtime. Assumptions: no other process sends from the same key while this client runs
@@ -12,10 +14,14 @@
 
 mod call;
 mod chain;
+mod fund;
 mod key;
+mod mined;
+mod node_error;
 mod submit;
 
 pub use key::{KeyError, SigningKey};
+pub use node_error::NodeErrorKind;
 
 use std::collections::HashMap;
 
@@ -37,6 +43,9 @@ pub struct RpcConfig {
     pub poll_interval_ms: u64,
     /// A transaction not mined this long after it was sent is replaced with higher fees.
     pub replace_after_ms: u64,
+    /// A transaction whose nonce is used while no receipt of it exists is displaced only once
+    /// this has held this long (a node may show the nonce before the receipt).
+    pub displaced_after_ms: u64,
     /// Fee bump of a replacement in basis points; at least 1,250 (12.5%, what nodes require).
     pub fee_bump_bps: u64,
     /// Retries of a request that failed in transport (connection refused, timeout, 5xx, 429).
@@ -54,6 +63,7 @@ impl Default for RpcConfig {
             confirm_timeout_ms: 180_000,
             poll_interval_ms: 1_000,
             replace_after_ms: 36_000,
+            displaced_after_ms: 3_000,
             fee_bump_bps: 1_250,
             max_retries: 5,
             retry_backoff_ms: 250,
@@ -118,7 +128,7 @@ impl RpcChain {
                 return Err(ChainError::Refused(format!("the RPC URL must be http, not {other}")))
             }
         }
-        let url_shown = shown_url(&parsed);
+        let url_shown = shown_url(&parsed)?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(
             |error| ChainError::Rpc(format!("cannot start the client runtime: {error}")),
         )?;
@@ -150,12 +160,13 @@ impl RpcChain {
 
 /// `scheme://host[:port]`: enough to tell endpoints apart, never a credential (user info, an
 /// API key in the path or query).
-fn shown_url(url: &reqwest_url::Url) -> String {
-    let host = url.host_str().unwrap_or("?");
-    match url.port() {
+fn shown_url(url: &reqwest_url::Url) -> Result<String, ChainError> {
+    let host =
+        url.host_str().ok_or_else(|| ChainError::Refused("the RPC URL names no host".into()))?;
+    Ok(match url.port() {
         Some(port) => format!("{}://{host}:{port}", url.scheme()),
         None => format!("{}://{host}", url.scheme()),
-    }
+    })
 }
 
 /// The URL type alloy's HTTP transport takes.

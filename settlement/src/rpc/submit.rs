@@ -1,17 +1,16 @@
-//! Sending transactions and seeing them mined: gas estimate (a revert surfaces here, decoded),
-//! EIP-1559 fees, the client's own nonce, local signing, and then waiting for N confirmations,
-//! replacing a transaction that is not mined in time at the same nonce with higher fees.
+//! Sending transactions: gas estimate (a revert surfaces here, decoded), EIP-1559 fees, the
+//! client's own nonce, local signing, and replacement at the same nonce with higher fees. The
+//! node's refusals are told apart by their [`NodeErrorKind`], never by their text.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use alloy::consensus::Transaction as _;
 use alloy::eips::Encodable2718;
 use alloy::network::{NetworkTransactionBuilder, TransactionBuilder};
 use alloy::providers::Provider;
-use alloy::rpc::types::{TransactionReceipt, TransactionRequest};
+use alloy::rpc::types::TransactionRequest;
 use alloy_primitives::{Bytes, TxKind, B256, U256};
 
-use super::Inner;
+use super::{Inner, NodeErrorKind};
 use crate::chain::ChainError;
 
 /// A transaction this client sent (and its replacements, which share the nonce).
@@ -30,7 +29,8 @@ pub(super) struct SentTx {
 
 impl SentTx {
     pub(super) fn latest_hash(&self) -> B256 {
-        self.hashes.last().copied().unwrap_or_default()
+        // `submit` hands a SentTx out only after its first broadcast, `recall` with its hash.
+        *self.hashes.last().expect("a sent transaction has the hash of its first broadcast")
     }
 }
 
@@ -51,7 +51,7 @@ impl Inner {
             self.retrying(|| async { self.provider.estimate_gas(request.clone()).await }).await;
         let gas_estimate = match estimate {
             Ok(gas) => gas,
-            Err(ChainError::Rpc(message)) if message.contains("insufficient funds") => {
+            Err(error) if error.node_kind() == Some(NodeErrorKind::InsufficientFunds) => {
                 return Err(self.insufficient_gas_funds().await);
             }
             Err(error) => return Err(error),
@@ -96,7 +96,8 @@ impl Inner {
         }
     }
 
-    /// Signs `sent` as it stands (nonce, fees) and sends it; records its hash.
+    /// Signs `sent` as it stands (nonce, fees) and sends it; records its hash once the node has
+    /// it.
     async fn broadcast(&self, sent: &mut SentTx) -> Result<(), ChainError> {
         let request = TransactionRequest::default()
             .with_from(self.signer)
@@ -116,75 +117,34 @@ impl Inner {
         let result = self
             .retrying(|| async { self.provider.send_raw_transaction(&raw).await.map(|_| ()) })
             .await;
-        match result {
-            Ok(()) => {}
-            // A retry after a lost answer: the node has it already.
-            Err(ChainError::Rpc(message)) if message.contains("already known") => {}
-            Err(ChainError::Rpc(message)) if message.contains("insufficient funds") => {
-                return Err(self.insufficient_gas_funds().await);
+        if let Err(error) = result {
+            match error.node_kind() {
+                // A retry after a lost answer: the node has it already.
+                Some(NodeErrorKind::AlreadyKnown) => {}
+                // Used by this very transaction (an attempt whose answer was lost, mined since,
+                // as anvil's automine does at once) — or by another one, which is an error.
+                Some(NodeErrorKind::NonceTooLow) if self.node_has(hash).await? => {}
+                Some(NodeErrorKind::InsufficientFunds) => {
+                    return Err(self.insufficient_gas_funds().await);
+                }
+                _ => return Err(error),
             }
-            Err(error) => return Err(error),
         }
         sent.hashes.push(hash);
         sent.sent_at = Instant::now();
         Ok(())
     }
 
-    /// Waits until one of `sent`'s hashes is mined with the configured confirmations, replacing
-    /// it with bumped fees whenever it waited `replace_after_ms` in vain. `None`: its nonce was
-    /// used by a transaction this client does not know (one sent before a restart, or by another
-    /// sender).
-    pub(super) async fn await_mined(
-        &mut self,
-        sent: &mut SentTx,
-    ) -> Result<Option<TransactionReceipt>, ChainError> {
-        let timeout_ms = self.config.confirm_timeout_ms;
-        let deadline = Instant::now() + Duration::from_millis(timeout_ms);
-        let poll = Duration::from_millis(self.config.poll_interval_ms);
-        loop {
-            // The nonce first: once it is used, every transaction at it is mined, so the receipts
-            // read next show ours if ours was the one.
-            let nonce_used = self.mined_nonce().await? > sent.nonce;
-            let mut mined = false;
-            for hash in sent.hashes.clone() {
-                let receipt = self
-                    .retrying(|| async { self.provider.get_transaction_receipt(hash).await })
-                    .await?;
-                if let Some(receipt) = receipt {
-                    if self.confirmed(&receipt).await? {
-                        self.sent.remove(&sent.nonce);
-                        return Ok(Some(receipt));
-                    }
-                    mined = true;
-                }
-            }
-            if nonce_used && !mined {
-                self.sent.remove(&sent.nonce);
-                return Ok(None);
-            }
-            if Instant::now() >= deadline {
-                return Err(ChainError::Timeout { tx_hash: sent.latest_hash(), timeout_ms });
-            }
-            let stuck =
-                sent.sent_at.elapsed() >= Duration::from_millis(self.config.replace_after_ms);
-            // Mined but not deep enough needs no replacement; neither can a transaction whose
-            // content is unknown (gas limit 0: sent before a restart, gone from the node).
-            if stuck && !mined && sent.gas_limit > 0 {
-                self.replace(sent).await?;
-            }
-            tokio::time::sleep(poll).await;
-        }
-    }
-
-    async fn confirmed(&self, receipt: &TransactionReceipt) -> Result<bool, ChainError> {
-        let Some(mined_in) = receipt.block_number else { return Ok(false) };
-        let head = self.retrying(|| async { self.provider.get_block_number().await }).await?;
-        Ok(head.saturating_add(1).saturating_sub(mined_in) >= self.config.confirmations)
+    /// Whether the node has the transaction `hash`, in its pool or mined.
+    pub(super) async fn node_has(&self, hash: B256) -> Result<bool, ChainError> {
+        let known =
+            self.retrying(|| async { self.provider.get_transaction_by_hash(hash).await }).await?;
+        Ok(known.is_some())
     }
 
     /// Re-sends `sent` at its nonce with both fees bumped by at least `fee_bump_bps` (and at least
     /// the node's current estimate).
-    async fn replace(&mut self, sent: &mut SentTx) -> Result<(), ChainError> {
+    pub(super) async fn replace(&mut self, sent: &mut SentTx) -> Result<(), ChainError> {
         let fees = self.retrying(|| async { self.provider.estimate_eip1559_fees().await }).await?;
         let bump_bps = self.config.fee_bump_bps;
         sent.max_priority_fee_per_gas =
@@ -193,52 +153,23 @@ impl Inner {
             .max(fees.max_fee_per_gas)
             .max(sent.max_priority_fee_per_gas);
         match self.broadcast(sent).await {
-            // The original was mined meanwhile: the next poll finds its receipt.
-            Err(ChainError::Rpc(message)) if message.contains("nonce too low") => Ok(()),
-            other => other,
-        }?;
-        self.sent.insert(sent.nonce, sent.clone());
-        Ok(())
-    }
-
-    /// What this client knows of the transaction `tx_hash` at `nonce`: what it sent itself, or
-    /// (after a restart) what the node still has.
-    pub(super) async fn recall(
-        &self,
-        tx_hash: B256,
-        nonce: u64,
-        max_fee_per_gas: u128,
-        max_priority_fee_per_gas: u128,
-    ) -> Result<SentTx, ChainError> {
-        if let Some(sent) = self.sent.get(&nonce) {
-            if sent.hashes.contains(&tx_hash) {
-                return Ok(sent.clone());
+            Ok(()) => {
+                self.sent.insert(sent.nonce, sent.clone());
+                Ok(())
             }
+            Err(error) => match error.node_kind() {
+                // The nonce was used meanwhile, by an earlier hash of ours or by another
+                // transaction: the next poll tells which.
+                Some(NodeErrorKind::NonceTooLow) => Ok(()),
+                // The node keeps what it has at this nonce: wait for that; the next replacement
+                // bumps again, from these fees.
+                Some(NodeErrorKind::ReplacementUnderpriced) => {
+                    sent.sent_at = Instant::now();
+                    Ok(())
+                }
+                _ => Err(error),
+            },
         }
-        let known = self
-            .retrying(|| async { self.provider.get_transaction_by_hash(tx_hash).await })
-            .await?;
-        let (to, input, gas_limit) = match known {
-            Some(tx) => (tx.inner.kind(), tx.inner.input().clone(), tx.inner.gas_limit()),
-            // Unknown to the node: it can only be waited for (or found settled), not replaced.
-            None => (TxKind::Create, Bytes::new(), 0),
-        };
-        Ok(SentTx {
-            to,
-            input,
-            gas_limit,
-            nonce,
-            max_fee_per_gas,
-            max_priority_fee_per_gas,
-            hashes: vec![tx_hash],
-            sent_at: Instant::now(),
-        })
-    }
-
-    /// The signer's nonce as of the latest block: above `nonce` means `nonce` was used.
-    pub(super) async fn mined_nonce(&self) -> Result<u64, ChainError> {
-        self.retrying(|| async { self.provider.get_transaction_count(self.signer).latest().await })
-            .await
     }
 }
 

@@ -3,6 +3,9 @@
 //! dropped. The binary is `$GRIDBOOK_ANVIL` if set, else the one `scripts/install-tools` puts in
 //! `.tools/anvil/` (scripts/test runs it first).
 
+// Every anvil test crate includes this module and uses a different part of it.
+#![allow(dead_code)]
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -24,11 +27,21 @@ impl Anvil {
         Anvil::start_on(free_port())
     }
 
+    /// Starts anvil mining a block every `block_time_s` seconds instead of one per transaction.
+    pub(crate) fn start_with_block_time(block_time_s: u64) -> Anvil {
+        Anvil::launch(free_port(), &["--block-time", &block_time_s.to_string()])
+    }
+
     /// Starts anvil on `port`.
     pub(crate) fn start_on(port: u16) -> Anvil {
+        Anvil::launch(port, &[])
+    }
+
+    fn launch(port: u16, extra_args: &[&str]) -> Anvil {
         let binary = anvil_binary();
         let child = Command::new(&binary)
             .args(["--port", &port.to_string(), "--host", "127.0.0.1", "--silent"])
+            .args(extra_args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -78,6 +91,7 @@ pub(crate) fn fast_config() -> RpcConfig {
         confirm_timeout_ms: 20_000,
         poll_interval_ms: 50,
         replace_after_ms: 10_000,
+        displaced_after_ms: 1_000,
         max_retries: 2,
         retry_backoff_ms: 20,
         request_timeout_ms: 5_000,

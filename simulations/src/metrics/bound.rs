@@ -17,7 +17,7 @@
 
 use gridbook_matcher::{Hardware, Requirements};
 
-use crate::source::JobSpec;
+use super::demand::Demand;
 use crate::world::MachineSpec;
 
 /// Cost bands per slot hardware.
@@ -53,15 +53,15 @@ fn bins(machines: &[MachineSpec], groups: usize, horizon_ms: f64) -> (Vec<Bin>, 
     (bins, by_group)
 }
 
-/// The bound, in nano-units (surplus of slot-hours), for `jobs` on `machines`.
+/// The bound, in nano-units (surplus of slot-hours), for the jobs of `demand` on `machines`.
 pub fn upper_bound(
     machines: &[MachineSpec],
     groups: &[Hardware],
     shapes: &[Requirements],
-    jobs: &[JobSpec],
+    demand: &Demand,
     end_ms: u64,
 ) -> f64 {
-    let longest_ms = jobs.iter().map(|j| j.duration_ms).max().unwrap_or(0);
+    let longest_ms = demand.longest_ms();
     let horizon_ms = end_ms.saturating_add(longest_ms) as f64;
     let (bins, by_group) = bins(machines, groups.len(), horizon_ms);
     let fits: Vec<Vec<usize>> = shapes
@@ -74,11 +74,10 @@ pub fn upper_bound(
     // Within a shape every job picks the same bin (the one with the least cost + price), so
     // per shape only the jobs' values matter: sorted by value, with prefix sums of slot-time
     // and of value × slot-time, each step costs a binary search per shape, not a pass per job.
-    let by_shape = shape_prefix_sums(shapes.len(), jobs);
+    let by_shape = shape_prefix_sums(shapes.len(), demand);
     let mut prices = vec![0.0f64; bins.len()];
     let mut usage = vec![0.0f64; bins.len()];
-    let mean_value =
-        jobs.iter().map(|j| j.value_nano as f64).sum::<f64>() / jobs.len().max(1) as f64;
+    let mean_value = demand.mean_value_nano();
     let mut best = f64::INFINITY;
     for step in 0..STEPS {
         usage.iter_mut().for_each(|u| *u = 0.0);
@@ -117,24 +116,17 @@ struct PrefixSums {
     value_demand: Vec<f64>,
 }
 
-fn shape_prefix_sums(shapes: usize, jobs: &[JobSpec]) -> Vec<PrefixSums> {
-    let mut lists: Vec<Vec<(f64, f64)>> = vec![Vec::new(); shapes];
-    for job in jobs {
-        if let Some(list) = lists.get_mut(job.shape as usize) {
-            list.push((job.value_nano as f64, job.qty as f64 * job.duration_ms as f64));
-        }
-    }
-    lists
-        .into_iter()
-        .map(|mut list| {
-            list.sort_by(|x, y| y.0.total_cmp(&x.0));
+fn shape_prefix_sums(shapes: usize, demand: &Demand) -> Vec<PrefixSums> {
+    (0..shapes)
+        .map(|shape| {
             let mut sums =
                 PrefixSums { demand: vec![0.0], value_demand: vec![0.0], ..PrefixSums::default() };
-            for (value, demand) in list {
+            for (value, slot_ms) in demand.by_value(shape) {
+                let (total, weighted) =
+                    (sums.demand[sums.values.len()], sums.value_demand[sums.values.len()]);
                 sums.values.push(value);
-                sums.demand.push(sums.demand.last().copied().unwrap_or(0.0) + demand);
-                sums.value_demand
-                    .push(sums.value_demand.last().copied().unwrap_or(0.0) + value * demand);
+                sums.demand.push(total + slot_ms);
+                sums.value_demand.push(weighted + value * slot_ms);
             }
             sums
         })
@@ -144,6 +136,7 @@ fn shape_prefix_sums(shapes: usize, jobs: &[JobSpec]) -> Vec<PrefixSums> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::JobSpec;
     use gridbook_matcher::Sym;
 
     fn machine(slots: u32, cost_nano: u64) -> MachineSpec {
@@ -157,6 +150,12 @@ mod tests {
             region: Sym(0),
         };
         MachineSpec { hw, slots, cost_nano, group: 0 }
+    }
+
+    fn demand(jobs: &[JobSpec]) -> Demand {
+        let mut demand = Demand::default();
+        jobs.iter().for_each(|job| demand.add(job));
+        demand
     }
 
     fn job(value_nano: u64, duration_ms: u64) -> JobSpec {
@@ -185,7 +184,7 @@ mod tests {
             job(2_000_000_000, h),
             job(2_000_000_000, h),
         ];
-        let bound = upper_bound(&machines, &groups, &shapes, &jobs, h) / 1e9;
+        let bound = upper_bound(&machines, &groups, &shapes, &demand(&jobs), h) / 1e9;
         assert!((7.0..7.35).contains(&bound), "bound {bound}: at least the optimum 7, near it");
     }
 
@@ -194,7 +193,8 @@ mod tests {
         let machines = [machine(4, 1_000_000_000)];
         let groups = [machines[0].hw];
         let shapes = [Requirements::new(64, 16, vec![], 0, 0, None, vec![])];
-        let bound = upper_bound(&machines, &groups, &shapes, &[job(9_000_000_000, 60_000)], 60_000);
+        let jobs = demand(&[job(9_000_000_000, 60_000)]);
+        let bound = upper_bound(&machines, &groups, &shapes, &jobs, 60_000);
         assert_eq!(bound, 0.0);
     }
 }

@@ -3,12 +3,16 @@
 //! ([`bound`]) and the statistics helpers ([`stats`]). docs/simulations.md defines each one.
 
 pub mod bound;
+pub mod demand;
 pub mod series;
 pub mod stats;
 pub mod tally;
+pub mod thinned;
+pub mod tokens;
 
-use gridbook_matcher::money::format_nano_wide;
 use serde::Serialize;
+
+pub use tokens::Tokens;
 
 use crate::sim::RunOutput;
 
@@ -27,9 +31,9 @@ pub struct MatchTimes {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Efficiency {
     /// Σ (value − cost) × slot-hours of every lease, tokens.
-    pub realised_surplus: String,
+    pub realised_surplus: Tokens,
     /// The dual bound of [`bound`], tokens (rounded down to the nano).
-    pub upper_bound: String,
+    pub upper_bound: Tokens,
     /// realised ÷ bound (1 when both are 0).
     pub ratio: f64,
 }
@@ -38,11 +42,11 @@ pub struct Efficiency {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Money {
     /// What requesters paid.
-    pub requester_payments: String,
+    pub requester_payments: Tokens,
     /// What providers earned.
-    pub provider_revenue: String,
+    pub provider_revenue: Tokens,
     /// The marketplace's fees.
-    pub fees: String,
+    pub fees: Tokens,
     /// Gini coefficient of revenue over machines.
     pub revenue_gini: f64,
 }
@@ -56,10 +60,19 @@ pub struct ClassMetrics {
     pub slots: u64,
     /// Leased slot-time ÷ slot-time of the run.
     pub utilisation: f64,
+    /// What the trace's own pods occupied, as the same ratio (trace replays only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_utilisation: Option<f64>,
     /// Standard deviation of interval-to-interval log returns of the closing deal price.
     pub volatility: Option<f64>,
     /// The last interval's reference price per class unit (tokens).
-    pub last_reference: Option<String>,
+    pub last_reference: Option<Tokens>,
+    /// Volume-weighted deal price per class unit over the run (tokens; rounded down).
+    pub deal_price: Option<Tokens>,
+    /// Slots traded.
+    pub volume_slots: u64,
+    /// The unit its prices are per (`gpu-hour`, `core-hour`).
+    pub unit: String,
 }
 
 /// The conservation checks; every count must be 0.
@@ -139,14 +152,11 @@ pub fn compute(
     duration_h: u64,
 ) -> Metrics {
     let t = &run.tally;
-    let mut times = t.match_ms.clone();
-    times.sort_unstable();
-    let specs: Vec<_> = run.jobs.iter().map(|(spec, _)| *spec).collect();
     let w = &run.world;
-    let bound = bound::upper_bound(&w.machines, &w.groups, &w.shapes, &specs, run.end_ms);
+    let bound = bound::upper_bound(&w.machines, &w.groups, &w.shapes, &run.demand, run.end_ms);
     let surplus = t.surplus_nano_ms_per_h as f64 / 3_600_000.0;
     let revenue: u128 = run.revenue_nano.iter().sum();
-    let paid: u128 = run.jobs.iter().map(|(_, paid)| *paid).sum();
+    let paid = run.paid_nano;
     let rejected: u64 = t.rejects.values().sum();
     let balance = paid == revenue + t.fees_nano && paid == t.payments_nano;
     let classes = t
@@ -155,18 +165,26 @@ pub fn compute(
         .enumerate()
         .filter(|(_, c)| c.total_slots > 0)
         .map(|(at, c)| ClassMetrics {
-            class: run.class_names.get(at).cloned().unwrap_or_default(),
+            class: run.class_names[at].clone(),
             slots: c.total_slots,
             utilisation: c.leased_slot_ms as f64
                 / (c.total_slots as f64 * run.end_ms.max(1) as f64),
-            volatility: stats::volatility(&c.closes_nano),
+            trace_utilisation: w
+                .trace_load
+                .as_ref()
+                .map(|load| load.utilisation(at, c.total_slots, run.end_ms)),
+            volatility: c.volatility.value(),
             last_reference: run
                 .series
                 .iter()
                 .rev()
                 .find(|row| row.class == at as u32)
                 .and_then(|row| row.reference_nano)
-                .map(gridbook_matcher::money::format_nano),
+                .map(|nano| Tokens::from_nano(u128::from(nano))),
+            deal_price: (c.run_volume_slots > 0)
+                .then(|| Tokens::from_nano(c.run_turnover_nano / u128::from(c.run_volume_slots))),
+            volume_slots: c.run_volume_slots,
+            unit: run.class_units[at].to_string(),
         })
         .collect();
     let ok = t.double_leases == 0 && t.foreign_deals == 0 && rejected == 0 && balance;
@@ -188,21 +206,22 @@ pub fn compute(
         deadline_miss_rate: 1.0
             - ratio(t.jobs_filled as f64, (t.jobs_filled + t.jobs_missed) as f64),
         time_to_match: MatchTimes {
-            p50_ms: stats::percentile(&times, 50.0),
-            p90_ms: stats::percentile(&times, 90.0),
-            p99_ms: stats::percentile(&times, 99.0),
+            p50_ms: t.match_ms.percentile(50.0),
+            p90_ms: t.match_ms.percentile(90.0),
+            p99_ms: t.match_ms.percentile(99.0),
         },
         efficiency: Efficiency {
-            realised_surplus: format_nano_wide(
-                u128::try_from(t.surplus_nano_ms_per_h / 3_600_000).unwrap_or(0),
+            realised_surplus: Tokens::from_nano(
+                u128::try_from(t.surplus_nano_ms_per_h / 3_600_000)
+                    .expect("every lease's value is at least its machine's cost"),
             ),
-            upper_bound: format_nano_wide(bound.max(0.0) as u128),
+            upper_bound: Tokens::from_nano(bound.max(0.0) as u128),
             ratio: ratio(surplus, bound),
         },
         money: Money {
-            requester_payments: format_nano_wide(paid),
-            provider_revenue: format_nano_wide(revenue),
-            fees: format_nano_wide(t.fees_nano),
+            requester_payments: Tokens::from_nano(paid),
+            provider_revenue: Tokens::from_nano(revenue),
+            fees: Tokens::from_nano(t.fees_nano),
             revenue_gini: stats::gini(&run.revenue_nano),
         },
         classes,

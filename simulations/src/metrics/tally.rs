@@ -1,7 +1,10 @@
 //! Running totals of a run, updated as events arrive: jobs, slots, money, surplus, the
-//! conservation counters, and per class the interval's prices and the book's depth.
+//! conservation counters, and per class the interval's prices and the book's depth. Their size
+//! does not grow with the run.
 
 use std::collections::BTreeMap;
+
+use super::stats::{MatchTimeHistogram, Volatility};
 
 /// One class's figures for the current interval and its running depth.
 #[derive(Debug, Clone, Default)]
@@ -22,8 +25,12 @@ pub struct ClassTally {
     pub total_slots: u64,
     /// Slot-ms leased within the run, all time.
     pub leased_slot_ms: u128,
+    /// Slots traded and Σ unit price × slots, over the whole run.
+    pub run_volume_slots: u64,
+    /// See `run_volume_slots`.
+    pub run_turnover_nano: u128,
     /// Interval closes, for volatility.
-    pub closes_nano: Vec<u64>,
+    pub volatility: Volatility,
 }
 
 impl ClassTally {
@@ -37,6 +44,8 @@ impl ClassTally {
         });
         self.volume_slots += qty;
         self.turnover_nano += u128::from(unit_price_nano) * u128::from(qty);
+        self.run_volume_slots += qty;
+        self.run_turnover_nano += u128::from(unit_price_nano) * u128::from(qty);
     }
 }
 
@@ -53,8 +62,8 @@ pub struct Tally {
     pub slots_requested: u64,
     /// Slots leased.
     pub slots_filled: u64,
-    /// Time from arrival to the last slot leased, ms, per filled job.
-    pub match_ms: Vec<u64>,
+    /// Time from arrival to the last slot leased, ms, over filled jobs.
+    pub match_ms: MatchTimeHistogram,
     /// Deals.
     pub deals: u64,
     /// What requesters paid, nano-units.
@@ -79,8 +88,6 @@ pub struct Tally {
     pub interval_requested_slots: u64,
     /// Slots leased in the current interval.
     pub interval_filled_slots: u64,
-    /// Per interval: (end ms, slots requested, slots leased).
-    pub fill_series: Vec<(u64, u64, u64)>,
 }
 
 /// `qty × price × duration`, the payment of a deal in nano-units (floor).

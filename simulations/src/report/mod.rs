@@ -1,10 +1,14 @@
-//! Outputs: a run's `metrics.json` and `timeseries.csv`, a sweep's `runs.csv` and
-//! `summary.csv` ([`sweep_csv`]).
+//! Outputs: a run's rows as it runs ([`files`]: `timeseries.csv`, and the micro data of
+//! [`micro`]: `deals.csv`, `jobs.csv`), then its `metrics.json`, charts and `report.html`; a
+//! sweep's `runs.csv` and `summary.csv` ([`sweep_csv`]).
 
 pub mod chart;
 pub mod figures;
+pub mod files;
 pub mod html;
+pub mod micro;
 pub mod sweep_csv;
+mod sweep_html;
 
 use std::path::Path;
 
@@ -17,20 +21,19 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), SimError> {
         .map_err(|source| SimError::Write { path: path.display().to_string(), source })
 }
 
-/// Writes a single run's outputs into `dir` (created if needed): `metrics.json`,
-/// `timeseries.csv`, each chart as SVG and PNG, and `report.html` (which shows
+/// Writes what a finished run adds to the rows it streamed into `dir` ([`files`]):
+/// `metrics.json`, each chart as SVG and PNG, and `report.html` (which shows
 /// `scenario_source`).
 pub fn write_run(dir: &Path, run: &Run, scenario_source: &str) -> Result<(), SimError> {
     std::fs::create_dir_all(dir)
         .map_err(|source| SimError::Write { path: dir.display().to_string(), source })?;
-    let mut json = serde_json::to_string_pretty(&run.metrics).unwrap_or_default();
+    let mut json = serde_json::to_string_pretty(&run.metrics).expect("metrics are plain data");
     json.push('\n');
     write(dir, "metrics.json", json.as_bytes())?;
-    let csv = crate::metrics::series::to_csv(&run.output.series, &run.output.class_names);
-    write(dir, "timeseries.csv", csv.as_bytes())?;
     let m = &run.metrics;
     let mut page =
         html::open(&format!("{} — seed {}, {} pricing", m.scenario, m.seed, m.pricing_model));
+    page.push_str(&html::summary(m));
     page.push_str(&html::metrics_tables(m));
     page.push_str("<h2>Charts</h2>\n");
     for figure in figures::run_figures(&run.output) {
@@ -43,7 +46,8 @@ pub fn write_run(dir: &Path, run: &Run, scenario_source: &str) -> Result<(), Sim
     write(dir, "report.html", page.as_bytes())
 }
 
-/// Writes a sweep's tables, its efficiency chart (SVG and PNG) and `report.html` into `dir`.
+/// Writes a sweep's tables, its charts (efficiency, fill rate and deadline-miss rate per cell,
+/// SVG and PNG) and `report.html` into `dir`.
 pub fn write_sweep(
     dir: &Path,
     name: &str,
@@ -59,57 +63,32 @@ pub fn write_sweep(
     let summary = sweep_csv::summary_csv(&keys, &cells, runs);
     write(dir, "summary.csv", summary.as_bytes())?;
     let stats = sweep_csv::summarise(cells.len(), runs);
-    let efficiency: Vec<(f64, f64)> = stats.iter().map(|cell| cell[0]).collect();
-    let labels: Vec<String> = (0..cells.len()).map(|c| c.to_string()).collect();
-    let figure = figures::sweep_figure(labels, &efficiency);
-    let svg = chart::svg(&figure)?;
-    write(dir, "efficiency.svg", svg.as_bytes())?;
-    chart::png(&figure, &dir.join("efficiency.png"))?;
+    let labels: Vec<String> = cells.iter().map(|cell| sweep_html::cell_label(cell)).collect();
     let mut page = html::open(&format!(
         "{name} — sweep of {} cells × {} runs",
         cells.len(),
         sweep.replications
     ));
-    page.push_str(&sweep_table(&keys, &cells, &stats));
-    page.push_str(&html::figure(&svg, &figure.title));
+    page.push_str(&sweep_html::summary(&labels, &stats, runs));
+    page.push_str(&sweep_html::table(&keys, &cells, &stats));
+    page.push_str("<h2>Charts</h2>\n");
+    for (at, stem, title, axis) in sweep_html::CHARTS {
+        let column: Vec<(f64, f64)> = stats.iter().map(|cell| cell[at]).collect();
+        let figure = figures::sweep_figure(stem, title, axis, &labels, &column);
+        let svg = chart::svg(&figure)?;
+        write(dir, &format!("{stem}.svg"), svg.as_bytes())?;
+        chart::png(&figure, &dir.join(format!("{stem}.png")))?;
+        page.push_str(&html::figure(&svg, &figure.title));
+    }
     page.push_str(&html::close(scenario_source));
     write(dir, "report.html", page.as_bytes())
-}
-
-/// The summary as an HTML table: per cell, its values and each figure's mean ± half-width.
-fn sweep_table(
-    keys: &[String],
-    cells: &[Vec<(String, toml::Value)>],
-    stats: &[Vec<(f64, f64)>],
-) -> String {
-    use std::fmt::Write;
-    let mut out = String::from("<h2>Summary (mean ± 95 % interval)</h2>\n<table><tr><th>cell</th>");
-    for key in keys {
-        let _ = write!(out, "<th>{}</th>", html::escape(key));
-    }
-    for figure in sweep_csv::FIGURES {
-        let _ = write!(out, "<th>{figure}</th>");
-    }
-    out.push_str("</tr>\n");
-    for (at, cell) in cells.iter().enumerate() {
-        let _ = write!(out, "<tr><td>{at}</td>");
-        for (_, value) in cell {
-            let _ = write!(out, "<td>{}</td>", html::escape(&crate::sweep::label(value)));
-        }
-        for &(mean, half) in &stats[at] {
-            let _ = write!(out, "<td>{mean:.4} ± {half:.4}</td>");
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</table>\n<p>runs.csv has one row per run; summary.csv the same figures with their intervals.</p>\n");
-    out
 }
 
 /// Writes a counterfactual replay's `metrics.json` and `timeseries.csv` into `dir`.
 pub fn write_replay(dir: &Path, run: &crate::stream_replay::ReplayRun) -> Result<(), SimError> {
     std::fs::create_dir_all(dir)
         .map_err(|source| SimError::Write { path: dir.display().to_string(), source })?;
-    let mut json = serde_json::to_string_pretty(&run.metrics).unwrap_or_default();
+    let mut json = serde_json::to_string_pretty(&run.metrics).expect("metrics are plain data");
     json.push('\n');
     write(dir, "metrics.json", json.as_bytes())?;
     write(dir, "timeseries.csv", run.csv.as_bytes())

@@ -1,8 +1,6 @@
 //! A sweep's tables: `runs.csv` (one row per run) and `summary.csv` (per cell, the mean and
 //! the 95 % confidence interval of each figure over its replications).
 
-use std::fmt::Write;
-
 use crate::metrics::stats::mean_ci95;
 use crate::sweep::{label, SweepRun};
 use crate::Metrics;
@@ -35,7 +33,7 @@ pub fn figures(m: &Metrics) -> [f64; 9] {
         m.money.revenue_gini,
         volatility,
         m.deals as f64,
-        m.money.requester_payments.parse().unwrap_or(f64::NAN),
+        m.money.requester_payments.to_f64(),
     ]
 }
 
@@ -47,36 +45,30 @@ fn number(value: f64) -> String {
     }
 }
 
+fn labels(cell: &[(String, toml::Value)]) -> impl Iterator<Item = String> + '_ {
+    cell.iter().map(|(_, value)| label(value))
+}
+
 /// `runs.csv`.
 pub fn runs_csv(
     keys: &[String],
     cells: &[Vec<(String, toml::Value)>],
     runs: &[SweepRun],
 ) -> String {
-    let mut out =
-        format!("cell,{}replication,seed,{},conservation_ok\n", header(keys), FIGURES.join(","));
-    for run in runs {
-        let values: Vec<String> = figures(&run.metrics).iter().map(|v| number(*v)).collect();
-        let _ = writeln!(
-            out,
-            "{},{}{},{},{},{}",
-            run.cell,
-            cell_labels(&cells[run.cell]),
-            run.replication,
-            run.seed,
-            values.join(","),
-            run.metrics.conservation.ok
-        );
-    }
-    out
-}
-
-fn header(keys: &[String]) -> String {
-    keys.iter().map(|k| format!("{k},")).collect()
-}
-
-fn cell_labels(cell: &[(String, toml::Value)]) -> String {
-    cell.iter().map(|(_, v)| format!("{},", label(v))).collect()
+    let mut header = vec!["cell".to_string()];
+    header.extend(keys.iter().cloned());
+    header.extend(["replication".to_string(), "seed".to_string()]);
+    header.extend(FIGURES.iter().map(|f| f.to_string()));
+    header.push("conservation_ok".into());
+    let rows = runs.iter().map(|run| {
+        let mut row = vec![run.cell.to_string()];
+        row.extend(labels(&cells[run.cell]));
+        row.extend([run.replication.to_string(), run.seed.to_string()]);
+        row.extend(figures(&run.metrics).iter().map(|v| number(*v)));
+        row.push(run.metrics.conservation.ok.to_string());
+        row
+    });
+    super::files::csv_text(std::iter::once(header).chain(rows))
 }
 
 /// Per cell and figure: (mean, half-width of the 95 % interval), over finite values.
@@ -102,19 +94,21 @@ pub fn summary_csv(
     cells: &[Vec<(String, toml::Value)>],
     runs: &[SweepRun],
 ) -> String {
-    let mut out = format!("cell,{}runs", header(keys));
+    let mut header = vec!["cell".to_string()];
+    header.extend(keys.iter().cloned());
+    header.push("runs".into());
     for figure in FIGURES {
-        let _ = write!(out, ",{figure}_mean,{figure}_ci95_low,{figure}_ci95_high");
+        header.extend(["mean", "ci95_low", "ci95_high"].map(|part| format!("{figure}_{part}")));
     }
-    out.push('\n');
-    for (cell, stats) in summarise(cells.len(), runs).iter().enumerate() {
+    let rows = summarise(cells.len(), runs).into_iter().enumerate().map(|(cell, stats)| {
         let count = runs.iter().filter(|r| r.cell == cell).count();
-        let _ = write!(out, "{cell},{}{count}", cell_labels(&cells[cell]));
-        for &(mean, half) in stats {
-            let _ =
-                write!(out, ",{},{},{}", number(mean), number(mean - half), number(mean + half));
+        let mut row = vec![cell.to_string()];
+        row.extend(labels(&cells[cell]));
+        row.push(count.to_string());
+        for (mean, half) in stats {
+            row.extend([number(mean), number(mean - half), number(mean + half)]);
         }
-        out.push('\n');
-    }
-    out
+        row
+    });
+    super::files::csv_text(std::iter::once(header).chain(rows))
 }

@@ -56,6 +56,13 @@ pub(crate) fn check(scenario: &Scenario, source: &str, origin: &str) -> Result<(
     if let Some(sweep) = &scenario.sweep {
         sweep.check().map_err(|(key, message)| at("sweep", key).error(source, origin, message))?;
     }
+    if scenario.replay.is_none() {
+        let estimate = super::memory::estimate(scenario);
+        if let Some((dotted, message)) = estimate.refusal(scenario.memory_budget_mib) {
+            let (table, key) = dotted.rsplit_once('.').unwrap_or(("", dotted));
+            return Err(at(table, key).error(source, origin, message));
+        }
+    }
     Ok(())
 }
 
@@ -74,6 +81,7 @@ fn run(s: &Scenario) -> Result<(), Failure> {
     let hours_ok = (s.duration_h > 0 || replay) && s.duration_h <= 24 * 3660;
     require(hours_ok, at("", "duration_h"), "must be 1..=87840 hours")?;
     require(s.interval_min > 0, at("", "interval_min"), "must be > 0")?;
+    require(s.memory_budget_mib > 0, at("", "memory_budget_mib"), "must be > 0")?;
     require(s.fee_bps <= 10_000, at("", "fee_bps"), "must be at most 10000 (100 %)")?;
     let model = s.pricing.model.as_str();
     require(

@@ -8,6 +8,10 @@ pub(super) fn default_interval_min() -> u64 {
     60
 }
 
+pub(super) fn default_memory_budget_mib() -> u64 {
+    4096
+}
+
 pub(super) fn default_model() -> String {
     "ewma".to_string()
 }

@@ -2,8 +2,11 @@
 //!
 //! `toml` gives a byte span for syntax and type errors (and for the checks the distribution
 //! types run while deserialising); checks that run after parsing find their key's line by
-//! scanning the text for the table header and the key, as the pricing configuration does.
+//! scanning the text for the table header and the key. Both go through
+//! [`gridbook_pricing::toml_locate`], the one helper the taxonomy and the pricing configuration
+//! use too; a key absent from a scenario is placed at its table's header.
 
+use gridbook_pricing::toml_locate::{find_key, locate_error};
 use thiserror::Error;
 
 /// A scenario that cannot run. Every message names the file, the line and the key.
@@ -34,6 +37,18 @@ pub enum ScenarioError {
         /// What is wrong.
         message: String,
     },
+    /// The scenario file is not UTF-8 text.
+    #[error(
+        "{origin}: line {line}: not UTF-8 text (byte offset {offset}); save the scenario as UTF-8"
+    )]
+    NotUtf8 {
+        /// The scenario's path.
+        origin: String,
+        /// 1-based line of the first byte that is not UTF-8.
+        line: usize,
+        /// Its byte offset in the file.
+        offset: usize,
+    },
     /// The scenario file could not be read.
     #[error("{origin}: {message}")]
     Read {
@@ -44,58 +59,33 @@ pub enum ScenarioError {
     },
 }
 
-/// The error for a `toml` failure, placed at the key of the span's line.
-pub(crate) fn syntax_error(source: &str, origin: &str, error: &toml::de::Error) -> ScenarioError {
-    let (key, line) = match error.span() {
-        Some(span) => key_at(source, span.start),
-        None => ("(document)".to_string(), 0),
-    };
-    let message = error.message().trim().to_string();
-    ScenarioError::Syntax { origin: origin.to_string(), key, line, message }
+/// `bytes` as text, or the error naming the line and byte offset of the first byte that is not
+/// UTF-8 (a scenario saved in another encoding must not fail with a bare "invalid UTF-8").
+pub fn utf8_text(bytes: Vec<u8>, origin: &str) -> Result<String, ScenarioError> {
+    String::from_utf8(bytes).map_err(|error| {
+        let offset = error.utf8_error().valid_up_to();
+        let bytes = error.as_bytes();
+        let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+        ScenarioError::NotUtf8 { origin: origin.to_string(), line, offset }
+    })
 }
 
-/// The key written on the line holding byte `offset`, and that line.
-fn key_at(source: &str, offset: usize) -> (String, usize) {
-    let before = source.get(..offset.min(source.len())).unwrap_or(source);
-    let line = before.matches('\n').count() + 1;
-    let text = source.lines().nth(line - 1).unwrap_or("").trim();
-    let key = match text.split_once('=') {
-        Some((key, _)) if !text.starts_with('[') => key.trim().to_string(),
-        _ => text.to_string(),
-    };
-    (key, line)
+/// The error for a `toml` failure, placed at the key of the span's line.
+pub(crate) fn syntax_error(source: &str, origin: &str, error: &toml::de::Error) -> ScenarioError {
+    let at = locate_error(source, error);
+    let message = error.message().trim().to_string();
+    ScenarioError::Syntax { origin: origin.to_string(), key: at.key, line: at.line, message }
 }
 
 /// The line of `key = ...` in table `[table]`, or in entry `entry` of `[[table]]`; the line of
 /// the table header when the key is absent; 0 when neither is written.
 pub(crate) fn key_line(source: &str, table: &str, entry: Option<usize>, key: &str) -> usize {
-    let header = if entry.is_some() { format!("[[{table}]]") } else { format!("[{table}]") };
-    let mut seen = 0usize;
-    let mut inside = table.is_empty();
-    let mut header_line = 0;
-    for (number, raw) in source.lines().enumerate() {
-        let text = raw.trim();
-        if text.starts_with('[') {
-            inside = false;
-            if text.split('#').next().unwrap_or("").trim() == header {
-                inside = entry.is_none_or(|want| want == seen);
-                seen += 1;
-                if inside {
-                    header_line = number + 1;
-                }
-            }
-            continue;
-        }
-        if !inside {
-            continue;
-        }
-        if let Some((name, _)) = text.split_once('=') {
-            if name.trim() == key {
-                return number + 1;
-            }
-        }
+    let at = find_key(source, table, entry, key);
+    if at.key > 0 {
+        at.key
+    } else {
+        at.header
     }
-    header_line
 }
 
 #[cfg(test)]
@@ -103,11 +93,10 @@ mod tests {
     use super::key_line;
 
     #[test]
-    fn keys_are_found_in_their_table_and_entry() {
+    fn an_absent_key_is_placed_at_its_table_header() {
         let text = "a = 1\n[x]\nb = 2\n[[y]]\nc = 3\n[[y]]\nc = 4\n";
-        assert_eq!(key_line(text, "", None, "a"), 1);
-        assert_eq!(key_line(text, "x", None, "b"), 3);
         assert_eq!(key_line(text, "y", Some(1), "c"), 7);
         assert_eq!(key_line(text, "y", Some(0), "missing"), 4);
+        assert_eq!(key_line(text, "z", None, "missing"), 0);
     }
 }

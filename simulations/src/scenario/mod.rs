@@ -9,9 +9,13 @@ pub(crate) mod check;
 mod defaults;
 pub(crate) mod dist;
 pub(crate) mod locate;
+pub mod memory;
+mod utc;
 
 pub use dist::{Dist, DistKind, MoneyRange, SlotsRange};
-pub use locate::ScenarioError;
+pub use locate::{utf8_text, ScenarioError};
+pub use memory::MemoryEstimate;
+pub use utc::StartUtc;
 
 use defaults::*;
 use gridbook_pricing::PricingConfig;
@@ -37,6 +41,13 @@ pub struct Scenario {
     /// Marketplace fee, basis points of each payment (default 0).
     #[serde(default)]
     pub fee_bps: u64,
+    /// The UTC time of simulated time 0, for the `_utc` columns (default 2026-01-01T00:00:00Z).
+    #[serde(default)]
+    pub start_utc: StartUtc,
+    /// Memory a run may take, MiB (default 4096): a scenario estimated to need more is refused
+    /// before it starts ([`memory`]).
+    #[serde(default = "default_memory_budget_mib")]
+    pub memory_budget_mib: u64,
     /// The pricing model running inside the engine.
     #[serde(default)]
     pub pricing: PricingSection,
@@ -247,9 +258,28 @@ pub struct JobEntry {
 impl Scenario {
     /// Parses and checks `source`; `origin` names it in errors (a path).
     pub fn from_toml_str(source: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario =
+        let mut scenario: Scenario =
             toml::from_str(source).map_err(|error| locate::syntax_error(source, origin, &error))?;
+        scenario.resolve_paths(origin);
         check::check(&scenario, source, origin)?;
         Ok(scenario)
+    }
+
+    /// Makes the trace's and the order stream's relative paths relative to the folder of the
+    /// scenario file `origin`, so that a scenario runs the same from any directory.
+    pub(crate) fn resolve_paths(&mut self, origin: &str) {
+        let folder = std::path::Path::new(origin).parent().unwrap_or(std::path::Path::new(""));
+        let resolve = |path: &mut String| {
+            if std::path::Path::new(path.as_str()).is_relative() {
+                *path = folder.join(path.as_str()).to_string_lossy().into_owned();
+            }
+        };
+        if let Some(trace) = &mut self.trace {
+            resolve(&mut trace.nodes);
+            resolve(&mut trace.pods);
+        }
+        if let Some(replay) = &mut self.replay {
+            resolve(&mut replay.stream);
+        }
     }
 }

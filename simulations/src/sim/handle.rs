@@ -7,20 +7,25 @@ use super::agents::{self, AskPricing};
 use super::state::{Holder, Job, JobStatus, RestingAsk};
 use super::{Action, Sim};
 use crate::metrics::series::SeriesRow;
+use crate::metrics::thinned::Interval;
 use crate::scenario::ProviderStrategy;
+
+/// `slots − taken` for a count the simulator keeps beside the engine; taking more than it
+/// holds means the two disagree, a bug to stop at, not a count to floor at 0.
+pub(super) fn slots_less(slots: u64, taken: u64, what: &str) -> u64 {
+    slots.checked_sub(taken).unwrap_or_else(|| panic!("{what} slots {slots} < {taken} taken"))
+}
 
 impl Sim<'_> {
     pub(super) fn arrive(&mut self) {
-        let Some(spec) = self.pending_job.take() else { return };
-        let number = self.jobs.len() as u32;
-        let class = self.shape_class.get(spec.shape as usize).copied().flatten();
-        self.jobs.push(Job {
-            spec,
-            remaining: spec.qty,
-            class: class.map(|c| c.0),
-            status: JobStatus::Open,
-            paid_nano: 0,
-        });
+        let spec = self.pending_job.take().expect("an arrival is scheduled only for a pending job");
+        let number = self.jobs_arrived;
+        self.jobs_arrived =
+            number.checked_add(1).expect("the memory estimate bounds jobs far below u32");
+        let class = self.shape_class[spec.shape as usize];
+        let job = Job { spec, remaining: spec.qty, class: class.map(|c| c.0), paid_nano: 0 };
+        self.jobs.insert(number, job);
+        self.demand.add(&spec);
         self.tally.jobs += 1;
         self.tally.slots_requested += spec.qty;
         self.tally.interval_requested_slots += spec.qty;
@@ -104,23 +109,19 @@ impl Sim<'_> {
     }
 
     fn accepted(&mut self, order: OrderRef) {
-        let Some(holder) = self.sending else { return };
-        let at = order.0 as usize;
-        if self.holders.len() <= at {
-            self.holders.resize(at + 1, holder);
-        }
-        self.holders[at] = holder;
+        let holder = self.sending.expect("the engine accepts only orders the simulator sends");
+        self.holders.insert(order.0, holder);
         match holder {
             Holder::Machine(k) => {
                 let m = &mut self.machines[k as usize];
-                let Some((id, qty)) = m.sending.take() else { return };
+                let (id, qty) = m.sending.take().expect("an accepted ask was being sent");
                 m.ask = Some(RestingAsk { order, id, remaining: qty, filled: false });
                 if let Some(class) = m.class {
                     self.tally.classes[class.index()].supply_slots += qty;
                 }
             }
             Holder::Job(j) => {
-                let job = &self.jobs[j as usize];
+                let job = self.job(j);
                 if let Some(class) = job.class {
                     self.tally.classes[class.index()].demand_slots += job.spec.qty;
                 }
@@ -130,16 +131,14 @@ impl Sim<'_> {
 
     /// An order left the book with `remaining` slots: expired, or cancelled by its machine.
     fn gone(&mut self, order: OrderRef, remaining: u64, expired: bool) {
-        match self.holder(order) {
+        match self.holders.remove(&order.0) {
             Some(Holder::Machine(k)) => {
                 let m = &mut self.machines[k as usize];
-                if m.ask.as_ref().is_none_or(|ask| ask.order != order) {
-                    return;
-                }
-                m.ask = None;
+                let resting = m.ask.take().expect("a machine's order leaves only while it rests");
+                assert_eq!(resting.order, order, "a machine has one resting ask, the one leaving");
                 if let Some(class) = m.class {
                     let tally = &mut self.tally.classes[class.index()];
-                    tally.supply_slots = tally.supply_slots.saturating_sub(remaining);
+                    tally.supply_slots = slots_less(tally.supply_slots, remaining, "supply");
                 }
                 if expired {
                     let posting = m.posts;
@@ -147,17 +146,15 @@ impl Sim<'_> {
                 }
             }
             Some(Holder::Job(j)) => {
-                let job = &mut self.jobs[j as usize];
-                if job.status == JobStatus::Open && remaining > 0 {
-                    job.status = JobStatus::Missed;
-                    self.tally.jobs_missed += 1;
-                }
-                if let Some(class) = job.class {
+                assert!(remaining > 0, "a bid leaves the book unfilled only with slots remaining");
+                if let Some(class) = self.job(j).class {
                     let tally = &mut self.tally.classes[class.index()];
-                    tally.demand_slots = tally.demand_slots.saturating_sub(remaining);
+                    tally.demand_slots = slots_less(tally.demand_slots, remaining, "demand");
                 }
+                self.tally.jobs_missed += 1;
+                self.resolve(j, JobStatus::Missed);
             }
-            None => {}
+            None => panic!("order {} left the book but the simulator never placed it", order.0),
         }
     }
 
@@ -169,18 +166,21 @@ impl Sim<'_> {
             return;
         };
         let duration_ms = deal.end_ms - deal.start_ms;
-        self.settle(j, k, deal, duration_ms);
+        let (payment, fee) = self.settle(j, k, deal, duration_ms);
         self.lease(k, deal);
-        let job = &mut self.jobs[j as usize];
-        job.remaining = job.remaining.saturating_sub(deal.qty);
-        if let Some(class) = job.class {
+        self.record_deal(j, k, deal, payment, fee);
+        let job = self.job_mut(j);
+        job.remaining = slots_less(job.remaining, deal.qty, "a job's remaining");
+        let (remaining, class, arrival_ms) = (job.remaining, job.class, job.spec.arrival_ms);
+        if let Some(class) = class {
             let tally = &mut self.tally.classes[class.index()];
-            tally.demand_slots = tally.demand_slots.saturating_sub(deal.qty);
+            tally.demand_slots = slots_less(tally.demand_slots, deal.qty, "demand");
         }
-        if job.remaining == 0 && job.status == JobStatus::Open {
-            job.status = JobStatus::Filled;
+        if remaining == 0 {
+            self.holders.remove(&deal.bid.0);
             self.tally.jobs_filled += 1;
-            self.tally.match_ms.push(self.now_ms - job.spec.arrival_ms);
+            self.tally.match_ms.record(self.now_ms - arrival_ms);
+            self.resolve(j, JobStatus::Filled);
         }
         self.tally.deals += 1;
         self.tally.slots_filled += deal.qty;
@@ -191,7 +191,7 @@ impl Sim<'_> {
     pub(super) fn record_interval(&mut self) {
         let requested = std::mem::take(&mut self.tally.interval_requested_slots);
         let filled = std::mem::take(&mut self.tally.interval_filled_slots);
-        self.tally.fill_series.push((self.now_ms, requested, filled));
+        let mut rows = Vec::new();
         for (at, tally) in self.tally.classes.iter_mut().enumerate() {
             if tally.total_slots == 0 {
                 continue;
@@ -200,23 +200,36 @@ impl Sim<'_> {
             let ohlc = tally.ohlc_nano.take();
             let turnover = std::mem::take(&mut tally.turnover_nano);
             if let Some((_, _, _, close)) = ohlc {
-                tally.closes_nano.push(close);
+                tally.volatility.close(close);
             }
-            self.series.push(SeriesRow {
+            rows.push(SeriesRow {
                 ts_ms: self.now_ms,
                 class: at as u32,
                 reference_nano: self.market.model_reference(class),
                 ohlc_nano: ohlc,
                 vwap_nano: (tally.volume_slots > 0).then(|| {
                     let vwap = turnover / u128::from(tally.volume_slots);
-                    u64::try_from(vwap).unwrap_or(u64::MAX)
+                    u64::try_from(vwap).expect("a mean of u64 prices fits a u64")
                 }),
                 volume_slots: std::mem::take(&mut tally.volume_slots),
                 supply_slots: tally.supply_slots,
                 demand_slots: tally.demand_slots,
                 busy_slots: tally.busy_slots,
                 total_slots: tally.total_slots,
+                trace_busy_milli: self.world.trace_load.as_ref().map(|load| {
+                    (load.busy_slots(at, self.now_ms) * 1000.0).round().max(0.0) as u64
+                }),
             });
         }
+        for row in &rows {
+            let record = crate::metrics::series::record(row, &self.class_names[row.class as usize]);
+            self.files.series(&record);
+        }
+        let number = self.intervals;
+        self.intervals += 1;
+        let ts_ms = self.now_ms;
+        let interval =
+            Interval { number, ts_ms, requested_slots: requested, filled_slots: filled, rows };
+        self.thinned.push(interval);
     }
 }

@@ -9,18 +9,22 @@
 mod agents;
 mod handle;
 mod lease;
+mod records;
 mod state;
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use gridbook_matcher::{Command, Event, OrderRef, Sym};
 use gridbook_pricing::ClassId;
 
 use crate::market::Market;
+use crate::metrics::demand::Demand;
 use crate::metrics::series::SeriesRow;
 use crate::metrics::tally::{ClassTally, Tally};
+use crate::metrics::thinned::Thinned;
 use crate::progress::Progress;
+use crate::report::files::RunFiles;
 use crate::scenario::Scenario;
 use crate::source::JobSpec;
 use crate::world::{self, World};
@@ -41,20 +45,29 @@ enum Action {
     Sample,
 }
 
-/// Everything a finished run leaves behind.
+/// Everything a finished run leaves behind (its rows went to its [`RunFiles`] as it ran).
 pub struct RunOutput {
     /// The world the run was built on.
     pub world: World,
     /// Totals.
     pub tally: Tally,
-    /// One row per class and interval.
+    /// One row per class and interval, for the intervals the charts draw
+    /// ([`crate::metrics::thinned`]: all of them up to 2,048 intervals).
     pub series: Vec<SeriesRow>,
+    /// Per drawn interval: (end ms, slots requested, slots leased).
+    pub fill_series: Vec<(u64, u64, u64)>,
     /// Names of the classes, by class id.
     pub class_names: Vec<String>,
+    /// The unit each class is priced in (`gpu-hour`, `core-hour`), by class id.
+    pub class_units: Vec<&'static str>,
     /// Per machine: revenue, nano-units.
     pub revenue_nano: Vec<u128>,
-    /// Per job: what it was and what it paid, nano-units.
-    pub jobs: Vec<(JobSpec, u128)>,
+    /// Σ over jobs of what each paid, nano-units (kept per job, apart from the tally).
+    pub paid_nano: u128,
+    /// Every arrived job, summarised for the efficiency bound.
+    pub demand: Demand,
+    /// The first error writing the run's files, if any.
+    pub write_error: Option<SimError>,
     /// Simulated length, ms.
     pub end_ms: u64,
     /// Engine commands applied.
@@ -84,19 +97,38 @@ pub struct Sim<'a> {
     end_ms: u64,
     interval_ms: u64,
     machines: Vec<Machine>,
-    jobs: Vec<Job>,
+    /// Jobs not yet resolved, by number; a filled or missed job is written out and dropped.
+    jobs: BTreeMap<u32, Job>,
+    jobs_arrived: u32,
+    paid_nano: u128,
+    demand: Demand,
     pending_job: Option<JobSpec>,
-    holders: Vec<Holder>,
+    /// Who placed each order still in the book (looked up, never iterated): an order that
+    /// leaves is forgotten, so this holds the live orders, not every order of the run.
+    holders: HashMap<u32, Holder>,
     sending: Option<Holder>,
     shape_class: Vec<Option<(ClassId, Sym)>>,
+    shape_text: Vec<records::ShapeText>,
+    class_names: Vec<String>,
     tally: Tally,
-    series: Vec<SeriesRow>,
+    thinned: Thinned,
+    intervals: u64,
+    files: RunFiles,
     events: Vec<Event>,
 }
 
 impl<'a> Sim<'a> {
-    /// A run of `scenario` with `seed`, ready to start.
+    /// A run of `scenario` with `seed`, ready to start, writing no files.
     pub fn new(scenario: &'a Scenario, seed: u64) -> Result<Sim<'a>, SimError> {
+        Sim::with_files(scenario, seed, RunFiles::discard())
+    }
+
+    /// A run of `scenario` with `seed` writing its rows to `files` as it goes.
+    pub fn with_files(
+        scenario: &'a Scenario,
+        seed: u64,
+        files: RunFiles,
+    ) -> Result<Sim<'a>, SimError> {
         let mut market = Market::new(&scenario.pricing, orders_hint(scenario))?;
         let world = world::build(scenario, seed, &mut market)?;
         let classes = market.taxonomy().len();
@@ -133,6 +165,9 @@ impl<'a> Sim<'a> {
                 Some((class, market.intern(&name)))
             })
             .collect();
+        let shape_text =
+            world.shapes.iter().map(|req| records::ShapeText::of(req, &market)).collect();
+        let class_names = market.taxonomy().classes().iter().map(|c| c.name.clone()).collect();
         Ok(Sim {
             scenario,
             market,
@@ -143,13 +178,20 @@ impl<'a> Sim<'a> {
             end_ms: scenario.duration_h.saturating_mul(3_600_000),
             interval_ms: scenario.interval_min.saturating_mul(60_000),
             machines,
-            jobs: Vec::new(),
+            jobs: BTreeMap::new(),
+            jobs_arrived: 0,
+            paid_nano: 0,
+            demand: Demand::default(),
             pending_job: None,
-            holders: Vec::new(),
+            holders: HashMap::new(),
             sending: None,
             shape_class,
+            shape_text,
+            class_names,
             tally,
-            series: Vec::new(),
+            thinned: Thinned::default(),
+            intervals: 0,
+            files,
             events: Vec::new(),
         })
     }
@@ -196,7 +238,7 @@ impl<'a> Sim<'a> {
             Action::LeaseEnd { machine, qty } => {
                 if let Some(class) = self.machines[machine as usize].class {
                     let tally = &mut self.tally.classes[class.index()];
-                    tally.busy_slots = tally.busy_slots.saturating_sub(u64::from(qty));
+                    tally.busy_slots = handle::slots_less(tally.busy_slots, u64::from(qty), "busy");
                 }
                 self.post(machine);
             }
@@ -220,7 +262,7 @@ impl<'a> Sim<'a> {
     }
 
     fn holder(&self, order: OrderRef) -> Option<Holder> {
-        self.holders.get(order.0 as usize).copied()
+        self.holders.get(&order.0).copied()
     }
 
     fn sample(&mut self) {
@@ -232,19 +274,31 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn finish(self) -> RunOutput {
-        let jobs_open = self.jobs.iter().filter(|j| j.status == state::JobStatus::Open).count();
-        let class_names = self.market.taxonomy().classes().iter().map(|c| c.name.clone()).collect();
+    fn finish(mut self) -> RunOutput {
+        let open: Vec<u32> = self.jobs.keys().copied().collect();
+        let jobs_open = open.len() as u64;
+        for number in open {
+            self.resolve(number, state::JobStatus::Open);
+        }
+        let (mut series, mut fill_series) = (Vec::new(), Vec::new());
+        for interval in std::mem::take(&mut self.thinned).into_intervals() {
+            fill_series.push((interval.ts_ms, interval.requested_slots, interval.filled_slots));
+            series.extend(interval.rows);
+        }
         RunOutput {
             revenue_nano: self.machines.iter().map(|m| m.revenue_nano).collect(),
-            jobs: self.jobs.iter().map(|j| (j.spec, j.paid_nano)).collect(),
+            paid_nano: self.paid_nano,
+            demand: self.demand,
+            write_error: self.files.finish().err(),
             world: self.world,
             tally: self.tally,
-            series: self.series,
-            class_names,
+            series,
+            fill_series,
+            class_names: self.class_names,
+            class_units: self.market.taxonomy().classes().iter().map(|c| c.unit.as_str()).collect(),
             end_ms: self.end_ms,
             commands: self.market.commands(),
-            jobs_open: jobs_open as u64,
+            jobs_open,
         }
     }
 }

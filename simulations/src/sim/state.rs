@@ -39,15 +39,26 @@ pub(crate) struct Machine {
     pub(crate) revenue_nano: u128,
 }
 
-/// Where a job stands.
+/// How a job ended (or that it had not when the run did).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum JobStatus {
-    /// Its bid rests (or it is partly filled).
+    /// Its bid still rested (perhaps partly filled) when the run ended.
     Open,
     /// Every slot leased.
     Filled,
     /// Its latest start passed with slots unfilled.
     Missed,
+}
+
+impl JobStatus {
+    /// Its name in `jobs.csv`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Open => "open",
+            JobStatus::Filled => "filled",
+            JobStatus::Missed => "missed",
+        }
+    }
 }
 
 /// A requester's job while the run goes.
@@ -56,6 +67,5 @@ pub(crate) struct Job {
     pub(crate) spec: crate::source::JobSpec,
     pub(crate) remaining: u64,
     pub(crate) class: Option<ClassId>,
-    pub(crate) status: JobStatus,
     pub(crate) paid_nano: u128,
 }

@@ -2,20 +2,27 @@
 //! decided and did, written *before* it acts (principle 3: journals are written before they are
 //! acted on).
 //!
-//! One record per line: 8 hex digits of the CRC-32 of the JSON, a space, the JSON, `\n`. Every
-//! append is followed by `sync_data`, so a record that `append` returned for is on disk. A crash
-//! can leave one torn record at the end (no newline, or a checksum that does not match); it was
-//! never acknowledged, so nothing was acted on, and `open` cuts it off. A bad record anywhere
-//! else is corruption and an error: the journal is never guessed at.
+//! One record per line (`scan` has the format, and what is a torn tail and what is corruption).
+//! Every append is followed by `sync_data`, so a record that `append` returned for is on disk. A
+//! crash can leave one torn record at the end; it was never acknowledged, so nothing was acted
+//! on, and `open` cuts it off. Anything else that does not read back is corruption and an error
+//! naming the file, line and byte offset: the journal is never guessed at. One process at a time
+//! may write a journal (`lock`): `open` takes `<journal>.lock` or says which pid holds it.
+
+mod lock;
+mod scan;
+
+pub use lock::lock_path;
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use alloy_primitives::{Address, B256, U256};
 use serde::{Deserialize, Serialize};
 
 use crate::chain::{BatchReceipt, PendingTx, SettlementDeal};
+use crate::journal_state::JournalState;
 
 /// One journal record. Externally tagged (`{"batch":{…}}`): internally tagged enums buffer
 /// their fields, and that buffer cannot hold the `u128` fees of a sent transaction.
@@ -81,39 +88,59 @@ pub enum JournalError {
     /// Reading or writing failed.
     #[error("journal {path}: {source}")]
     Io {
-        /// The journal file.
+        /// The file.
         path: PathBuf,
         /// The error.
         source: std::io::Error,
     },
-    /// A record before the last one is damaged.
+    /// A record does not read back, or contradicts the records before it.
     #[error(
-        "journal {path} line {line}: {detail} (the journal is damaged; it is never guessed at)"
+        "journal {path} line {line} (byte offset {offset}): {detail} (the journal is damaged; it \
+         is never guessed at)"
     )]
     Corrupt {
         /// The journal file.
         path: PathBuf,
         /// 1-based line.
         line: u64,
+        /// Byte offset in the file of the damage (or of the record that is wrong).
+        offset: u64,
         /// What is wrong.
         detail: String,
     },
+    /// Another process has the journal open for writing.
+    #[error(
+        "journal {journal} is in use by {}: one settler at a time per journal",
+        holder_pid.map_or("another process (pid unknown)".to_owned(), |pid| format!("process {pid}"))
+    )]
+    Locked {
+        /// The journal.
+        journal: PathBuf,
+        /// The holder's process id, as written in the lock file.
+        holder_pid: Option<u32>,
+    },
 }
 
-/// An open journal: its records so far, and the file to append to.
+/// An open journal, locked for this process: its records so far, and the file to append to.
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
     file: File,
+    _lock: lock::JournalLock,
     records: Vec<Record>,
+    /// The byte offset at which each record starts, for errors.
+    offsets: Vec<u64>,
+    /// The file's length: where the next record starts.
+    length: u64,
     torn_tail_bytes: u64,
 }
 
 impl Journal {
-    /// Opens (or creates) the journal at `path`, reading every record and cutting off a torn
-    /// last one.
+    /// Locks the journal at `path` (created if missing) for this process, reads every record
+    /// and cuts off a torn last one.
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
         let io = |source| JournalError::Io { path: path.to_owned(), source };
+        let lock = lock::lock(path)?;
         let created = !path.exists();
         let mut file =
             OpenOptions::new().read(true).append(true).create(true).open(path).map_err(io)?;
@@ -121,19 +148,35 @@ impl Journal {
             // A new file's name is only durable once its directory is synced too.
             sync_parent(path).map_err(io)?;
         }
-        let (records, good_bytes, total_bytes) = read_records(path, &file)?;
-        let torn_tail_bytes = total_bytes - good_bytes;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io)?;
+        let scan = scan::scan(path, &bytes)?;
+        let torn_tail_bytes = bytes.len() as u64 - scan.good_bytes;
         if torn_tail_bytes > 0 {
-            file.set_len(good_bytes).map_err(io)?;
+            file.set_len(scan.good_bytes).map_err(io)?;
             file.sync_data().map_err(io)?;
         }
         file.seek(SeekFrom::End(0)).map_err(io)?;
-        Ok(Journal { path: path.to_owned(), file, records, torn_tail_bytes })
+        Ok(Journal {
+            path: path.to_owned(),
+            file,
+            _lock: lock,
+            records: scan.records,
+            offsets: scan.offsets,
+            length: scan.good_bytes,
+            torn_tail_bytes,
+        })
     }
 
     /// Every record, oldest first.
     pub fn records(&self) -> &[Record] {
         &self.records
+    }
+
+    /// What the records say, folded; a record that contradicts the ones before it is
+    /// corruption.
+    pub fn state(&self) -> Result<JournalState, JournalError> {
+        fold(&self.path, &self.records, &self.offsets)
     }
 
     /// Bytes of a torn last record that `open` cut off (0 after a clean stop).
@@ -153,8 +196,29 @@ impl Journal {
         self.file.write_all(line.as_bytes()).map_err(io)?;
         self.file.sync_data().map_err(io)?;
         self.records.push(record);
+        self.offsets.push(self.length);
+        self.length += line.len() as u64;
         Ok(())
     }
+}
+
+/// What the journal at `path` says, for readers (`settlement status`, `prove`): no lock taken
+/// and nothing written, so it can be read while a settler appends (a torn last record is
+/// left alone, and not counted).
+pub fn read_state(path: &Path) -> Result<JournalState, JournalError> {
+    let bytes =
+        std::fs::read(path).map_err(|source| JournalError::Io { path: path.to_owned(), source })?;
+    let scan = scan::scan(path, &bytes)?;
+    fold(path, &scan.records, &scan.offsets)
+}
+
+fn fold(path: &Path, records: &[Record], offsets: &[u64]) -> Result<JournalState, JournalError> {
+    JournalState::from_records(records).map_err(|error| JournalError::Corrupt {
+        path: path.to_owned(),
+        line: error.index as u64 + 1,
+        offset: offsets[error.index],
+        detail: error.detail,
+    })
 }
 
 fn sync_parent(path: &Path) -> std::io::Result<()> {
@@ -166,48 +230,9 @@ fn sync_parent(path: &Path) -> std::io::Result<()> {
 }
 
 fn encode(record: &Record) -> String {
-    // Serializing these plain types cannot fail; an empty object would be caught on reading.
-    let json = serde_json::to_string(record).unwrap_or_default();
+    let json = serde_json::to_string(record)
+        .expect("a record of integers, addresses and strings always serializes");
     format!("{:08x} {json}\n", crc32fast::hash(json.as_bytes()))
-}
-
-/// Reads records; returns them, the length of the good prefix and the file length.
-fn read_records(path: &Path, file: &File) -> Result<(Vec<Record>, u64, u64), JournalError> {
-    let io = |source| JournalError::Io { path: path.to_owned(), source };
-    let mut reader = BufReader::new(file);
-    let (mut records, mut good_bytes, mut total_bytes) = (Vec::new(), 0u64, 0u64);
-    let mut pending_error: Option<(u64, String)> = None;
-    let mut buffer = String::new();
-    for line in 1u64.. {
-        buffer.clear();
-        let read = reader.read_line(&mut buffer).map_err(io)?;
-        if read == 0 {
-            break;
-        }
-        total_bytes += read as u64;
-        if let Some((line, detail)) = pending_error.take() {
-            // A bad record followed by more records is not a torn tail.
-            return Err(JournalError::Corrupt { path: path.to_owned(), line, detail });
-        }
-        match decode(&buffer) {
-            Ok(record) => {
-                records.push(record);
-                good_bytes = total_bytes;
-            }
-            Err(detail) => pending_error = Some((line, detail)),
-        }
-    }
-    Ok((records, good_bytes, total_bytes))
-}
-
-fn decode(line: &str) -> Result<Record, String> {
-    let body = line.strip_suffix('\n').ok_or("record not terminated (torn write)")?;
-    let (checksum, json) = body.split_once(' ').ok_or("no checksum")?;
-    let expected = u32::from_str_radix(checksum, 16).map_err(|_| "bad checksum field")?;
-    if crc32fast::hash(json.as_bytes()) != expected || checksum.len() != 8 {
-        return Err("checksum mismatch".to_owned());
-    }
-    serde_json::from_str(json).map_err(|e| format!("bad record: {e}"))
 }
 
 #[cfg(test)]
@@ -231,14 +256,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn records_survive_reopening_in_order() {
-        let path = temp("reopen");
+    /// A journal at a fresh path with `opened` and `held(1)`, still open.
+    fn opened_with_held(name: &str) -> (PathBuf, Journal) {
+        let path = temp(name);
         let mut journal = Journal::open(&path).unwrap();
         journal
             .append(Record::Opened { chain_id: 1, settlement: Address::repeat_byte(9) })
             .unwrap();
         journal.append(held(1)).unwrap();
+        (path, journal)
+    }
+
+    #[test]
+    fn records_survive_reopening_in_order() {
+        let (path, journal) = opened_with_held("reopen");
         drop(journal);
         let journal = Journal::open(&path).unwrap();
         assert_eq!(journal.records().len(), 2);
@@ -276,5 +307,56 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         let message = Journal::open(&path).unwrap_err().to_string();
         assert!(message.contains("line 1") && message.contains("checksum"), "{message}");
+    }
+
+    #[test]
+    fn a_second_writer_is_refused_at_once_naming_the_holders_pid() {
+        let path = temp("locked");
+        let first = Journal::open(&path).unwrap();
+        let error = Journal::open(&path).unwrap_err();
+        let pid = std::process::id();
+        assert!(
+            matches!(&error, JournalError::Locked { holder_pid: Some(p), .. } if *p == pid),
+            "{error}"
+        );
+        assert!(error.to_string().contains(&format!("in use by process {pid}")), "{error}");
+        drop(first);
+        Journal::open(&path).expect("the lock goes with its holder");
+    }
+
+    #[test]
+    fn a_reader_takes_no_lock_and_leaves_a_torn_tail_alone() {
+        let (path, _writer) = opened_with_held("reader");
+        let torn = &encode(&held(2))[..20];
+        OpenOptions::new().append(true).open(&path).unwrap().write_all(torn.as_bytes()).unwrap();
+        let length = std::fs::metadata(&path).unwrap().len();
+        let state = read_state(&path).expect("read while the writer holds the lock");
+        assert_eq!(state.held.keys().copied().collect::<Vec<_>>(), [1]);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), length, "nothing cut by a reader");
+    }
+
+    #[test]
+    fn a_record_that_contradicts_the_ones_before_it_is_corruption_at_its_line_and_offset() {
+        let (path, mut journal) = opened_with_held("contradiction");
+        let pending = PendingTx {
+            batch_id: 7,
+            tx_hash: B256::repeat_byte(1),
+            nonce: 0,
+            max_fee_per_gas: 1,
+            max_priority_fee_per_gas: 1,
+        };
+        journal.append(Record::Sent { pending }).unwrap();
+        let third_at = std::fs::read(&path).unwrap().len() as u64
+            - encode(journal.records().last().unwrap()).len() as u64;
+        let error = journal.state().unwrap_err();
+        match &error {
+            JournalError::Corrupt { line: 3, offset, detail, .. } => {
+                assert_eq!(*offset, third_at);
+                assert!(detail.contains("batch 7, which is not journaled"), "{detail}");
+            }
+            other => panic!("{other}"),
+        }
+        drop(journal);
+        assert!(read_state(&path).is_err(), "readers fold as strictly");
     }
 }

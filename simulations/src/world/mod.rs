@@ -2,7 +2,10 @@
 //! come from (a seeded arrival process over the job mix, or a trace's pods).
 //!
 //! Machines of one slot hardware form a *group* and jobs of one requirement a *shape*; the
-//! efficiency bound ([`crate::metrics::bound`]) works on groups and shapes.
+//! efficiency bound ([`crate::metrics::bound`]) works on groups and shapes. [`trace`] builds
+//! the world of a trace replay.
+
+mod trace;
 
 use std::collections::HashMap;
 
@@ -11,8 +14,8 @@ use gridbook_matcher::{Hardware, Requirements};
 use crate::market::Market;
 use crate::rng::{self, PROVIDERS};
 use crate::scenario::{HardwareEntry, JobEntry, Scenario};
-use crate::source::{Generator, JobSource, JobSpec};
-use crate::trace::{load_nodes, load_pods, TraceSection};
+use crate::source::{Generator, JobSource};
+use crate::trace_load::TraceLoad;
 use crate::SimError;
 
 /// One machine: identical slots, a cost per slot-hour.
@@ -40,6 +43,8 @@ pub struct World {
     pub jobs: JobSource,
     /// Trace pods left out: never ended, no duration, or no machine could run them.
     pub skipped_pods: u64,
+    /// What the trace's own pods occupied, per class (trace replays only).
+    pub trace_load: Option<TraceLoad>,
 }
 
 fn slot_hardware(market: &mut Market, hw: &HardwareEntry) -> Hardware {
@@ -65,7 +70,7 @@ fn requirements(market: &mut Market, job: &JobEntry) -> Requirements {
 /// Builds the world of `scenario` with `seed`, naming hardware through `market`.
 pub fn build(scenario: &Scenario, seed: u64, market: &mut Market) -> Result<World, SimError> {
     if let Some(trace) = &scenario.trace {
-        return build_trace(scenario, trace, seed, market);
+        return trace::build(scenario, trace, seed, market);
     }
     let mix = &scenario.providers.hardware;
     let groups: Vec<Hardware> = mix.iter().map(|hw| slot_hardware(market, hw)).collect();
@@ -85,11 +90,11 @@ pub fn build(scenario: &Scenario, seed: u64, market: &mut Market) -> Result<Worl
         .collect();
     let shapes = scenario.requesters.jobs.iter().map(|job| requirements(market, job)).collect();
     let jobs = JobSource::Generated(Box::new(Generator::new(scenario, seed)));
-    Ok(World { machines, groups, shapes, jobs, skipped_pods: 0 })
+    Ok(World { machines, groups, shapes, jobs, skipped_pods: 0, trace_load: None })
 }
 
 /// Index of `item` in `items`, adding it when new (`index` only looks up, never iterates).
-fn intern_item<T: Clone + Eq + std::hash::Hash>(
+pub(crate) fn intern_item<T: Clone + Eq + std::hash::Hash>(
     items: &mut Vec<T>,
     index: &mut HashMap<T, u32>,
     item: &T,
@@ -101,81 +106,4 @@ fn intern_item<T: Clone + Eq + std::hash::Hash>(
     items.push(item.clone());
     index.insert(item.clone(), at);
     at
-}
-
-fn build_trace(
-    scenario: &Scenario,
-    trace: &TraceSection,
-    seed: u64,
-    market: &mut Market,
-) -> Result<World, SimError> {
-    let nodes = load_nodes(&trace.nodes)?;
-    let pods = load_pods(&trace.pods)?;
-    let region = market.intern(&trace.region);
-    let (mut groups, mut group_index) = (Vec::new(), HashMap::new());
-    let mut machines = Vec::with_capacity(nodes.len());
-    for (k, node) in nodes.iter().enumerate() {
-        let cores = (node.cpu_milli / 1000).min(u64::from(u32::MAX)) as u32;
-        let mem_gib = (node.memory_mib / 1024).min(u64::from(u32::MAX)) as u32;
-        let (hw, slots, cost) = match &node.model {
-            Some(model) if node.gpus > 0 => {
-                let gpu = Some(market.intern(model));
-                let per = node.gpus;
-                let hw = Hardware {
-                    cpu: cores / per,
-                    mem_gib: mem_gib / per,
-                    gpu,
-                    gpus: 1,
-                    gpu_mem_gib: 0,
-                    tee: None,
-                    region,
-                };
-                (hw, per, trace.gpu_cost)
-            }
-            _ => {
-                let slots = (cores / trace.cpu_slot_cores).max(1);
-                let hw = Hardware {
-                    cpu: cores.min(trace.cpu_slot_cores),
-                    mem_gib: mem_gib / slots,
-                    gpu: None,
-                    gpus: 0,
-                    gpu_mem_gib: 0,
-                    tee: None,
-                    region,
-                };
-                (hw, slots, trace.cpu_cost)
-            }
-        };
-        let group = intern_item(&mut groups, &mut group_index, &hw);
-        let mut rng = rng::stream(seed, PROVIDERS + k as u64);
-        machines.push(MachineSpec { hw, slots, cost_nano: cost.sample(&mut rng), group });
-    }
-    let all_models: Vec<String> = {
-        let mut models: Vec<String> = nodes.iter().filter_map(|n| n.model.clone()).collect();
-        models.sort();
-        models.dedup();
-        models
-    };
-    let end_ms = scenario.duration_h.saturating_mul(3_600_000);
-    let (mut shapes, mut shape_index) = (Vec::new(), HashMap::new());
-    let (mut jobs, mut skipped) = (Vec::new(), 0u64);
-    let limit = trace.max_pods.unwrap_or(u64::MAX);
-    for (j, pod) in pods.iter().enumerate().take(limit.min(usize::MAX as u64) as usize) {
-        let Some(mapped) = crate::source::map_pod(pod, trace, &all_models) else {
-            skipped += 1;
-            continue;
-        };
-        let req = mapped.requirements(market);
-        if !groups.iter().any(|hw| req.satisfied_by(hw)) {
-            skipped += 1;
-            continue;
-        }
-        if mapped.arrival_ms >= end_ms {
-            continue;
-        }
-        let shape = intern_item(&mut shapes, &mut shape_index, &req);
-        jobs.push(mapped.into_job(trace, seed, j as u64, shape));
-    }
-    jobs.sort_by_key(|job: &JobSpec| job.arrival_ms);
-    Ok(World { machines, groups, shapes, jobs: JobSource::listed(jobs), skipped_pods: skipped })
 }

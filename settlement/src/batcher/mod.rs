@@ -9,23 +9,31 @@
 //! 2. writes the batch to the journal (fsync) — only then
 //! 3. sends it, journals the sent transaction, waits for confirmation and journals the receipt.
 //!
-//! On start, [`Batcher::open`] replays the journal against the chain's `lastBatchId`: a
-//! journaled batch the chain has settled is recorded as such (after checking that the root the
-//! chain stored is the root of the journaled deals), the one batch that may be in flight is
-//! confirmed, replaced or sent again, and every journaled deal is skipped when the input is
-//! read again. A crash at any point therefore loses nothing and pays nothing twice.
+//! On start, [`Batcher::open`] locks the journal and replays it against the chain's
+//! `lastBatchId` ([`recovery`]): a chain that settled batches the journal does not know is
+//! refused; a journaled batch the chain has settled is recorded as such (after checking that the
+//! root the chain stored is the root of the journaled deals), the one batch that may be in
+//! flight is confirmed, replaced or sent again, and every journaled deal is skipped when the
+//! input is read again. A crash at any point therefore loses nothing and pays nothing twice.
+//!
+//! The report accounts for every deal read exactly once: settled in this run (including the
+//! deals of a batch that was in flight and got settled while opening), settled before this
+//! run, or held at the end.
+
+mod error;
+mod recovery;
+
+pub use error::SettleError;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::U256;
 
-use crate::amount::{deal_amount, AmountError};
+use crate::amount::deal_amount;
 use crate::chain::{Chain, ChainError, Deployment, PendingTx, SettlementDeal};
 use crate::deals::DealRecord;
-use crate::journal::{Journal, JournalError, Record};
-use crate::journal_state::JournalState;
-use crate::merkle;
+use crate::journal::{Journal, Record};
 
 /// When batches close.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,14 +59,15 @@ pub struct HeldDeal {
     pub reason: String,
 }
 
-/// What a run did.
+/// What a run did. Every deal read is counted once: `deals_seen = deals_settled +
+/// deals_already_journaled + held.len()`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SettleReport {
     /// Deals read from the input.
     pub deals_seen: u64,
-    /// Deals skipped because the journal already has them in a batch.
+    /// Deals of the input that batches settled before this run.
     pub deals_already_journaled: u64,
-    /// Deals settled by batches confirmed in this run.
+    /// Deals of the input settled in this run (by a batch confirmed or recovered in this run).
     pub deals_settled: u64,
     /// Batches confirmed in this run (by receipt).
     pub batches_confirmed: u64,
@@ -66,83 +75,12 @@ pub struct SettleReport {
     pub batches_recovered: u64,
     /// Batches that reverted and whose deals went back to the queue.
     pub batches_abandoned: u64,
-    /// Sum of the amounts settled in this run.
+    /// Sum of the amounts of `deals_settled`.
     pub volume: U256,
     /// Gas of the confirmed batches.
     pub gas_used: u64,
     /// Deals still held at the end, in deal order.
     pub held: Vec<HeldDeal>,
-}
-
-/// Why settlement stopped. The journal stays consistent: running again resumes.
-#[derive(Debug, thiserror::Error)]
-pub enum SettleError {
-    /// The chain failed.
-    #[error(transparent)]
-    Chain(#[from] ChainError),
-    /// The journal failed.
-    #[error(transparent)]
-    Journal(#[from] JournalError),
-    /// A deal's amount cannot be computed.
-    #[error("deal {deal_id}: {source}")]
-    Amount {
-        /// The deal.
-        deal_id: u64,
-        /// Why.
-        source: AmountError,
-    },
-    /// The configuration is unusable.
-    #[error("batcher configuration: {0}")]
-    Config(String),
-    /// The journal belongs to another deployment or chain.
-    #[error(
-        "journal {path} belongs to chain {chain_id} contract {settlement}, not this deployment"
-    )]
-    ForeignJournal {
-        /// The journal.
-        path: String,
-        /// Its chain.
-        chain_id: u64,
-        /// Its contract.
-        settlement: Address,
-    },
-    /// A deal of the input differs from the deal with the same number in the journal.
-    #[error(
-        "deal {deal_id} (events line {line}) differs from the deal {deal_id} already journaled in \
-         batch {batch_id}: is this the event stream this journal settled?"
-    )]
-    Conflict {
-        /// The deal.
-        deal_id: u64,
-        /// Its line in the input.
-        line: u64,
-        /// The batch that has it.
-        batch_id: u64,
-    },
-    /// The chain is behind the journal (a batch after `lastBatchId + 1` was journaled).
-    #[error("journal has batch {batch_id} but the chain's lastBatchId is {last_batch_id}")]
-    JournalAhead {
-        /// The journaled batch.
-        batch_id: u64,
-        /// The chain's.
-        last_batch_id: u64,
-    },
-    /// The chain settled a batch with this id, but not with the journaled deals.
-    #[error(
-        "batch {batch_id} on chain has root {chain_root}, the journaled deals give \
-         {journal_root}: another settler, or another journal, settled it"
-    )]
-    RootMismatch {
-        /// The batch.
-        batch_id: u64,
-        /// On chain.
-        chain_root: B256,
-        /// From the journal.
-        journal_root: B256,
-    },
-    /// Test hook: the batcher stopped right after sending, as a crash would.
-    #[error("stopped after sending batch {0} (crash injection)")]
-    CrashInjected(u64),
 }
 
 /// Settles deals on one deployment, journaling every step.
@@ -158,12 +96,16 @@ pub struct Batcher<'c, C: Chain + ?Sized> {
     open_since_ms: Option<u64>,
     held: BTreeMap<u64, HeldDeal>,
     report: SettleReport,
+    /// True while `open` recovers: batches settled then are counted as their deals are read.
+    opening: bool,
+    /// Batches settled while opening (they were in flight when the last run stopped).
+    settled_at_open: BTreeSet<u64>,
     crash_after_send: bool,
 }
 
 impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
-    /// Opens the journal at `journal_path` for `deployment` and recovers: after this, every
-    /// journaled batch is settled (or an error says why not, and running again resumes).
+    /// Locks and opens the journal at `journal_path` for `deployment` and recovers: after this,
+    /// every journaled batch is settled (or an error says why not, and running again resumes).
     pub fn open(
         chain: &'c mut C,
         deployment: Deployment,
@@ -178,21 +120,25 @@ impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
             let expected = deployment.chain_id;
             return Err(ChainError::WrongChainId { expected, actual }.into());
         }
-        let journal = open_journal(journal_path, &deployment)?;
+        let (journal, state, last_batch_id) =
+            recovery::open_journal(chain, &deployment, journal_path)?;
         let mut batcher = Batcher {
             chain,
             deployment,
             journal,
             config,
             journaled: BTreeMap::new(),
-            next_batch_id: 1,
+            next_batch_id: last_batch_id + 1,
             open: Vec::new(),
             open_since_ms: None,
             held: BTreeMap::new(),
             report: SettleReport::default(),
+            opening: true,
+            settled_at_open: BTreeSet::new(),
             crash_after_send: false,
         };
-        batcher.recover()?;
+        batcher.recover(state, last_batch_id)?;
+        batcher.opening = false;
         Ok(batcher)
     }
 
@@ -215,12 +161,23 @@ impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
             provider: record.provider,
             amount,
         };
-        if let Some((batch_id, journaled)) = self.journaled.get(&deal.deal_id) {
-            if *journaled != deal {
-                let (deal_id, line, batch_id) = (deal.deal_id, record.line, *batch_id);
+        if let Some(&(batch_id, journaled)) = self.journaled.get(&deal.deal_id) {
+            if journaled != deal {
+                let (deal_id, line) = (deal.deal_id, record.line);
                 return Err(SettleError::Conflict { deal_id, line, batch_id });
             }
-            self.report.deals_already_journaled += 1;
+            if self.settled_at_open.contains(&batch_id) {
+                self.count_settled(&[deal]);
+            } else {
+                self.report.deals_already_journaled += 1;
+            }
+            return Ok(());
+        }
+        if let Some(held) = self.held.get(&deal.deal_id) {
+            // Held since opening (its batch was abandoned then): queued once already.
+            if held.deal != deal {
+                return Err(SettleError::ConflictHeld { deal_id: deal.deal_id, line: record.line });
+            }
             return Ok(());
         }
         if let Some(since_ms) = self.open_since_ms {
@@ -259,7 +216,9 @@ impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
         }
         let mut batch = Vec::new();
         for deal in candidates {
-            let escrow = available.entry(deal.requester).or_default();
+            let escrow = available
+                .get_mut(&deal.requester)
+                .expect("every candidate's requester had its escrow read above");
             if *escrow >= deal.amount {
                 *escrow -= deal.amount;
                 batch.push(deal);
@@ -329,9 +288,8 @@ impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
             Ok(receipt) => {
                 self.report.batches_confirmed += 1;
                 self.report.gas_used += receipt.gas_used;
-                self.count_settled(&deals);
                 self.journal.append(Record::Confirmed { receipt })?;
-                self.next_batch_id = self.next_batch_id.max(batch_id + 1);
+                self.batch_settled(batch_id, &deals);
                 Ok(())
             }
             Err(error) => self.after_failure(batch_id, deals, error),
@@ -368,23 +326,14 @@ impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
         }
     }
 
-    /// The chain has settled `batch_id` without our seeing the receipt: check that it settled
-    /// exactly these deals, and record it.
-    fn record_recovered(
-        &mut self,
-        batch_id: u64,
-        deals: &[SettlementDeal],
-    ) -> Result<(), SettleError> {
-        let journal_root = merkle::root(&merkle::leaves(batch_id, deals)).unwrap_or(B256::ZERO);
-        let chain_root = self.chain.batch_root(&self.deployment, batch_id)?.unwrap_or(B256::ZERO);
-        if chain_root != journal_root {
-            return Err(SettleError::RootMismatch { batch_id, chain_root, journal_root });
+    /// Counts a batch settled in this run: its deals now, or, while opening, as they are read.
+    fn batch_settled(&mut self, batch_id: u64, deals: &[SettlementDeal]) {
+        if self.opening {
+            self.settled_at_open.insert(batch_id);
+        } else {
+            self.count_settled(deals);
         }
-        self.journal.append(Record::Recovered { batch_id, merkle_root: chain_root })?;
-        self.report.batches_recovered += 1;
-        self.count_settled(deals);
         self.next_batch_id = self.next_batch_id.max(batch_id + 1);
-        Ok(())
     }
 
     fn count_settled(&mut self, deals: &[SettlementDeal]) {
@@ -393,56 +342,4 @@ impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
             self.report.volume += deal.amount;
         }
     }
-
-    /// Replays the journal against the chain (see the module doc).
-    fn recover(&mut self) -> Result<(), SettleError> {
-        let state = JournalState::from_records(self.journal.records());
-        let last_batch_id = self.chain.last_batch_id(&self.deployment)?;
-        self.next_batch_id = last_batch_id + 1;
-        for (&batch_id, batch) in &state.batches {
-            for deal in &batch.deals {
-                self.journaled.insert(deal.deal_id, (batch_id, *deal));
-            }
-            if batch_id > last_batch_id + 1
-                || (batch.settled_root.is_some() && batch_id > last_batch_id)
-            {
-                return Err(SettleError::JournalAhead { batch_id, last_batch_id });
-            }
-        }
-        for (batch_id, batch) in state.batches {
-            if batch.settled_root.is_some() {
-                continue;
-            }
-            if batch_id <= last_batch_id && batch.pending.is_none() {
-                self.record_recovered(batch_id, &batch.deals)?;
-            } else {
-                // Sent before the crash: confirming that transaction gives its receipt (and
-                // replaces it if it is stuck); a batch settled otherwise is recognised by root.
-                self.finish_batch(batch_id, batch.deals, batch.pending)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Opens the journal and checks (or writes) its first record, which binds it to a deployment.
-fn open_journal(path: &Path, deployment: &Deployment) -> Result<Journal, SettleError> {
-    let mut journal = Journal::open(path)?;
-    let (chain_id, settlement) = (deployment.chain_id, deployment.settlement);
-    match journal.records().first() {
-        None => journal.append(Record::Opened { chain_id, settlement })?,
-        Some(Record::Opened { chain_id: theirs, settlement: their_settlement })
-            if (*theirs, *their_settlement) == (chain_id, settlement) => {}
-        Some(Record::Opened { chain_id, settlement }) => {
-            let path = path.display().to_string();
-            let (chain_id, settlement) = (*chain_id, *settlement);
-            return Err(SettleError::ForeignJournal { path, chain_id, settlement });
-        }
-        Some(_) => {
-            let detail = "the first record is not `opened`".to_owned();
-            let path = path.to_owned();
-            return Err(JournalError::Corrupt { path, line: 1, detail }.into());
-        }
-    }
-    Ok(journal)
 }

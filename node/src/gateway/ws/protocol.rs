@@ -1,0 +1,247 @@
+//! The frames of `/v1/ws` (docs/api.md, "WebSocket"): what a client may send, and the text of
+//! every frame the node sends back. Every frame is one JSON text message.
+
+use serde_json::{Map, Value};
+
+use crate::gateway::error::ApiError;
+use crate::pipeline::publisher::PublishedEvent;
+use crate::pipeline::Outcome;
+
+/// A stream of events a connection can subscribe to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Stream {
+    /// Every event.
+    All,
+    /// The events that concern one account (`0x…`, lower case): its orders' `accepted`,
+    /// `rejected`, `cancelled`, `expired`, and the deals it is a party to.
+    Owner(String),
+}
+
+impl Stream {
+    /// Whether `event` belongs to this stream.
+    pub fn matches(&self, event: &PublishedEvent) -> bool {
+        match self {
+            Stream::All => true,
+            Stream::Owner(owner) => {
+                event.owners.iter().flatten().any(|o| o.eq_ignore_ascii_case(owner))
+            }
+        }
+    }
+
+    /// The JSON fields naming it: `"subscription":"all"` or `"subscription":"owner","owner":"0x…"`
+    /// (after `key`, which is `subscription`, `subscribed` or `unsubscribed`).
+    pub fn fields(&self, key: &str) -> String {
+        match self {
+            Stream::All => format!("\"{key}\":\"all\""),
+            Stream::Owner(owner) => format!("\"{key}\":\"owner\",\"owner\":\"{owner}\""),
+        }
+    }
+}
+
+/// A client's frame.
+#[derive(Debug)]
+pub enum Request {
+    /// Commands to submit: one command object, or an array.
+    Commands {
+        /// Echoed in the answer.
+        tag: Value,
+        /// The command or commands, as sent.
+        commands: Value,
+    },
+    /// Start a subscription.
+    Subscribe {
+        /// Echoed in the acknowledgement.
+        tag: Value,
+        /// Which events.
+        stream: Stream,
+        /// Resume after this event seq (catch up from the node's log first).
+        after: Option<u64>,
+    },
+    /// Stop a subscription.
+    Unsubscribe {
+        /// Echoed in the acknowledgement.
+        tag: Value,
+        /// Which one.
+        stream: Stream,
+    },
+}
+
+/// A frame that cannot be read, with the tag if one could be read.
+#[derive(Debug)]
+pub struct BadFrame {
+    /// The frame's tag, or null.
+    pub tag: Value,
+    /// Why.
+    pub error: Box<ApiError>,
+}
+
+fn bad(tag: &Value, code: &str, detail: impl Into<String>, field: Option<&str>) -> BadFrame {
+    BadFrame {
+        tag: tag.clone(),
+        error: Box::new(ApiError::bad_request(code, detail, field.map(str::to_owned))),
+    }
+}
+
+/// Reads a client's text frame.
+pub fn parse(text: &str) -> Result<Request, BadFrame> {
+    let mut frame: Map<String, Value> = match serde_json::from_str(text) {
+        Ok(Value::Object(frame)) => frame,
+        Ok(_) => return Err(bad(&Value::Null, "malformed_json", "a frame is a JSON object", None)),
+        Err(error) => return Err(bad(&Value::Null, "malformed_json", error.to_string(), None)),
+    };
+    let tag = frame.remove("tag").unwrap_or(Value::Null);
+    if !(tag.is_string() || tag.is_number() || tag.is_null()) {
+        return Err(bad(&Value::Null, "bad_field", "a tag is a string or a number", Some("tag")));
+    }
+    if let Some(commands) = frame.remove("command") {
+        only(&frame, &tag)?;
+        return Ok(Request::Commands { tag, commands });
+    }
+    if let Some(which) = frame.remove("subscribe") {
+        let stream = stream(&which, &mut frame, "subscribe", &tag)?;
+        let after =
+            match frame.remove("after") {
+                None | Some(Value::Null) => None,
+                Some(after) => Some(after.as_u64().ok_or_else(|| {
+                    bad(&tag, "bad_field", "`after` is an event seq", Some("after"))
+                })?),
+            };
+        only(&frame, &tag)?;
+        return Ok(Request::Subscribe { tag, stream, after });
+    }
+    if let Some(which) = frame.remove("unsubscribe") {
+        let stream = stream(&which, &mut frame, "unsubscribe", &tag)?;
+        only(&frame, &tag)?;
+        return Ok(Request::Unsubscribe { tag, stream });
+    }
+    let detail = "a frame has `command`, `subscribe` or `unsubscribe`";
+    Err(bad(&tag, "bad_frame", detail, None))
+}
+
+fn stream(
+    which: &Value,
+    frame: &mut Map<String, Value>,
+    key: &str,
+    tag: &Value,
+) -> Result<Stream, BadFrame> {
+    match which.as_str() {
+        Some("all") => Ok(Stream::All),
+        Some("owner") => {
+            let owner = frame.remove("owner");
+            let address = owner
+                .as_ref()
+                .and_then(Value::as_str)
+                .and_then(|o| o.parse::<alloy_primitives::Address>().ok())
+                .ok_or_else(|| bad(tag, "bad_field", "`owner` is a 0x address", Some("owner")))?;
+            Ok(Stream::Owner(format!("{address:#x}")))
+        }
+        _ => Err(bad(tag, "bad_field", "`all` or `owner`", Some(key))),
+    }
+}
+
+/// Refuses any field left once the frame's own are taken.
+fn only(frame: &Map<String, Value>, tag: &Value) -> Result<(), BadFrame> {
+    match frame.keys().next() {
+        Some(key) => Err(bad(tag, "unknown_field", format!("unknown field `{key}`"), Some(key))),
+        None => Ok(()),
+    }
+}
+
+fn tag_json(tag: &Value) -> String {
+    serde_json::to_string(tag).expect("a tag serialises")
+}
+
+/// `{"tag":…,"outcome":{…}}`, or `"outcome":[…]` for an array of commands.
+pub fn outcome_frame(tag: &Value, outcomes: &[std::sync::Arc<Outcome>], batch: bool) -> String {
+    let parts: Vec<String> = outcomes.iter().map(|o| o.to_json()).collect();
+    let outcome = if batch { format!("[{}]", parts.join(",")) } else { parts.join(",") };
+    format!("{{\"tag\":{},\"outcome\":{outcome}}}", tag_json(tag))
+}
+
+/// `{"tag":…,"error":{"error":CODE,"detail":…,"field":…,"retry_after":S}}`.
+pub fn error_frame(tag: &Value, error: &ApiError) -> String {
+    let mut body = serde_json::json!({
+        "error": error.code,
+        "detail": error.detail,
+        "field": error.field,
+    });
+    if let Some(seconds) = error.retry_after_s {
+        body["retry_after"] = Value::from(seconds.max(1));
+    }
+    format!("{{\"tag\":{},\"error\":{body}}}", tag_json(tag))
+}
+
+/// `{"tag":…,"subscribed":…,"after":N}`: events with a seq above N follow.
+pub fn subscribed_frame(tag: &Value, stream: &Stream, after: u64) -> String {
+    format!("{{\"tag\":{},{},\"after\":{after}}}", tag_json(tag), stream.fields("subscribed"))
+}
+
+/// `{"tag":…,"unsubscribed":…}`.
+pub fn unsubscribed_frame(tag: &Value, stream: &Stream) -> String {
+    format!("{{\"tag\":{},{}}}", tag_json(tag), stream.fields("unsubscribed"))
+}
+
+/// `{"subscription":…,"error":{…}}`: a subscription ended by the node.
+pub fn subscription_error_frame(stream: &Stream, error: &ApiError) -> String {
+    let body =
+        serde_json::json!({"error": error.code, "detail": error.detail, "field": error.field});
+    format!("{{{},\"error\":{body}}}", stream.fields("subscription"))
+}
+
+/// Appends `{"subscription":…,"events":[…]}` holding `events` to `out`.
+pub fn events_frame<'a>(
+    stream: &Stream,
+    events: impl Iterator<Item = &'a PublishedEvent>,
+    out: &mut String,
+) {
+    out.push('{');
+    out.push_str(&stream.fields("subscription"));
+    out.push_str(",\"events\":[");
+    for (index, event) in events.enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push_str(&event.json);
+    }
+    out.push_str("]}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_read_with_their_tags_and_unknown_fields_refused() {
+        let Ok(Request::Commands { tag, commands }) =
+            parse(r#"{"tag":7,"command":[{"op":"cancel"}]}"#)
+        else {
+            panic!("commands")
+        };
+        assert_eq!((tag, commands.as_array().map(Vec::len)), (Value::from(7), Some(1)));
+        let Ok(Request::Subscribe { stream, after, .. }) = parse(
+            r#"{"subscribe":"owner","owner":"0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf","after":5}"#,
+        ) else {
+            panic!("subscribe")
+        };
+        assert_eq!(stream, Stream::Owner("0x7e5f4552091a69125d5dfcb7b8c2659029395bdf".into()));
+        assert_eq!(after, Some(5));
+        let error = parse(r#"{"tag":"t","subscribe":"all","since":3}"#).unwrap_err();
+        assert_eq!((error.tag, error.error.code.as_str()), (Value::from("t"), "unknown_field"));
+        assert_eq!(parse(r#"{"tag":[1]}"#).unwrap_err().error.field.as_deref(), Some("tag"));
+        assert_eq!(parse("[]").unwrap_err().error.code, "malformed_json");
+        assert_eq!(parse(r#"{"tag":1}"#).unwrap_err().error.code, "bad_frame");
+    }
+
+    #[test]
+    fn an_owner_stream_matches_the_events_that_name_the_owner_in_any_case() {
+        let event = PublishedEvent {
+            seq: 1,
+            json: "{}".into(),
+            owners: [Some("0xAB".into()), Some("0xcd".into())],
+        };
+        assert!(Stream::Owner("0xab".into()).matches(&event));
+        assert!(Stream::Owner("0xcd".into()).matches(&event));
+        assert!(!Stream::Owner("0xef".into()).matches(&event));
+        assert!(Stream::All.matches(&event));
+    }
+}
