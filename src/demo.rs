@@ -72,6 +72,7 @@ fn print_banner(started: &Started, data: &Path, id_prefix: &str) {
     println!("try:");
     for (path, what) in [
         ("/v1/references", "every hardware class's reference price"),
+        ("/v1/book?levels=3", "the book: per class, per machine configuration, per requirement"),
         ("/v1/events?after=0&limit=5", "the first events: accepted orders, deals"),
         (&format!("/v1/orders/{id_prefix}o1"), "one order: state, remaining, fills"),
         ("/v1/health", "the last sequence number"),

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The live node's benchmarks (BENCHMARKS.md, "Live node"): starts a fresh node on loopback, runs
+# one `gridbook load` against it, prints the node's per-thread CPU, and stops it.
+#
+#   benches/node/load.sh AUTH RATE DURATION_S BATCH CONNECTIONS [more gridbook load options]
+#   e.g. benches/node/load.sh none 60000 10 1000 8
+#
+# Needs `cargo build --release` first; GRIDBOOK (the binary) and DATA (a scratch directory on the
+# disk under test, emptied) may be set. The node runs with benches/node/node.toml (limits
+# raised: one generator on one address stands for many clients).
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+AUTH=$1 RATE=$2 DURATION=$3 BATCH=$4 CONNECTIONS=$5
+shift 5
+rm -rf "$DATA"
+start_node "$AUTH" "${PORT:-18490}"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$GRIDBOOK" load --target "http://127.0.0.1:${PORT:-18490}" --rate "$RATE" \
+  --duration "$DURATION" --batch "$BATCH" --connections "$CONNECTIONS" --auth "$AUTH" \
+  --node-pid "$NODE" "$@"
+for task in /proc/$NODE/task/*; do
+  awk -v name="$(cat "$task/comm")" '{ split($0, a, ") "); split(a[2], f, " ");
+    printf "  node thread %-18s cpu %.2f s\n", name, (f[12] + f[13]) / 100 }' "$task/stat"
+done | sort -k5 -rn

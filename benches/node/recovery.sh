@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Recovery time per million journaled commands (BENCHMARKS.md, "Live node"): fills a data
+# directory with 1,000,000 acknowledged commands through `gridbook load`, stops the node, then
+# times three restarts from process start to the "listening" line.
+#
+#   benches/node/recovery.sh        (needs `cargo build --release`; GRIDBOOK, DATA may be set)
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+PORT=${PORT:-18491}
+rm -rf "$DATA"
+start_node none "$PORT"
+"$GRIDBOOK" load --target "http://127.0.0.1:$PORT" --rate 50000 --duration 20 --batch 1000 \
+  --connections 8 --auth none --drain-s 60 | grep acknowledged
+kill "$NODE"; wait "$NODE" || true
+du -sh "$DATA"
+for run in 1 2 3; do
+  start=$(date +%s.%N)
+  start_node none "$PORT"
+  end=$(date +%s.%N)
+  echo "restart $run: $(echo "$end - $start" | bc) s to listening, load average $(cut -d' ' -f1 /proc/loadavg), peak RSS $(grep VmHWM /proc/$NODE/status | tr -s ' ' | cut -d' ' -f2-)"
+  grep recovered "$LOG"
+  kill "$NODE"; wait "$NODE" || true
+done
