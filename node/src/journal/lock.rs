@@ -4,9 +4,8 @@
 //! `flock` locks die with their process, so a node killed with SIGKILL leaves no stale lock:
 //! the next start takes it again without any clean-up.
 
-use std::fs::{File, OpenOptions};
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use super::JournalError;
@@ -29,20 +28,19 @@ impl DirLock {
             .truncate(false)
             .open(&path)
             .map_err(io)?;
-        // SAFETY: flock on a file descriptor this function owns; no memory is shared.
-        let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if locked != 0 {
-            let error = std::io::Error::last_os_error();
-            if error.raw_os_error() != Some(libc::EWOULDBLOCK) {
-                return Err(io(error));
+        // std's `try_lock` is `flock(LOCK_EX | LOCK_NB)` here, as the settlement journal's lock.
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                // The holder's pid is informational: a read failure still refuses, without it.
+                let _ = file.read_to_string(&mut holder);
+                return Err(JournalError::Locked {
+                    dir: dir.to_owned(),
+                    holder: holder.trim().to_owned(),
+                });
             }
-            let mut holder = String::new();
-            // The holder's pid is informational: a read failure still refuses, without it.
-            let _ = file.read_to_string(&mut holder);
-            return Err(JournalError::Locked {
-                dir: dir.to_owned(),
-                holder: holder.trim().to_owned(),
-            });
+            Err(TryLockError::Error(source)) => return Err(io(source)),
         }
         file.set_len(0).map_err(io)?;
         file.seek(SeekFrom::Start(0)).map_err(io)?;
