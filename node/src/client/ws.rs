@@ -24,7 +24,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::ClientError;
@@ -129,6 +129,12 @@ pub fn from_socket(socket: Socket) -> (Sender, Receiver) {
 impl Sender {
     async fn send(&mut self, frame: Value) -> Result<(), ClientError> {
         self.sink.send(Message::text(frame.to_string())).await.map_err(Box::new)?;
+        Ok(())
+    }
+
+    /// Sends a frame written beforehand (a load generator serialises nothing while timed).
+    pub async fn text(&mut self, text: Utf8Bytes) -> Result<(), ClientError> {
+        self.sink.send(Message::Text(text)).await.map_err(Box::new)?;
         Ok(())
     }
 

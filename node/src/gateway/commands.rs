@@ -244,8 +244,9 @@ impl Enqueued {
 /// per-owner rate limit, the open-orders limit and the pipeline's admission bound, or refused
 /// whole with nothing sequenced.
 pub fn enqueue(state: &AppState, prepared: Vec<Prepared>) -> Result<Enqueued, ApiError> {
-    for (owner, cost) in owner_costs(&prepared) {
-        state.owner_limits.take(&owner.to_owned(), cost).map_err(|wait| {
+    let costs = owner_costs(&prepared);
+    for &OwnerCost { owner, commands, .. } in &costs {
+        state.owner_limits.take(&owner.to_owned(), commands).map_err(|wait| {
             ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
@@ -255,13 +256,10 @@ pub fn enqueue(state: &AppState, prepared: Vec<Prepared>) -> Result<Enqueued, Ap
             .retry_after(wait)
         })?;
     }
-    let orders = owner_costs(&prepared)
-        .into_iter()
-        .map(|(owner, _)| {
-            let count = prepared.iter().filter(|p| p.owner == owner && p.key.0 != "cancel").count();
-            (owner.to_owned(), count)
-        })
-        .filter(|(_, count)| *count > 0)
+    let orders = costs
+        .iter()
+        .filter(|cost| cost.orders > 0)
+        .map(|cost| (cost.owner.to_owned(), cost.orders))
         .collect();
     let reservation = state.orders_in_flight.reserve(
         &state.published,
@@ -292,16 +290,30 @@ pub fn enqueue(state: &AppState, prepared: Vec<Prepared>) -> Result<Enqueued, Ap
     Ok(Enqueued { answers, _reservation: reservation })
 }
 
-/// Each owner of a batch with its number of commands, in one sort: a batch of a thousand
-/// commands from as many owners must not cost a million comparisons.
-fn owner_costs(prepared: &[Prepared]) -> Vec<(&str, u32)> {
-    let mut owners: Vec<&str> = prepared.iter().map(|p| p.owner.as_str()).collect();
-    owners.sort_unstable();
-    let mut costs: Vec<(&str, u32)> = Vec::new();
-    for owner in owners {
+/// What one owner's commands in a batch cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct OwnerCost<'a> {
+    owner: &'a str,
+    /// Commands, for the per-owner rate limit.
+    commands: u32,
+    /// Asks and bids (not cancels), for the open-orders limit.
+    orders: usize,
+}
+
+/// Each owner of a batch with its costs, in one sort: a batch of a thousand commands from as
+/// many owners must not cost a million comparisons.
+fn owner_costs(prepared: &[Prepared]) -> Vec<OwnerCost<'_>> {
+    let mut owners: Vec<(&str, bool)> =
+        prepared.iter().map(|p| (p.owner.as_str(), p.key.0 != "cancel")).collect();
+    owners.sort_unstable_by_key(|(owner, _)| *owner);
+    let mut costs: Vec<OwnerCost<'_>> = Vec::new();
+    for (owner, is_order) in owners {
         match costs.last_mut() {
-            Some((last, cost)) if *last == owner => *cost += 1,
-            _ => costs.push((owner, 1)),
+            Some(last) if last.owner == owner => {
+                last.commands += 1;
+                last.orders += usize::from(is_order);
+            }
+            _ => costs.push(OwnerCost { owner, commands: 1, orders: usize::from(is_order) }),
         }
     }
     costs
@@ -321,14 +333,21 @@ fn stopping() -> ApiError {
 mod tests {
     use super::*;
 
-    fn owned_by(owner: &str) -> Prepared {
-        Prepared { body: String::new(), key: (String::new(), String::new()), owner: owner.into() }
+    fn sent_by(owner: &str, op: &str) -> Prepared {
+        Prepared { body: String::new(), key: (op.into(), String::new()), owner: owner.into() }
     }
 
     #[test]
-    fn each_owner_is_charged_its_number_of_commands_in_the_batch() {
-        let batch: Vec<Prepared> = ["0xb", "0xa", "0xb", "0xc", "0xb"].map(owned_by).into();
-        assert_eq!(owner_costs(&batch), [("0xa", 1), ("0xb", 3), ("0xc", 1)]);
+    fn each_owner_is_charged_its_commands_and_its_orders_in_the_batch() {
+        let batch = [
+            sent_by("0xb", "ask"),
+            sent_by("0xa", "bid"),
+            sent_by("0xb", "cancel"),
+            sent_by("0xc", "cancel"),
+            sent_by("0xb", "bid"),
+        ];
+        let cost = |owner, commands, orders| OwnerCost { owner, commands, orders };
+        assert_eq!(owner_costs(&batch), [cost("0xa", 1, 1), cost("0xb", 3, 2), cost("0xc", 1, 0)]);
         assert!(owner_costs(&[]).is_empty());
     }
 }
