@@ -292,3 +292,33 @@ fn a_flood_from_one_address_is_refused_with_retry_after_and_journals_nothing() {
     assert_eq!(export.lines().filter(|l| l.contains("\"op\":\"ask\"")).count(), 2);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// A batch whose cost is above the owner's whole burst can never be served, however long the
+/// client waits: it is refused as too large (naming the limit), not told to retry.
+#[test]
+fn a_batch_over_the_owner_burst_is_refused_as_too_large_not_rate_limited() {
+    let doc = openapi();
+    let data = fresh_dir("burst");
+    let config = data.join("node.toml");
+    std::fs::write(&config, "[limits]\nowner_commands_per_s = 1\nowner_burst = 2\n")
+        .expect("config");
+    let node = Node::start(&data.join("data"), &["--config", config.to_str().expect("UTF-8")]);
+    let http = client();
+    let provider = key(1);
+    let batch: Vec<Value> =
+        (0..3).map(|n| sign(ask(&format!("o{n}"), &provider, "2.80"), &provider)).collect();
+    let response = http
+        .post(format!("{}/v1/commands", node.url))
+        .body(Value::from(batch).to_string())
+        .send()
+        .expect("answered");
+    assert!(response.headers().get("retry-after").is_none(), "waiting would not help");
+    let (status, body) = checked(&doc, "post", "/v1/commands", response);
+    assert_eq!((status, body["error"].as_str()), (413, Some("over_burst")), "{body}");
+    assert!(body["detail"].as_str().is_some_and(|d| d.contains("limits.owner_burst")), "{body}");
+    assert_eq!(body["field"], "owner");
+    assert!(node.terminate());
+    let export = gridbook(&["journal", "export", data.join("data").to_str().expect("UTF-8")]);
+    assert!(!export.contains("\"op\":\"ask\""), "nothing of the batch was journaled");
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -17,6 +17,7 @@ use gridbook_matcher::stream::Decoder;
 use serde_json::Value;
 
 use super::error::ApiError;
+use super::limits::Refusal;
 use super::listener::Peer;
 use super::open_orders::Reservation;
 use super::sessions::{now_ms, Grant};
@@ -124,15 +125,31 @@ pub fn auth_error(error: AuthError) -> ApiError {
 
 /// Takes one request's token from the client address's bucket.
 pub fn take_ip_token(state: &AppState, peer: &Peer) -> Result<(), ApiError> {
-    state.ip_limits.take(&peer.addr.ip(), 1).map_err(|wait| {
-        ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many requests from this address",
-            None,
-        )
-        .retry_after(wait)
+    state.ip_limits.take(&peer.addr.ip(), 1).map_err(|refusal| {
+        rate_refusal(refusal, "too many requests from this address".into(), None, "limits.ip_burst")
     })
+}
+
+/// A refused token-bucket take as the API answers it: `429` with `Retry-After` when waiting
+/// helps, `413 over_burst` naming `limit_key` when the request costs more than the whole burst.
+fn rate_refusal(
+    refusal: Refusal,
+    detail: String,
+    field: Option<String>,
+    limit_key: &str,
+) -> ApiError {
+    match refusal {
+        Refusal::Wait { seconds } => {
+            ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail, field)
+                .retry_after(seconds)
+        }
+        Refusal::OverBurst { burst } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "over_burst",
+            format!("{detail}: this request costs more than {limit_key} ({burst}), so no wait would let it through; send it in smaller parts"),
+            field,
+        ),
+    }
 }
 
 /// Everything the decoder checks without the engine's state (fields, types, exact decimals,
@@ -245,14 +262,9 @@ impl Enqueued {
 /// whole with nothing sequenced.
 pub fn enqueue(state: &AppState, prepared: Vec<Prepared>) -> Result<Enqueued, ApiError> {
     for (owner, cost) in owner_costs(&prepared) {
-        state.owner_limits.take(&owner.to_owned(), cost).map_err(|wait| {
-            ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("too many commands from owner {owner}"),
-                Some("owner".to_owned()),
-            )
-            .retry_after(wait)
+        state.owner_limits.take(&owner.to_owned(), cost).map_err(|refusal| {
+            let detail = format!("too many commands from owner {owner}");
+            rate_refusal(refusal, detail, Some("owner".to_owned()), "limits.owner_burst")
         })?;
     }
     let orders = owner_costs(&prepared)
