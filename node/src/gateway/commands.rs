@@ -154,7 +154,7 @@ fn rate_refusal(
 
 /// Everything the decoder checks without the engine's state (fields, types, exact decimals,
 /// owners, names), on a throw-away decoder so the node's name table never sees a bad command.
-fn check_statelessly(body: &str) -> Result<(), ApiError> {
+pub(crate) fn check_statelessly(body: &str) -> Result<(), ApiError> {
     let line = format!("{{\"ts\":0,{}", &body[1..]);
     match Decoder::new().decode(line.as_bytes()) {
         Ok(_) => Ok(()),
@@ -167,7 +167,7 @@ fn check_statelessly(body: &str) -> Result<(), ApiError> {
 
 /// The field a decoder message is about: `price: …` names it first; serde's messages name it
 /// in backticks (``unknown field `prise` ``, ``missing field `qty` ``).
-fn field_of(detail: &str) -> Option<String> {
+pub(crate) fn field_of(detail: &str) -> Option<String> {
     for prefix in ["unknown field `", "missing field `"] {
         if let Some(rest) = detail.strip_prefix(prefix) {
             return rest.split_once('`').map(|(field, _)| field.to_owned());

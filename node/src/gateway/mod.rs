@@ -8,6 +8,7 @@ pub mod error;
 pub mod limits;
 pub mod listener;
 pub mod open_orders;
+pub mod questions;
 pub mod reads;
 pub mod sessions;
 pub mod ws;
@@ -69,6 +70,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/orders/{id}", get(reads::order))
         .route("/v1/references", get(reads::references))
         .route("/v1/book", get(book::book))
+        .route("/v1/price", get(questions::price))
+        .route("/v1/quote", post(questions::quote))
+        .route("/v1/explain/{id}", get(questions::explain))
         .route("/v1/health", get(reads::health))
         .route("/v1/eip712", get(reads::eip712))
         .route("/v1/openapi.json", get(reads::openapi))

@@ -111,6 +111,17 @@ pub async fn ask_market<T: Send + 'static>(
     state: &AppState,
     question: impl FnOnce(&crate::pipeline::market::Market) -> T + Send + 'static,
 ) -> Result<T, ApiError> {
+    ask_market_mut(state, move |market| question(market)).await
+}
+
+/// [`ask_market`] for a question that probes the market ([`Market::probe`]): the only kind
+/// that may take it `&mut`, to decode under the market's names and forget them.
+///
+/// [`Market::probe`]: crate::pipeline::market::Market::probe
+pub async fn ask_market_mut<T: Send + 'static>(
+    state: &AppState,
+    question: impl FnOnce(&mut crate::pipeline::market::Market) -> T + Send + 'static,
+) -> Result<T, ApiError> {
     let (reply, answer) = tokio::sync::oneshot::channel();
     let query: crate::pipeline::matching::Query = Box::new(move |market| {
         let _ = reply.send(question(market));
