@@ -23,8 +23,9 @@ pub(crate) struct ServeArgs {
     /// `sig` (every command signed by its owner) or `none` (trusted gateways, loopback only).
     #[arg(long, value_parser = ["sig", "none"])]
     auth: Option<String>,
-    /// Start a demo: the node (data in ./gridbook-data-demo unless --data) and a crowd of
-    /// simulated providers and requesters trading through its API with signed orders.
+    /// Start a demo: the node (data in ./gridbook-data-demo unless --data or the file's `data`)
+    /// and a crowd of simulated providers and requesters trading through its API with signed
+    /// orders.
     #[arg(long)]
     demo: bool,
 }

@@ -21,6 +21,7 @@ use super::limits::Refusal;
 use super::listener::Peer;
 use super::open_orders::Reservation;
 use super::sessions::{now_ms, Grant};
+use super::stop::StopCause;
 use super::AppState;
 use crate::auth::AuthError;
 use crate::config::AuthMode;
@@ -261,6 +262,9 @@ impl Enqueued {
 /// per-owner rate limit, the open-orders limit and the pipeline's admission bound, or refused
 /// whole with nothing sequenced.
 pub fn enqueue(state: &AppState, prepared: Vec<Prepared>) -> Result<Enqueued, ApiError> {
+    if let Some(cause) = state.stop.cause() {
+        return Err(stopping_because(&cause));
+    }
     for (owner, cost) in owner_costs(&prepared) {
         state.owner_limits.take(&owner.to_owned(), cost).map_err(|refusal| {
             let detail = format!("too many commands from owner {owner}");
@@ -317,6 +321,12 @@ fn owner_costs(prepared: &[Prepared]) -> Vec<(&str, u32)> {
         }
     }
     costs
+}
+
+/// Refused because the node is stopping (before anything of it was sequenced).
+fn stopping_because(cause: &StopCause) -> ApiError {
+    let detail = format!("{}; nothing of this request was journaled", cause.describe());
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "stopping", detail, None).retry_after(1)
 }
 
 fn stopping() -> ApiError {

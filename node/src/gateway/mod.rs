@@ -11,6 +11,7 @@ pub mod open_orders;
 pub mod questions;
 pub mod reads;
 pub mod sessions;
+pub mod stop;
 pub mod ws;
 
 use std::net::{IpAddr, SocketAddr};
@@ -57,6 +58,8 @@ pub struct AppState {
     pub sessions: sessions::Sessions,
     /// Counters for `/metrics`.
     pub metrics: Arc<NodeMetrics>,
+    /// The node's stop, and its open WebSockets.
+    pub stop: Arc<stop::Stop>,
 }
 
 /// Every route of the API (docs/api.md; the OpenAPI document at `/v1/openapi.json`).

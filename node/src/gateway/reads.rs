@@ -140,12 +140,20 @@ pub async fn ask_market_mut<T: Send + 'static>(
     })
 }
 
-/// `GET /v1/health`.
-pub async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
-    let published = state.published.read();
-    Json(
-        json!({"status": "ok", "seq": published.last_seq, "event_seq": published.last_event_seq()}),
-    )
+/// `GET /v1/health`: `ok` (200), or `stopping` with the reason (503).
+pub async fn health(State(state): State<Arc<AppState>>) -> Response {
+    let (seq, event_seq) = {
+        let published = state.published.read();
+        (published.last_seq, published.last_event_seq())
+    };
+    match state.stop.cause() {
+        None => Json(json!({"status": "ok", "seq": seq, "event_seq": event_seq})).into_response(),
+        Some(cause) => {
+            let body = json!({"status": "stopping", "reason": cause.describe(), "seq": seq,
+                "event_seq": event_seq});
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
+    }
 }
 
 /// `GET /v1/eip712`: the domain and the types to sign commands with.
