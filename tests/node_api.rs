@@ -394,7 +394,7 @@ fn price_quote_and_explain_answer_live_what_the_cli_answers_of_the_journal() {
         .is_some_and(|w| w.contains("deadline_unreachable")));
 
     // Every refusal, as documented.
-    let refusals: Vec<(&str, &str, Response, u16, &str, Option<&str>)> = vec![
+    let refusals: Vec<Refused> = vec![
         ("get", "/v1/price", get("/v1/price"), 400, "bad_query", None),
         ("get", "/v1/price", get("/v1/price?hw=%7B"), 400, "bad_hardware", Some("hw")),
         (
@@ -512,6 +512,10 @@ fn price_quote_and_explain_answer_live_what_the_cli_answers_of_the_journal() {
     assert!(!journaled.contains("\"id\":\"q"), "no question was journaled");
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// A request's answer and the refusal it must be: method and documented path, the answer, then
+/// the status, `error` code and `field` expected.
+type Refused = (&'static str, &'static str, Response, u16, &'static str, Option<&'static str>);
 
 /// `text` as a URL query value.
 fn urlencode(text: &str) -> String {
