@@ -236,6 +236,20 @@ impl PricedReplay {
         self.replay.decode(line)
     }
 
+    /// Decodes `line` as a question — an order that is not applied (a price probe, a bid to
+    /// quote) — and answers it with `answer`, then forgets every name the line brought: a name
+    /// the market has never seen matches nothing, and asking leaves the name table as it was.
+    pub fn probe<T>(
+        &mut self,
+        line: &[u8],
+        answer: impl FnOnce(&PricedReplay, Command) -> T,
+    ) -> Result<T, DecodeError> {
+        let mark = self.replay.names_mark();
+        let answered = self.replay.decode(line).map(|(_, command)| answer(self, command));
+        self.replay.rollback_names(mark);
+        answered
+    }
+
     /// Reports a line that could not be read at all (for example, too long).
     pub fn reject(&mut self, reason: RejectReason, context: RejectContext<'_>, out: &mut Vec<u8>) {
         self.replay.reject(reason, context, out);

@@ -17,9 +17,11 @@ use gridbook_matcher::stream::Decoder;
 use serde_json::Value;
 
 use super::error::ApiError;
+use super::limits::Refusal;
 use super::listener::Peer;
 use super::open_orders::Reservation;
 use super::sessions::{now_ms, Grant};
+use super::stop::StopCause;
 use super::AppState;
 use crate::auth::AuthError;
 use crate::config::AuthMode;
@@ -124,20 +126,36 @@ pub fn auth_error(error: AuthError) -> ApiError {
 
 /// Takes one request's token from the client address's bucket.
 pub fn take_ip_token(state: &AppState, peer: &Peer) -> Result<(), ApiError> {
-    state.ip_limits.take(&peer.addr.ip(), 1).map_err(|wait| {
-        ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many requests from this address",
-            None,
-        )
-        .retry_after(wait)
+    state.ip_limits.take(&peer.addr.ip(), 1).map_err(|refusal| {
+        rate_refusal(refusal, "too many requests from this address".into(), None, "limits.ip_burst")
     })
+}
+
+/// A refused token-bucket take as the API answers it: `429` with `Retry-After` when waiting
+/// helps, `413 over_burst` naming `limit_key` when the request costs more than the whole burst.
+fn rate_refusal(
+    refusal: Refusal,
+    detail: String,
+    field: Option<String>,
+    limit_key: &str,
+) -> ApiError {
+    match refusal {
+        Refusal::Wait { seconds } => {
+            ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail, field)
+                .retry_after(seconds)
+        }
+        Refusal::OverBurst { burst } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "over_burst",
+            format!("{detail}: this request costs more than {limit_key} ({burst}), so no wait would let it through; send it in smaller parts"),
+            field,
+        ),
+    }
 }
 
 /// Everything the decoder checks without the engine's state (fields, types, exact decimals,
 /// owners, names), on a throw-away decoder so the node's name table never sees a bad command.
-fn check_statelessly(body: &str) -> Result<(), ApiError> {
+pub(crate) fn check_statelessly(body: &str) -> Result<(), ApiError> {
     let line = format!("{{\"ts\":0,{}", &body[1..]);
     match Decoder::new().decode(line.as_bytes()) {
         Ok(_) => Ok(()),
@@ -150,7 +168,7 @@ fn check_statelessly(body: &str) -> Result<(), ApiError> {
 
 /// The field a decoder message is about: `price: …` names it first; serde's messages name it
 /// in backticks (``unknown field `prise` ``, ``missing field `qty` ``).
-fn field_of(detail: &str) -> Option<String> {
+pub(crate) fn field_of(detail: &str) -> Option<String> {
     for prefix in ["unknown field `", "missing field `"] {
         if let Some(rest) = detail.strip_prefix(prefix) {
             return rest.split_once('`').map(|(field, _)| field.to_owned());
@@ -244,16 +262,14 @@ impl Enqueued {
 /// per-owner rate limit, the open-orders limit and the pipeline's admission bound, or refused
 /// whole with nothing sequenced.
 pub fn enqueue(state: &AppState, prepared: Vec<Prepared>) -> Result<Enqueued, ApiError> {
+    if let Some(cause) = state.stop.cause() {
+        return Err(stopping_because(&cause));
+    }
     let costs = owner_costs(&prepared);
     for &OwnerCost { owner, commands, .. } in &costs {
-        state.owner_limits.take(&owner.to_owned(), commands).map_err(|wait| {
-            ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("too many commands from owner {owner}"),
-                Some("owner".to_owned()),
-            )
-            .retry_after(wait)
+        state.owner_limits.take(&owner.to_owned(), commands).map_err(|refusal| {
+            let detail = format!("too many commands from owner {owner}");
+            rate_refusal(refusal, detail, Some("owner".to_owned()), "limits.owner_burst")
         })?;
     }
     let orders = costs
@@ -317,6 +333,12 @@ fn owner_costs(prepared: &[Prepared]) -> Vec<OwnerCost<'_>> {
         }
     }
     costs
+}
+
+/// Refused because the node is stopping (before anything of it was sequenced).
+fn stopping_because(cause: &StopCause) -> ApiError {
+    let detail = format!("{}; nothing of this request was journaled", cause.describe());
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "stopping", detail, None).retry_after(1)
 }
 
 fn stopping() -> ApiError {

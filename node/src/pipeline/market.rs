@@ -2,8 +2,16 @@
 //! --pricing` uses), fed journal lines. Because the node applies the journal's bytes with the
 //! replay's own code, `gridbook journal export` + `gridbook replay` gives the node's events
 //! byte for byte.
+//!
+//! It also keeps the last hour of deals (bounded), for the recent deal prices of
+//! `GET /v1/price`, and answers probes (a machine to price, a bid to quote) under the market's
+//! own names without keeping any ([`Market::probe`]).
 
-use gridbook_matcher::EngineConfig;
+use std::collections::VecDeque;
+
+use gridbook_matcher::stream::DecodeError;
+use gridbook_matcher::{Command, EngineConfig};
+use gridbook_pricing::answers::price::DealRecord;
 use gridbook_pricing::{model_by_name, PricedReplay, PricingConfig, Taxonomy};
 
 use crate::config::MarketConfig;
@@ -24,9 +32,19 @@ pub enum MarketError {
     Invalid(String),
 }
 
+/// How far back in engine time the market keeps deals for `GET /v1/price`: the largest
+/// `window_ms` it answers.
+pub const RECENT_DEALS_KEPT_MS: u64 = 3_600_000;
+
+/// Most deals kept for `GET /v1/price`; past it the oldest are forgotten first (a market this
+/// busy has its reference, which the advice prefers, from the same deals).
+pub const RECENT_DEALS_MAX: usize = 65_536;
+
 /// The priced engine of a node.
 pub struct Market {
     priced: PricedReplay,
+    /// Deals of the last [`RECENT_DEALS_KEPT_MS`], oldest first, at most [`RECENT_DEALS_MAX`].
+    recent_deals: VecDeque<DealRecord>,
 }
 
 impl std::fmt::Debug for Market {
@@ -60,13 +78,42 @@ impl Market {
         let mut priced =
             PricedReplay::new(EngineConfig::default(), taxonomy, model, config.book_interval_ms);
         priced.set_publish_step_bps(config.publish_step_bps);
-        Ok(Market { priced })
+        priced.record_deals(true);
+        Ok(Market { priced, recent_deals: VecDeque::new() })
     }
 
     /// Applies journal record `seq` (its line) and appends its events (JSON lines) to `out`.
     /// Rejected lines report `seq` as their line: in an exported journal, line N is seq N.
     pub fn apply(&mut self, seq: u64, line: &str, out: &mut Vec<u8>) {
         self.priced.line(seq, line.as_bytes(), out);
+        self.recent_deals.extend(self.priced.take_deals());
+        let now_ms = self.priced.replay().engine().now_ms();
+        while self
+            .recent_deals
+            .front()
+            .is_some_and(|&(_, _, _, ts_ms)| ts_ms.saturating_add(RECENT_DEALS_KEPT_MS) < now_ms)
+            || self.recent_deals.len() > RECENT_DEALS_MAX
+        {
+            self.recent_deals.pop_front();
+        }
+    }
+
+    /// The deals of the last [`RECENT_DEALS_KEPT_MS`] (at most [`RECENT_DEALS_MAX`]), oldest
+    /// first.
+    pub fn recent_deals(&self) -> &VecDeque<DealRecord> {
+        &self.recent_deals
+    }
+
+    /// Decodes `line` (an order that is asked about, not applied) with the market's names and
+    /// answers it from the priced engine and the recent deals; the names it brought are
+    /// forgotten ([`PricedReplay::probe`]).
+    pub fn probe<T>(
+        &mut self,
+        line: &[u8],
+        answer: impl FnOnce(&PricedReplay, &VecDeque<DealRecord>, Command) -> T,
+    ) -> Result<T, DecodeError> {
+        let recent_deals = &self.recent_deals;
+        self.priced.probe(line, |priced, command| answer(priced, recent_deals, command))
     }
 
     /// The priced engine, for queries.

@@ -43,6 +43,8 @@ enum Pending {
 
 /// Serves one upgraded connection until it closes.
 pub async fn run(socket: WebSocket, state: Arc<AppState>, session: Option<Arc<Grant>>, peer: Peer) {
+    let stop = state.stop.clone();
+    let _open = stop.socket_opened();
     let limits = &state.config.limits;
     let timeouts = (
         Duration::from_millis(limits.idle_timeout_ms),
@@ -93,9 +95,15 @@ struct Reader {
 impl Reader {
     async fn read(&mut self, mut stream: SplitStream<WebSocket>, idle: Duration) {
         let mut closing = self.link.closing();
+        let stop = self.state.stop.clone();
         loop {
             let message = tokio::select! {
                 _ = closing.changed() => return,
+                cause = stop.stopped() => {
+                    let reason = format!("going away: {}", cause.describe());
+                    self.link.close(Closing::new(CloseKind::Stopping, 1001, reason));
+                    return;
+                }
                 next = tokio::time::timeout(idle, stream.next()) => next,
             };
             let text = match message {
