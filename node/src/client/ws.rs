@@ -193,6 +193,19 @@ fn stream_fields(key: &str, stream: &Stream) -> Value {
 }
 
 impl Receiver {
+    /// The next text frame as sent, for a reader that parses it its own way (the load
+    /// generator reads only what it counts); `None` once the connection is closed or gone.
+    pub async fn next_text(&mut self) -> Result<Option<Utf8Bytes>, ClientError> {
+        loop {
+            let Some(message) = self.stream.next().await else { return Ok(None) };
+            match message.map_err(Box::new)? {
+                Message::Text(text) => return Ok(Some(text)),
+                Message::Close(_) => return Ok(None),
+                Message::Binary(_) | Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+            }
+        }
+    }
+
     /// The next frame; `None` once the connection is gone (after [`Frame::Closed`] if the node
     /// sent a close frame).
     pub async fn next(&mut self) -> Result<Option<Frame>, ClientError> {

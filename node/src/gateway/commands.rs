@@ -14,6 +14,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gridbook_matcher::stream::Decoder;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::error::ApiError;
@@ -34,6 +35,42 @@ pub struct Prepared {
     body: String,
     key: (String, String),
     owner: String,
+}
+
+impl Prepared {
+    /// A command whose journal `body` (without `ts`) passed every stateless check, with its
+    /// `(op, id)` and its owner in lower case.
+    pub(super) fn new(body: String, key: (String, String), owner: String) -> Prepared {
+        Prepared { body, key, owner }
+    }
+}
+
+/// Checks one command given as the client's bytes of one JSON object (valid JSON already):
+/// the one-parse path when it applies (`gateway::unsigned`), else [`prepare_as`].
+pub fn prepare_raw(
+    state: &AppState,
+    raw: &RawValue,
+    session: Option<&Grant>,
+) -> Result<Prepared, ApiError> {
+    if let Some(prepared) = super::unsigned::prepare(state, raw.get(), session) {
+        return prepared;
+    }
+    let command: Value = serde_json::from_str(raw.get())
+        .map_err(|error| ApiError::bad_request("malformed_json", error.to_string(), None))?;
+    prepare_as(state, command, session)
+}
+
+/// A request body or frame's commands, each kept as the client's bytes: one object, or an
+/// array of them. `None` when it is not that (the general parse then says exactly why).
+pub fn split_raw(json: &str) -> Option<(Vec<&RawValue>, bool)> {
+    if json.trim_start().starts_with('[') {
+        let commands: Vec<&RawValue> = serde_json::from_str(json).ok()?;
+        let objects = commands.iter().all(|c| c.get().starts_with('{'));
+        objects.then_some((commands, true))
+    } else {
+        let command: &RawValue = serde_json::from_str(json).ok()?;
+        command.get().starts_with('{').then_some((vec![command], false))
+    }
 }
 
 /// Checks one command object as a client sent it; see the module docs.
@@ -202,25 +239,23 @@ async fn handle(
 ) -> Result<Response, ApiError> {
     take_ip_token(state, peer)?;
     let body = body.map_err(|r| ApiError::body(r, state.config.limits.body_bytes_max))?;
-    let parsed: Value = serde_json::from_slice(&body)
-        .map_err(|error| ApiError::bad_request("malformed_json", error.to_string(), None))?;
-    let (commands, batch) = match parsed {
-        Value::Array(commands) => (commands, true),
-        single => (vec![single], false),
+    let (prepared, batch) = match std::str::from_utf8(&body).ok().and_then(split_raw) {
+        Some((commands, batch)) => {
+            check_batch_len(state, commands.len())?;
+            prepare_each(commands, batch, |command| prepare_raw(state, command, None))?
+        }
+        None => {
+            let parsed: Value = serde_json::from_slice(&body).map_err(|error| {
+                ApiError::bad_request("malformed_json", error.to_string(), None)
+            })?;
+            let (commands, batch) = match parsed {
+                Value::Array(commands) => (commands, true),
+                single => (vec![single], false),
+            };
+            check_batch_len(state, commands.len())?;
+            prepare_each(commands, batch, |command| prepare(state, command))?
+        }
     };
-    if commands.is_empty() || commands.len() > state.config.limits.batch_max {
-        let detail = format!(
-            "a batch holds 1 to {} commands, got {}",
-            state.config.limits.batch_max,
-            commands.len()
-        );
-        return Err(ApiError::bad_request("bad_batch", detail, None));
-    }
-    let mut prepared = Vec::with_capacity(commands.len());
-    for (index, command) in commands.into_iter().enumerate() {
-        let checked = prepare(state, command);
-        prepared.push(if batch { checked.map_err(|e| e.in_batch(index)) } else { checked }?);
-    }
     let outcomes = submit(state, prepared).await?;
     let json = if batch {
         let parts: Vec<String> = outcomes.iter().map(|o| o.to_json()).collect();
@@ -229,6 +264,31 @@ async fn handle(
         outcomes[0].to_json()
     };
     Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], json).into_response())
+}
+
+/// Refuses an empty batch or one over `limits.batch_max`.
+pub fn check_batch_len(state: &AppState, len: usize) -> Result<(), ApiError> {
+    let batch_max = state.config.limits.batch_max;
+    if len == 0 || len > batch_max {
+        let detail = format!("a batch holds 1 to {batch_max} commands, got {len}");
+        return Err(ApiError::bad_request("bad_batch", detail, None));
+    }
+    Ok(())
+}
+
+/// Prepares every command of a request in order; the first refused refuses the request, named
+/// by its place in a batch.
+pub fn prepare_each<C>(
+    commands: Vec<C>,
+    batch: bool,
+    mut prepare_one: impl FnMut(C) -> Result<Prepared, ApiError>,
+) -> Result<(Vec<Prepared>, bool), ApiError> {
+    let mut prepared = Vec::with_capacity(commands.len());
+    for (index, command) in commands.into_iter().enumerate() {
+        let checked = prepare_one(command);
+        prepared.push(if batch { checked.map_err(|e| e.in_batch(index)) } else { checked }?);
+    }
+    Ok((prepared, batch))
 }
 
 /// Submits checked commands in order and waits for their outcomes.

@@ -12,6 +12,7 @@ pub mod questions;
 pub mod reads;
 pub mod sessions;
 pub mod stop;
+pub mod unsigned;
 pub mod ws;
 
 use std::net::{IpAddr, SocketAddr};

@@ -82,7 +82,7 @@ pub struct Published {
     /// The last command applied.
     pub last_seq: u64,
     /// Commands by op and outcome (first event type, or the rejection reason).
-    pub outcomes_by_op: BTreeMap<(String, String), u64>,
+    pub outcomes_by_op: BTreeMap<String, BTreeMap<String, u64>>,
     /// Subscriber disconnections for falling behind.
     pub subscribers_dropped: u64,
     /// Resting orders by owner, for `limits.open_orders_per_owner`.
@@ -330,12 +330,8 @@ fn record(
             serde_json::from_str(json).expect("the engine's events read back");
         if first.is_empty() {
             first = event.kind.to_string();
-            let op = command.as_ref().map_or("?", |c| &c.op).to_owned();
-            let result = match (&*event.kind, &event.reason) {
-                ("rejected", Some(reason)) => format!("rejected:{reason}"),
-                (kind, _) => kind.to_owned(),
-            };
-            *shared.outcomes_by_op.entry((op, result)).or_default() += 1;
+            let op = command.as_ref().map_or("?", |c| &c.op);
+            count_outcome(&mut shared.outcomes_by_op, op, &event);
         }
         let owners = fold_event(shared, bounds, seq, command.as_ref(), &event);
         let published = PublishedEvent { seq: event.seq, json: json.into(), owners };
@@ -346,6 +342,33 @@ fn record(
         batch.push(published);
     }
     first
+}
+
+/// Counts a command's outcome under its op, allocating only for an outcome not seen before
+/// (this runs once per command).
+fn count_outcome(
+    counts: &mut BTreeMap<String, BTreeMap<String, u64>>,
+    op: &str,
+    first: &EventView<'_>,
+) {
+    let rejected;
+    let result = match (&*first.kind, &first.reason) {
+        ("rejected", Some(reason)) => {
+            rejected = format!("rejected:{reason}");
+            rejected.as_str()
+        }
+        (kind, _) => kind,
+    };
+    if !counts.contains_key(op) {
+        counts.insert(op.to_owned(), BTreeMap::new());
+    }
+    let by_result = counts.get_mut(op).expect("inserted above");
+    match by_result.get_mut(result) {
+        Some(count) => *count += 1,
+        None => {
+            by_result.insert(result.to_owned(), 1);
+        }
+    }
 }
 
 /// Updates order status from one event; returns the accounts the event concerns.
