@@ -60,11 +60,11 @@ fn probe_line(args: &PriceArgs, now_ms: u64) -> Result<String> {
 }
 
 pub(crate) fn run(args: &PriceArgs) -> Result<()> {
-    let mut priced = args.pricing_args.priced_replay(&args.pricing)?;
-    priced.record_deals(true);
+    let options = args.pricing_args.options(false, true);
+    let mut priced = args.pricing_args.line_replay(Some(&args.pricing), options)?;
     replay_file(&args.stream, &mut priced)?;
-    let deals = priced.take_deals();
-    let line = probe_line(args, priced.replay().engine().now_ms())?;
+    let deals = priced.priced_mut().take_deals();
+    let line = probe_line(args, priced.priced().engine().now_ms())?;
     // The machine's names are the market's while the answer is made, and forgotten after.
     let answered = priced.probe(line.as_bytes(), |priced, command| match command {
         Command::Ask(machine) => price::price(priced, &machine, &deals, args.window_ms)

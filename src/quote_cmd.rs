@@ -33,7 +33,8 @@ pub(crate) struct QuoteArgs {
 }
 
 pub(crate) fn run(args: &QuoteArgs) -> Result<()> {
-    let mut priced = args.pricing_args.priced_replay(&args.pricing)?;
+    let options = args.pricing_args.options(false, false);
+    let mut priced = args.pricing_args.line_replay(Some(&args.pricing), options)?;
     replay_file(&args.stream, &mut priced)?;
     // The bid's names are the market's while the quote is made, and forgotten after.
     let answered = priced.probe(args.bid.as_bytes(), |priced, command| match command {

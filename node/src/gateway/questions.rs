@@ -109,7 +109,7 @@ async fn price_answer(
     let line = price::probe_line(&hw, &owner, window(0)?, 0);
     Decoder::new().decode(line.as_bytes()).map_err(|error| refused(&error, "hw"))?;
     ask_market_mut(state, move |market| {
-        let now_ms = market.priced().replay().engine().now_ms();
+        let now_ms = market.priced().engine().now_ms();
         let line = price::probe_line(&hw, &owner, window(now_ms)?, now_ms);
         let answered = market.probe(line.as_bytes(), |priced, deals, command| {
             let Command::Ask(machine) = command else { unreachable!("a price probe is an ask") };
@@ -152,7 +152,7 @@ async fn quote_answer(
     let canonical = parsed.to_string();
     check_statelessly(&canonical)?;
     ask_market_mut(state, move |market| {
-        let now_ms = market.priced().replay().engine().now_ms();
+        let now_ms = market.priced().engine().now_ms();
         let line = format!("{{\"ts\":{now_ms},{}", &canonical[1..]);
         let answered = market.probe(line.as_bytes(), |priced, _, command| {
             let Command::Bid(bid) = command else { unreachable!("a quote's op was checked") };
@@ -216,7 +216,7 @@ async fn explanation(
         return Ok(Explanation { order, why, nearest: Vec::new(), ts: None });
     }
     let (found, ts_ms) = ask_market(state, move |market| {
-        let engine = market.priced().replay().engine();
+        let engine = market.priced().engine();
         let found = engine.explain_resting(&id, nearest).map(|c| candidates(engine, &c));
         (found, engine.now_ms())
     })

@@ -1,7 +1,7 @@
-//! The node's market: the priced engine (`PricedReplay`, the very driver `gridbook replay
-//! --pricing` uses), fed journal lines. Because the node applies the journal's bytes with the
-//! replay's own code, `gridbook journal export` + `gridbook replay` gives the node's events
-//! byte for byte.
+//! The node's market: the priced engine (`PricedEngine`) behind the line codec `gridbook
+//! replay` uses (`LineReplay`), fed journal lines. Because the node applies the journal's bytes
+//! with the replay's own codec, `gridbook journal export` + `gridbook replay` gives the node's
+//! events byte for byte.
 //!
 //! It also keeps the last hour of deals (bounded), for the recent deal prices of
 //! `GET /v1/price`, and answers probes (a machine to price, a bid to quote) under the market's
@@ -12,7 +12,9 @@ use std::collections::VecDeque;
 use gridbook_matcher::stream::DecodeError;
 use gridbook_matcher::{Command, EngineConfig};
 use gridbook_pricing::answers::price::DealRecord;
-use gridbook_pricing::{model_by_name, PricedReplay, PricingConfig, Taxonomy};
+use gridbook_pricing::{
+    model_by_name, LineReplay, PricedEngine, PricedOptions, PricingConfig, PricingModel, Taxonomy,
+};
 
 use crate::config::MarketConfig;
 
@@ -42,7 +44,7 @@ pub const RECENT_DEALS_MAX: usize = 65_536;
 
 /// The priced engine of a node.
 pub struct Market {
-    priced: PricedReplay,
+    replay: LineReplay,
     /// Deals of the last [`RECENT_DEALS_KEPT_MS`], oldest first, at most [`RECENT_DEALS_MAX`].
     recent_deals: VecDeque<DealRecord>,
 }
@@ -50,7 +52,7 @@ pub struct Market {
 impl std::fmt::Debug for Market {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Market")
-            .field("engine_now_ms", &self.priced.replay().engine().now_ms())
+            .field("engine_now_ms", &self.replay.priced().engine().now_ms())
             .finish()
     }
 }
@@ -75,19 +77,22 @@ impl Market {
         };
         let model = model_by_name(&config.pricing, &pricing)
             .map_err(|error| MarketError::Invalid(format!("market.pricing: {error}")))?;
-        let mut priced =
-            PricedReplay::new(EngineConfig::default(), taxonomy, model, config.book_interval_ms);
-        priced.set_publish_step_bps(config.publish_step_bps);
-        priced.record_deals(true);
-        Ok(Market { priced, recent_deals: VecDeque::new() })
+        let options = PricedOptions {
+            book_interval_ms: config.book_interval_ms,
+            publish_step_bps: config.publish_step_bps,
+            record_deals: true,
+            ..PricedOptions::default()
+        };
+        let priced = PricedEngine::new(EngineConfig::default(), taxonomy, Some(model), options);
+        Ok(Market { replay: LineReplay::new(priced), recent_deals: VecDeque::new() })
     }
 
     /// Applies journal record `seq` (its line) and appends its events (JSON lines) to `out`.
     /// Rejected lines report `seq` as their line: in an exported journal, line N is seq N.
     pub fn apply(&mut self, seq: u64, line: &str, out: &mut Vec<u8>) {
-        self.priced.line(seq, line.as_bytes(), out);
-        self.recent_deals.extend(self.priced.take_deals());
-        let now_ms = self.priced.replay().engine().now_ms();
+        self.replay.line(seq, line.as_bytes(), out);
+        self.recent_deals.extend(self.replay.priced_mut().take_deals());
+        let now_ms = self.replay.priced().engine().now_ms();
         while self
             .recent_deals
             .front()
@@ -106,18 +111,23 @@ impl Market {
 
     /// Decodes `line` (an order that is asked about, not applied) with the market's names and
     /// answers it from the priced engine and the recent deals; the names it brought are
-    /// forgotten ([`PricedReplay::probe`]).
+    /// forgotten ([`LineReplay::probe`]).
     pub fn probe<T>(
         &mut self,
         line: &[u8],
-        answer: impl FnOnce(&PricedReplay, &VecDeque<DealRecord>, Command) -> T,
+        answer: impl FnOnce(&PricedEngine, &VecDeque<DealRecord>, Command) -> T,
     ) -> Result<T, DecodeError> {
         let recent_deals = &self.recent_deals;
-        self.priced.probe(line, |priced, command| answer(priced, recent_deals, command))
+        self.replay.probe(line, |priced, command| answer(priced, recent_deals, command))
+    }
+
+    /// The node's pricing model (a node always prices).
+    pub fn model(&self) -> &dyn PricingModel {
+        self.replay.priced().model().expect("a node's market is made with a model")
     }
 
     /// The priced engine, for queries.
-    pub fn priced(&self) -> &PricedReplay {
-        &self.priced
+    pub fn priced(&self) -> &PricedEngine {
+        self.replay.priced()
     }
 }

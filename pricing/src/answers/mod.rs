@@ -6,10 +6,10 @@
 //! same structs against its live engine. Prices are decimal text (exact nano-units inside).
 //!
 //! A question's order (the machine of a price, the bid of a quote) is decoded with the market's
-//! own name table, so that its names mean what the market's mean; [`PricedReplay::probe`]
+//! own name table, so that its names mean what the market's mean; [`LineReplay::probe`]
 //! forgets every name it brought once the answer is made, so asking leaves nothing behind.
 //!
-//! [`PricedReplay::probe`]: crate::PricedReplay::probe
+//! [`LineReplay::probe`]: crate::LineReplay::probe
 
 pub mod explain;
 pub mod price;

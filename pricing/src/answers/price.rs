@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::UnitAndSlot;
 use crate::advice::{best_bid_for, suggest_ask, AskInputs, AskReason};
-use crate::{BookSummary, ClassId, PricedReplay};
+use crate::{BookSummary, ClassId, PricedEngine};
 
 /// A deal as the priced replay records it: class, price per class unit, units, engine time.
 pub type DealRecord = (ClassId, u64, u64, u64);
@@ -84,7 +84,7 @@ pub struct NoClass;
 
 /// The line of a price probe: an `ioc` ask for the machine `hw` (an ask's `hw` object) owned by
 /// `owner`, free over `[from_ms, until_ms)`, at `now_ms`. Its price and quantity are
-/// placeholders the advice ignores. Decode it with [`PricedReplay::probe`].
+/// placeholders the advice ignores. Decode it with [`LineReplay::probe`].
 pub fn probe_line(
     hw: &serde_json::Value,
     owner: &str,
@@ -99,13 +99,13 @@ pub fn probe_line(
 /// What `machine` is worth in `priced`'s market now, with `deals` (the market's, oldest first;
 /// those older than `window_ms` are not counted).
 pub fn price<'a>(
-    priced: &PricedReplay,
+    priced: &PricedEngine,
     machine: &Ask,
     deals: impl IntoIterator<Item = &'a DealRecord>,
     window_ms: u64,
 ) -> Result<PriceAnswer, NoClass> {
-    let (taxonomy, symbols) = (priced.taxonomy(), priced.replay().decoder().symbols());
-    let engine = priced.replay().engine();
+    let (taxonomy, symbols) = (priced.taxonomy(), priced.symbols());
+    let engine = priced.engine();
     let now_ms = engine.now_ms();
     let class = taxonomy.classify(&machine.hw, symbols).ok_or(NoClass)?;
     let unit = taxonomy.class(class).unit;
@@ -120,7 +120,7 @@ pub fn price<'a>(
     recent.sort_unstable();
     let summary = BookSummary::from_engine(engine, taxonomy, symbols);
     let best_ask = summary.class(class).and_then(|b| b.best_ask_nano());
-    let reference = priced.model().reference_nano(class);
+    let reference = priced.model().and_then(|model| model.reference_nano(class));
     let best_bid = best_bid_for(engine, machine);
     let inputs = AskInputs {
         best_bid_nano: best_bid.map(|b| b.price_nano),
@@ -156,7 +156,11 @@ pub fn price<'a>(
         suggested_ask: SuggestedAsk {
             per_slot_hour: suggested.map(format_nano),
             trades_at_once: reason == AskReason::TradesAtOnce,
-            reason: reason_text(reason, reference.is_some(), priced.model().name()),
+            reason: reason_text(
+                reason,
+                reference.is_some(),
+                priced.model().map_or("none", |m| m.name()),
+            ),
         },
     })
 }
@@ -199,7 +203,7 @@ fn reason_text(reason: AskReason, has_reference: bool, model: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{model_by_name, PricingConfig, Taxonomy};
+    use crate::{model_by_name, LineReplay, PricedOptions, PricingConfig, Taxonomy};
     use gridbook_matcher::{Command, EngineConfig};
 
     /// Asking is not trading: a probe's names (a GPU and a region the market has never seen)
@@ -207,9 +211,11 @@ mod tests {
     #[test]
     fn a_probe_leaves_no_name_behind() {
         let model = model_by_name("vwap", &PricingConfig::default()).expect("a model");
-        let mut priced =
-            PricedReplay::new(EngineConfig::default(), Taxonomy::default_taxonomy(), model, 60_000);
-        let names = priced.replay().decoder().symbols().len();
+        let taxonomy = Taxonomy::default_taxonomy();
+        let options = PricedOptions::default();
+        let engine = PricedEngine::new(EngineConfig::default(), taxonomy, Some(model), options);
+        let mut priced = LineReplay::new(engine);
+        let names = priced.priced().symbols().len();
         let hw = json!({"cpu": 8, "mem": 64, "gpu": "Z9000", "gpus": 1, "gpu_mem": 80,
             "tee": null, "region": "mars"});
         let owner = "0x0000000000000000000000000000000000000001";
@@ -220,6 +226,6 @@ mod tests {
         });
         let answer = answered.expect("the probe decodes").expect("the catch-all class");
         assert_eq!(answer.class, "gpu.other");
-        assert_eq!(priced.replay().decoder().symbols().len(), names, "no name left behind");
+        assert_eq!(priced.priced().symbols().len(), names, "no name left behind");
     }
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::advice::cheapest_ask_for;
 use crate::book::bid_units_per_slot;
-use crate::PricedReplay;
+use crate::PricedEngine;
 
 /// The answer of `gridbook quote` and `POST /v1/quote`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,9 +69,9 @@ pub struct EligibleClass {
     pub reference_per_slot_hour: Option<String>,
 }
 
-/// What `bid` (decoded with `priced`'s names, see [`PricedReplay::probe`]) would get now.
-pub fn quote(priced: &PricedReplay, bid: &Bid) -> QuoteAnswer {
-    let engine = priced.replay().engine();
+/// What `bid` (decoded with `priced`'s names, see [`LineReplay::probe`]) would get now.
+pub fn quote(priced: &PricedEngine, bid: &Bid) -> QuoteAnswer {
+    let engine = priced.engine();
     let quote = engine.quote(bid);
     let duration_ms = u128::from(bid.duration_ms);
     let cost_nano: u128 = quote
@@ -109,12 +109,12 @@ pub fn quote(priced: &PricedReplay, bid: &Bid) -> QuoteAnswer {
 
 /// Each class with a configuration the bid fits, and its reference per slot-hour for this bid.
 fn eligible_classes(
-    priced: &PricedReplay,
+    priced: &PricedEngine,
     configs: &[u32],
     req: &Requirements,
 ) -> Vec<EligibleClass> {
-    let (engine, taxonomy) = (priced.replay().engine(), priced.taxonomy());
-    let symbols = priced.replay().decoder().symbols();
+    let (engine, taxonomy) = (priced.engine(), priced.taxonomy());
+    let symbols = priced.symbols();
     let mut seen = Vec::new();
     for &config in configs {
         let Some(class) =
@@ -131,7 +131,7 @@ fn eligible_classes(
         .map(|&class| {
             let unit = taxonomy.class(class).unit;
             let per_slot = bid_units_per_slot(unit, req);
-            let reference = priced.model().reference_nano(class);
+            let reference = priced.model().and_then(|model| model.reference_nano(class));
             EligibleClass {
                 class: taxonomy.class(class).name.clone(),
                 reference_per_unit: reference.map(format_nano),

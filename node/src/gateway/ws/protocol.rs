@@ -235,7 +235,12 @@ mod tests {
         else {
             panic!("commands")
         };
-        assert_eq!((tag, commands.as_array().map(Vec::len)), (Value::from(7), Some(1)));
+        assert_eq!((tag, commands.get()), (Value::from(7), r#"[{"op":"cancel"}]"#));
+        let Ok(Request::Commands { tag, commands }) = parse(r#"{"command":{"op":"cancel"}}"#)
+        else {
+            panic!("a command without a tag")
+        };
+        assert_eq!((tag, commands.get()), (Value::Null, r#"{"op":"cancel"}"#));
         let Ok(Request::Subscribe { stream, after, .. }) = parse(
             r#"{"subscribe":"owner","owner":"0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf","after":5}"#,
         ) else {
