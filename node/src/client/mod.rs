@@ -42,6 +42,14 @@ pub enum ClientError {
     /// The node sent something this client cannot read.
     #[error("unexpected frame: {0}")]
     Protocol(String),
+    /// The node closed the WebSocket, saying why.
+    #[error("the node closed the connection ({code}): {reason}")]
+    Closed {
+        /// The close code.
+        code: u16,
+        /// The reason.
+        reason: String,
+    },
 }
 
 /// An open session.

@@ -119,11 +119,19 @@ async fn drive(
     });
     let mut answered = vec![false; lane.frames.len()];
     let mut left = lane.frames.len();
+    let mut closed = None;
     while left > 0 {
         let Ok(next) = tokio::time::timeout_at(deadline_tokio, receiver.next_text()).await else {
             break;
         };
-        let Ok(Some(text)) = next else { break };
+        let text = match next {
+            Ok(Some(text)) => text,
+            Ok(None) => break,
+            Err(error) => {
+                closed = Some(error.to_string());
+                break;
+            }
+        };
         let Some((tag, answer)) = answer_of(text.as_str()) else { continue };
         let Some(frame) = usize::try_from(tag).ok() else { continue };
         let Some(slot) = answered.get_mut(frame).filter(|done| !**done) else { continue };
@@ -138,7 +146,11 @@ async fn drive(
     for (frame, done) in answered.iter().enumerate() {
         if !done {
             let waited = deadline.saturating_duration_since(clock.due(frame));
-            tally.unanswered(waited, lane.frames[frame].1);
+            match &closed {
+                // Counted under why, so a report says what ended the lane.
+                Some(why) => tally.failed(why, waited, lane.frames[frame].1),
+                None => tally.unanswered(waited, lane.frames[frame].1),
+            }
         }
     }
     tally

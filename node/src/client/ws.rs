@@ -194,13 +194,18 @@ fn stream_fields(key: &str, stream: &Stream) -> Value {
 
 impl Receiver {
     /// The next text frame as sent, for a reader that parses it its own way (the load
-    /// generator reads only what it counts); `None` once the connection is closed or gone.
+    /// generator reads only what it counts); `Err(ClientError::Closed)` once the node closed
+    /// the connection, saying why, and `Ok(None)` once it is gone without a word.
     pub async fn next_text(&mut self) -> Result<Option<Utf8Bytes>, ClientError> {
         loop {
             let Some(message) = self.stream.next().await else { return Ok(None) };
             match message.map_err(Box::new)? {
                 Message::Text(text) => return Ok(Some(text)),
-                Message::Close(_) => return Ok(None),
+                Message::Close(frame) => {
+                    let (code, reason) = frame
+                        .map_or((1005, String::new()), |f| (f.code.into(), f.reason.to_string()));
+                    return Err(ClientError::Closed { code, reason });
+                }
                 Message::Binary(_) | Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
             }
         }

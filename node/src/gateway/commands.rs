@@ -257,12 +257,7 @@ async fn handle(
         }
     };
     let outcomes = submit(state, prepared).await?;
-    let json = if batch {
-        let parts: Vec<String> = outcomes.iter().map(|o| o.to_json()).collect();
-        format!("[{}]", parts.join(","))
-    } else {
-        outcomes[0].to_json()
-    };
+    let json = Outcome::batch_json(&outcomes, batch);
     Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 

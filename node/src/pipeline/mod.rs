@@ -109,7 +109,15 @@ pub struct Outcome {
 impl Outcome {
     /// `{"seq":…,"ts":…,"events":[…]}`.
     pub fn to_json(&self) -> String {
-        let mut json = format!("{{\"seq\":{},\"ts\":{},\"events\":[", self.seq, self.ts_ms);
+        let mut json = String::with_capacity(self.events.len() + 48);
+        self.write_json(&mut json);
+        json
+    }
+
+    /// Appends [`Outcome::to_json`] to `json` (a batch's answer is written into one buffer).
+    pub fn write_json(&self, json: &mut String) {
+        use std::fmt::Write as _;
+        let _ = write!(json, "{{\"seq\":{},\"ts\":{},\"events\":[", self.seq, self.ts_ms);
         let mut first = true;
         for line in self.events.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
             if !first {
@@ -119,6 +127,33 @@ impl Outcome {
             json.push_str(std::str::from_utf8(line).expect("events are UTF-8 JSON"));
         }
         json.push_str("]}");
+    }
+
+    /// The outcomes of a request, as one JSON text: an array for a batch, else the one outcome.
+    pub fn batch_json(outcomes: &[std::sync::Arc<Outcome>], batch: bool) -> String {
+        let mut json = String::with_capacity(Outcome::batch_len_hint(outcomes));
+        Outcome::write_batch(&mut json, outcomes, batch);
         json
+    }
+
+    /// About how long [`Outcome::batch_json`] is, to size its buffer once.
+    pub fn batch_len_hint(outcomes: &[std::sync::Arc<Outcome>]) -> usize {
+        outcomes.iter().map(|o| o.events.len() + 48).sum::<usize>() + 2
+    }
+
+    /// Appends [`Outcome::batch_json`] to `json`.
+    pub fn write_batch(json: &mut String, outcomes: &[std::sync::Arc<Outcome>], batch: bool) {
+        if batch {
+            json.push('[');
+        }
+        for (index, outcome) in outcomes.iter().enumerate() {
+            if index > 0 {
+                json.push(',');
+            }
+            outcome.write_json(json);
+        }
+        if batch {
+            json.push(']');
+        }
     }
 }

@@ -7,7 +7,8 @@
 //! `resting_max`, and an owner cannot slip under the limit by pushing its old orders out of a
 //! window of recent ones.
 
-use std::collections::HashMap;
+// Keyed by client-chosen ids and owners: a seeded hash (hashbrown's), not SipHash.
+use hashbrown::HashMap;
 
 #[derive(Debug)]
 struct Open {

@@ -171,9 +171,14 @@ fn tag_json(tag: &Value) -> String {
 
 /// `{"tag":…,"outcome":{…}}`, or `"outcome":[…]` for an array of commands.
 pub fn outcome_frame(tag: &Value, outcomes: &[std::sync::Arc<Outcome>], batch: bool) -> String {
-    let parts: Vec<String> = outcomes.iter().map(|o| o.to_json()).collect();
-    let outcome = if batch { format!("[{}]", parts.join(",")) } else { parts.join(",") };
-    format!("{{\"tag\":{},\"outcome\":{outcome}}}", tag_json(tag))
+    let tag = tag_json(tag);
+    let mut frame = String::with_capacity(Outcome::batch_len_hint(outcomes) + tag.len() + 20);
+    frame.push_str("{\"tag\":");
+    frame.push_str(&tag);
+    frame.push_str(",\"outcome\":");
+    Outcome::write_batch(&mut frame, outcomes, batch);
+    frame.push('}');
+    frame
 }
 
 /// `{"tag":…,"error":{"error":CODE,"detail":…,"field":…,"retry_after":S}}`.
