@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::{DecodeError, Decoder, EventWriter, RejectContext};
 use crate::command::Command;
-use crate::engine::{Engine, EngineConfig};
+use crate::engine::{Engine, EngineConfig, SnapshotError};
 use crate::event::{Event, IdLookup, OrderRef, RejectReason};
 use crate::hardware::Sym;
 use crate::symbols::{Symbols, SymbolsMark};
@@ -90,6 +90,19 @@ impl Replay {
             stats: ReplayStats::default(),
             write_events: true,
         }
+    }
+
+    /// A replay that goes on from a snapshot ([`Engine::restore_snapshot`], with `config`'s
+    /// capacities); its tallies start at zero.
+    pub fn restore_snapshot(bytes: &[u8], config: EngineConfig) -> Result<Replay, SnapshotError> {
+        let (engine, symbols) = Engine::restore_snapshot(bytes, config)?;
+        Ok(Replay { decoder: Decoder::with_symbols(symbols), engine, ..Replay::default() })
+    }
+
+    /// Appends the snapshot of this replay's engine and name table to `out`
+    /// ([`Engine::write_snapshot`]).
+    pub fn write_snapshot(&self, out: &mut Vec<u8>) {
+        self.engine.write_snapshot(self.decoder.symbols(), out);
     }
 
     /// The engine, for questions about the book.
