@@ -4,6 +4,8 @@
 //! - [`book`]: [`BookSummary`], the resting supply and demand of each class.
 //! - [`model`]: the [`PricingModel`] trait and the factory [`model_by_name`]; one file per model
 //!   ([`vwap`], [`ewma`], [`utilization`], [`clearing`]).
+//! - [`model_state`]: saving and restoring a model's state, checked against its name and
+//!   configuration (for snapshots).
 //! - [`config`]: [`PricingConfig`], every model's parameters, from TOML.
 //! - [`fixed`]: the integer fixed-point arithmetic the models share.
 //! - [`driver`]: [`PricedReplay`], the engine with a model applied inside each step.
@@ -29,6 +31,7 @@ pub mod ewma;
 pub mod fixed;
 pub mod lockstep;
 pub mod model;
+pub mod model_state;
 mod peg_classes;
 pub mod taxonomy;
 pub mod toml_locate;
@@ -40,4 +43,5 @@ pub use config::{Bounds, ConfigError, PricingConfig};
 pub use driver::{PriceRow, PricedReplay};
 pub use lockstep::{Divergence, Lockstep};
 pub use model::{model_by_name, PricingModel, UnknownModel, MODEL_NAMES};
+pub use model_state::ModelStateError;
 pub use taxonomy::{Class, ClassId, Predicate, Taxonomy, TaxonomyError, TeeRule, Unit};
