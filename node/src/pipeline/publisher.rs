@@ -2,6 +2,9 @@
 //! client, the in-memory event log behind `GET /v1/events`, order status behind
 //! `GET /v1/orders/{id}`, idempotent retries, and the live event stream for subscribers.
 //!
+//! Its state goes into the node's snapshots (`publisher/state.rs`), so a node started from a
+//! snapshot answers as one that replayed the whole journal.
+//!
 //! Every structure here is bounded by a configured count and forgets the oldest entries first.
 //! Order status is derived from the public events alone, so what `/v1/orders` says is what any
 //! subscriber could have computed.
@@ -15,6 +18,9 @@ use serde::{Deserialize, Serialize};
 use super::matching::Applied;
 use super::open_orders::OpenOrders;
 use super::{Item, Outcome};
+
+mod state;
+pub use state::PublisherStateError;
 
 /// One published event.
 #[derive(Debug, Clone)]
