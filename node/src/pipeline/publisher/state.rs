@@ -42,13 +42,15 @@ struct Order {
 }
 
 type Key = (String, String);
+/// An event as written: its seq, JSON and the accounts it concerns.
+type Event = (u64, Box<str>, [Option<Box<str>>; 2]);
 
 #[derive(Serialize, Deserialize)]
 struct State {
     last_seq: u64,
     subscribers_dropped: u64,
     outcomes_by_op: Vec<(Key, u64)>,
-    events: Vec<(u64, Box<str>, [Option<Box<str>>; 2])>,
+    events: Vec<Event>,
     /// In arrival order.
     orders: Vec<Order>,
     /// `(key, body hash, seq, ts, events)`, in arrival order.
