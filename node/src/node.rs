@@ -27,6 +27,7 @@ use crate::metrics::NodeMetrics;
 use crate::pipeline::market::{Market, MarketError};
 use crate::pipeline::matching::{self, MatchingStats};
 use crate::pipeline::publisher::{Published, Publisher, PublisherBounds};
+use crate::snapshot::SnapshotStats;
 
 /// The node cannot start or stopped on an error.
 #[derive(Debug, thiserror::Error)]
@@ -115,6 +116,7 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
     let (applied_tx, applied_rx) = crossbeam_channel::bounded(64);
     let sequencer_stats = Arc::new(SequencerStats::default());
     let matching_stats = Arc::new(MatchingStats::default());
+    let snapshot_stats = Arc::new(SnapshotStats::default());
     let sequencer_config = SequencerConfig {
         group_max: config.journal.group_max,
         tick_interval_ms: config.journal.tick_interval_ms,
@@ -163,7 +165,7 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
         owner_limits: Buckets::new(limits.owner_commands_per_s, limits.owner_burst, 65_536),
         orders_in_flight: Arc::new(OrdersInFlight::default()),
         sessions,
-        metrics: Arc::new(NodeMetrics::new(sequencer_stats, matching_stats)),
+        metrics: Arc::new(NodeMetrics::new(sequencer_stats, matching_stats, snapshot_stats)),
         config: config.clone(),
     });
     let served = run_server(state, &config, recovered, ready);

@@ -6,6 +6,9 @@
 //!   fingerprint, length, checksums) and payload.
 //! - `store.rs` — `DATA_DIR/snapshots/`: atomic writes, keeping the newest `snapshot.keep`,
 //!   loading the newest good one (a bad one is skipped and reported with its path and why).
+//! - `schedule.rs` — when one is due (`snapshot.every_commands`, `snapshot.every_ms`).
+//! - `writer.rs` — the snapshot thread: the matching thread only copies the market (its pause
+//!   is measured for `/metrics`); serialising, hashing and writing happen there.
 //!
 //! The **state hash** is keccak-256 of the market section alone: the bytes the engine and its
 //! model write are canonical (a pure function of the journaled commands), so the node's hash at
@@ -17,7 +20,9 @@
 //! refused, never loaded into a market it does not describe.
 
 pub mod file;
+pub mod schedule;
 pub mod store;
+pub mod writer;
 
 use alloy_primitives::keccak256;
 use serde::{Deserialize, Serialize};
@@ -25,7 +30,9 @@ use serde::{Deserialize, Serialize};
 use crate::market_file::MarketFile;
 
 pub use file::{FileError, Header};
+pub use schedule::Schedule;
 pub use store::{Loaded, Skipped, Store, StoreError};
+pub use writer::{Job, MarketCopy, SnapshotStats, Written};
 
 /// What a snapshot file's payload holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
