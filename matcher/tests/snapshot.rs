@@ -12,8 +12,8 @@
 
 use gridbook_matcher::workload::{PegClassifier, Workload, WorkloadConfig};
 use gridbook_matcher::{
-    Bound, Command, Engine, EngineConfig, Event, Hardware, Requirements, SnapshotError, Sym,
-    Symbols,
+    Bound, Command, Engine, EngineConfig, EngineCopy, Event, Hardware, Requirements, SnapshotError,
+    Sym, Symbols,
 };
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -110,6 +110,12 @@ proptest! {
         let mut original = Engine::new(config());
         apply(&mut original, before);
         let bytes = snapshot(&original, &symbols);
+        // The matching thread's copy, serialised elsewhere, writes the very same bytes.
+        let mut copy = EngineCopy::default();
+        original.copy_for_snapshot(&symbols, &mut copy);
+        let mut copied = Vec::new();
+        copy.write_snapshot(&mut copied);
+        prop_assert!(copied == bytes, "a copy serialises differently");
 
         let (mut restored, names) = Engine::restore_snapshot(&bytes, config())
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -122,6 +128,11 @@ proptest! {
             prop_assert_eq!(got, want, "command {} after the cut", at);
         }
         let end = snapshot(&original, &symbols);
+        // A copy reused from an earlier snapshot holds nothing of it.
+        original.copy_for_snapshot(&symbols, &mut copy);
+        copied.clear();
+        copy.write_snapshot(&mut copied);
+        prop_assert!(copied == end, "a reused copy serialises differently");
         prop_assert!(snapshot(&restored, &names) == end, "snapshots differ after the same commands");
 
         // Canonical: an engine built separately from the same commands writes the same bytes.

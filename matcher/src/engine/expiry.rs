@@ -22,7 +22,7 @@ const SWEEP_STEP: usize = 8;
 type Entry = (u64, u32, u32);
 
 /// A binary min-heap of entries, with an incremental sweep of stale ones.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ExpiryQueue {
     /// Heap-ordered: every entry is no later than its children (`2i + 1`, `2i + 2`).
     heap: Vec<Entry>,
@@ -33,6 +33,12 @@ pub(crate) struct ExpiryQueue {
 impl ExpiryQueue {
     pub(crate) fn with_capacity(capacity: usize) -> ExpiryQueue {
         ExpiryQueue { heap: Vec::with_capacity(capacity), sweep_at: None }
+    }
+
+    /// Makes this queue a copy of `source`, reusing its allocation (as `Slab::copy_from`).
+    pub(crate) fn copy_from(&mut self, source: &ExpiryQueue) {
+        self.heap.clone_from(&source.heap);
+        self.sweep_at = source.sweep_at;
     }
 
     pub(crate) fn push(&mut self, expiry_ms: u64, order: OrderRef, slot: u32) {

@@ -38,6 +38,14 @@ struct Bucket {
     head: [u8; HEAD_LEN],
 }
 
+/// The registry's sources of truth without its table, for a snapshot's copy: serialised, it
+/// gives the very bytes [`IdRegistry`] does (postcard writes fields, not their names).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub(crate) struct IdsCopy {
+    arena: Vec<u8>,
+    spans: Vec<Span>,
+}
+
 /// Every accepted id, in arrival order.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct IdRegistry {
@@ -65,6 +73,12 @@ impl IdRegistry {
             table: HashTable::with_capacity(orders),
             hasher: DefaultHashBuilder::default(),
         }
+    }
+
+    /// Makes `copy` hold this registry's ids, reusing its allocations.
+    pub(crate) fn copy_into(&self, copy: &mut IdsCopy) {
+        copy.arena.clone_from(&self.arena);
+        copy.spans.clone_from(&self.spans);
     }
 
     /// Ids registered; also the arrival number the next order gets.

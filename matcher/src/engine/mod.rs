@@ -39,7 +39,7 @@ pub use config::EngineConfig;
 pub use explain::{Candidate, Exclusion};
 pub use inspect::{RestingView, Side};
 pub use quote::{Quote, QuoteFill};
-pub use snapshot::{SnapshotError, SNAPSHOT_VERSION};
+pub use snapshot::{EngineCopy, SnapshotError, SNAPSHOT_VERSION};
 
 use crate::command::Command;
 use crate::event::{CancelReason, Event, IdLookup, OrderRef};

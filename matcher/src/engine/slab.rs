@@ -54,6 +54,12 @@ pub(crate) struct Slab {
     live: usize,
 }
 
+impl Default for Slab {
+    fn default() -> Slab {
+        Slab::with_capacity(0)
+    }
+}
+
 impl Slab {
     pub(crate) fn with_capacity(capacity: usize) -> Slab {
         Slab { entries: Vec::with_capacity(capacity), free_head: NIL, live: 0 }
@@ -106,6 +112,13 @@ impl Slab {
 
     pub(crate) fn heap_bytes(&self) -> usize {
         self.entries.capacity() * std::mem::size_of::<Resting>()
+    }
+
+    /// Makes this slab a copy of `source`, reusing its allocation (a snapshot's copy: the
+    /// matching thread's pause is then a memory copy, without fresh pages to fault in).
+    pub(crate) fn copy_from(&mut self, source: &Slab) {
+        self.entries.clone_from(&source.entries);
+        (self.free_head, self.live) = (source.free_head, source.live);
     }
 
     /// Slots in use or free (the bound on every slot number).

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use super::expiry::ExpiryQueue;
 use super::groups::Groups;
-use super::ids::IdRegistry;
+use super::ids::{IdRegistry, IdsCopy};
 use super::pegs::Pegs;
 use super::slab::Slab;
 use super::{Engine, EngineConfig};
@@ -89,14 +89,15 @@ fn bounds_of(config: &EngineConfig) -> [u64; 7] {
     BOUNDS.map(|bound| config.bound(bound) as u64)
 }
 
-/// What a snapshot holds, borrowed from a live engine for writing.
+/// What a snapshot holds, borrowed for writing from a live engine (`I`: its [`IdRegistry`])
+/// or from an [`EngineCopy`] (its [`IdsCopy`], which serialises the same).
 #[derive(Serialize)]
-struct StateRef<'a> {
+struct StateRef<'a, I> {
     bounds: [u64; 7],
     now_ms: u64,
     deals: u64,
     names: &'a [Box<str>],
-    ids: &'a IdRegistry,
+    ids: &'a I,
     slab: &'a Slab,
     groups: &'a Groups,
     expiry: &'a ExpiryQueue,
@@ -121,21 +122,37 @@ impl Engine {
     /// Appends this engine's snapshot, with `symbols` (the name table its commands were
     /// decoded with), to `out`. The bytes are canonical: see the module docs.
     pub fn write_snapshot(&self, symbols: &Symbols, out: &mut Vec<u8>) {
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&SNAPSHOT_VERSION.to_le_bytes());
-        let state = StateRef {
-            bounds: bounds_of(&self.config),
-            now_ms: self.now_ms,
-            deals: self.deals,
-            names: symbols.names(),
-            ids: &self.ids,
-            slab: &self.slab,
-            groups: &self.groups,
-            expiry: &self.expiry,
-            pegs: &self.pegs,
-        };
-        let written = postcard::to_extend(&state, std::mem::take(out));
-        *out = written.expect("postcard writes every type of the engine's state into a Vec");
+        write_state(
+            &StateRef {
+                bounds: bounds_of(&self.config),
+                now_ms: self.now_ms,
+                deals: self.deals,
+                names: symbols.names(),
+                ids: &self.ids,
+                slab: &self.slab,
+                groups: &self.groups,
+                expiry: &self.expiry,
+                pegs: &self.pegs,
+            },
+            out,
+        );
+    }
+
+    /// Makes `copy` hold this engine's state and `symbols`, reusing the copy's allocations:
+    /// what the node's matching thread does for a snapshot, leaving the serialising
+    /// ([`EngineCopy::write_snapshot`]) to another thread. Nothing is copied that a snapshot
+    /// does not hold (no hash table), and once the copy has grown to the book's size, taking
+    /// it again is a memory copy with no fresh pages to fault in.
+    pub fn copy_for_snapshot(&self, symbols: &Symbols, copy: &mut EngineCopy) {
+        copy.bounds = bounds_of(&self.config);
+        (copy.now_ms, copy.deals) = (self.now_ms, self.deals);
+        copy.names.clear();
+        copy.names.extend_from_slice(symbols.names());
+        self.ids.copy_into(&mut copy.ids);
+        copy.slab.copy_from(&self.slab);
+        copy.groups.clone_from(&self.groups);
+        copy.expiry.copy_from(&self.expiry);
+        copy.pegs.clone_from(&self.pegs);
     }
 
     /// The engine and name table `bytes` (from [`Engine::write_snapshot`]) describe. `config`
@@ -185,6 +202,47 @@ impl Engine {
             false => Err("the book names a symbol the name table does not hold".into()),
         }
     }
+}
+
+/// An engine's state copied for a snapshot ([`Engine::copy_for_snapshot`]); kept and reused
+/// from one snapshot to the next.
+#[derive(Debug, Default)]
+pub struct EngineCopy {
+    bounds: [u64; 7],
+    now_ms: u64,
+    deals: u64,
+    names: Vec<Box<str>>,
+    ids: IdsCopy,
+    slab: Slab,
+    groups: Groups,
+    expiry: ExpiryQueue,
+    pegs: Pegs,
+}
+
+impl EngineCopy {
+    /// Appends the snapshot of the copied engine to `out`: byte for byte what
+    /// [`Engine::write_snapshot`] wrote when the copy was taken.
+    pub fn write_snapshot(&self, out: &mut Vec<u8>) {
+        let state = StateRef {
+            bounds: self.bounds,
+            now_ms: self.now_ms,
+            deals: self.deals,
+            names: &self.names,
+            ids: &self.ids,
+            slab: &self.slab,
+            groups: &self.groups,
+            expiry: &self.expiry,
+            pegs: &self.pegs,
+        };
+        write_state(&state, out);
+    }
+}
+
+fn write_state<I: Serialize>(state: &StateRef<'_, I>, out: &mut Vec<u8>) {
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&SNAPSHOT_VERSION.to_le_bytes());
+    let written = postcard::to_extend(state, std::mem::take(out));
+    *out = written.expect("postcard writes every type of the engine's state into a Vec");
 }
 
 /// The snapshot's capacities are `config`'s, and its tables fit them.
