@@ -3,7 +3,8 @@
 //! one that was fed the whole journal — the same event log for `GET /v1/events?after=`, the
 //! same order status for `GET /v1/orders/{id}`, the same open orders, and the same outcomes for
 //! idempotent retries (compared through the bytes it writes, which hold them all) — with
-//! windows small enough that old entries are forgotten on the way.
+//! windows small enough that old entries are forgotten on the way. And a snapshot job joins
+//! the publisher's state at exactly the seq its market copy was taken at.
 
 use std::sync::Arc;
 
@@ -11,7 +12,12 @@ use gridbook_matcher::stream::encode_command;
 use gridbook_matcher::workload::{Workload, WorkloadConfig};
 use gridbook_node::config::MarketConfig;
 use gridbook_node::pipeline::market::Market;
-use gridbook_node::pipeline::publisher::{Published, Publisher, PublisherBounds};
+use gridbook_node::pipeline::matching::Applied;
+use gridbook_node::pipeline::publisher::{
+    Handoff, MarketCopyAt, Published, Publisher, PublisherBounds,
+};
+use gridbook_node::pipeline::Item;
+use gridbook_node::snapshot::MarketCopy;
 use parking_lot::RwLock;
 
 fn journal() -> Vec<(u64, String)> {
@@ -99,4 +105,52 @@ fn damaged_publisher_state_is_refused_without_panicking() {
         flipped[at] ^= 0x40;
         let _ = publisher().0.restore_snapshot(&flipped);
     }
+}
+
+/// Journal records `1..=n` applied by `market`, as the matching thread hands them on (with
+/// nobody to answer).
+fn applied(market: &mut Market, journal: &[(u64, String)]) -> Vec<Applied> {
+    let records = journal.iter().enumerate();
+    let applied = records.map(|(at, (ts_ms, line))| {
+        let mut events = Vec::new();
+        market.apply(at as u64 + 1, line, &mut events);
+        let (seq, ts_ms, line) = (at as u64 + 1, *ts_ms, line.clone());
+        Applied { seq, ts_ms, line, item: Item::Tick, events }
+    });
+    applied.collect()
+}
+
+/// A market copy that writes a fixed marker.
+struct Marker(u8);
+
+impl MarketCopy for Marker {
+    fn write_state(&self, out: &mut Vec<u8>) {
+        out.push(self.0);
+    }
+}
+
+/// A snapshot joins the publisher's state at exactly the copy's seq, even when the copy was
+/// taken in the middle of a group the publisher has not reached yet.
+#[test]
+fn a_snapshot_job_joins_the_publisher_state_at_the_copys_seq() {
+    let journal = journal();
+    let mut market = Market::new(&MarketConfig::default()).expect("the default market");
+    let (copies_tx, copies_rx) = crossbeam_channel::bounded(1);
+    let (jobs_tx, jobs_rx) = crossbeam_channel::bounded(1);
+    let (mut joined, _) = publisher();
+    joined.set_snapshots(Handoff::new(copies_rx, jobs_tx, Arc::default()));
+    copies_tx
+        .send(MarketCopyAt { seq: 7, ts_ms: 77, market: Box::new(Marker(9)) })
+        .expect("queued");
+    joined.publish(applied(&mut market, &journal[..12]));
+    let job = jobs_rx.try_recv().expect("one job");
+    assert_eq!((job.seq, job.ts_ms), (7, 77));
+    let mut state = Vec::new();
+    job.market.write_state(&mut state);
+    assert_eq!(state, [9]);
+    let (mut seven, _) = publisher();
+    let mut market = Market::new(&MarketConfig::default()).expect("the default market");
+    seven.publish(applied(&mut market, &journal[..7]));
+    assert!(job.publisher == snapshot(&seven), "the publisher's state after seq 7");
+    assert!(jobs_rx.try_recv().is_err(), "one copy, one job");
 }
