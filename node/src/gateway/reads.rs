@@ -131,10 +131,16 @@ pub async fn ask_market<T: Send + 'static>(
 
 /// `GET /v1/health`.
 pub async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let state_hash = state.metrics.snapshots.state_hash().map(
+        |(seq, hash)| json!({"seq": seq, "hash": alloy_primitives::hex::encode_prefixed(hash)}),
+    );
     let published = state.published.read();
-    Json(
-        json!({"status": "ok", "seq": published.last_seq, "event_seq": published.last_event_seq()}),
-    )
+    Json(json!({
+        "status": "ok",
+        "seq": published.last_seq,
+        "event_seq": published.last_event_seq(),
+        "state_hash": state_hash,
+    }))
 }
 
 /// `GET /v1/eip712`: the domain and the types to sign commands with.

@@ -66,9 +66,25 @@ pub struct SnapshotStats {
     pub last_pause_us: AtomicU64,
     /// The longest such pause, µs.
     pub pause_us_max: AtomicU64,
+    /// The newest known state hash and the seq it is the hash after: from recovery, then from
+    /// each snapshot written (for `GET /v1/health`).
+    state_hash: parking_lot::Mutex<Option<(u64, [u8; 32])>>,
 }
 
 impl SnapshotStats {
+    /// The newest known state hash, with the seq it is the hash after.
+    pub fn state_hash(&self) -> Option<(u64, [u8; 32])> {
+        *self.state_hash.lock()
+    }
+
+    /// Records the state hash after record `seq` (recovery, or a snapshot written).
+    pub fn set_state_hash(&self, seq: u64, hash: [u8; 32]) {
+        let mut known = self.state_hash.lock();
+        if known.is_none_or(|(known_seq, _)| known_seq <= seq) {
+            *known = Some((seq, hash));
+        }
+    }
+
     /// Records the matching thread's pause for one copy.
     pub fn paused(&self, pause: Duration) {
         let pause_us = pause.as_micros().min(u128::from(u64::MAX)) as u64;
@@ -128,6 +144,7 @@ pub fn run(
                 stats.last_seq.store(written.header.seq, Ordering::Relaxed);
                 stats.last_bytes.store(written.bytes, Ordering::Relaxed);
                 stats.last_write_us.store(write_us, Ordering::Relaxed);
+                stats.set_state_hash(written.header.seq, written.header.state_hash);
                 last = Some(written);
             }
             Err(error) => {
