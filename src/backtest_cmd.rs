@@ -8,7 +8,7 @@ use std::io::BufReader;
 use std::path::PathBuf;
 
 use gridbook_matcher::money::format_nano_wide;
-use gridbook_pricing::{PricedReplay, MODEL_NAMES};
+use gridbook_pricing::{LineReplay, MODEL_NAMES};
 
 use crate::lines::{Line, LineReader};
 use crate::pricing_args::PricingArgs;
@@ -53,9 +53,8 @@ pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
     println!("| model | deals | next-deal MAE (per unit) | next-deal MAPE | reference volatility (mean move) | fill rate | slots traded | value traded |");
     println!("|---|---|---|---|---|---|---|---|");
     for model in &args.models {
-        let mut priced = args.pricing_args.priced_replay(model)?;
-        priced.record_rows(true);
-        priced.record_deals(true);
+        let options = args.pricing_args.options(true, true);
+        let mut priced = args.pricing_args.line_replay(Some(model), options)?;
         let scores = score(&mut priced, &lines);
         println!("{}", row(model, &scores));
     }
@@ -76,9 +75,9 @@ fn read_lines(path: &PathBuf) -> Result<Vec<Vec<u8>>> {
     Ok(lines)
 }
 
-fn score(priced: &mut PricedReplay, lines: &[Vec<u8>]) -> Scores {
+fn score(replay: &mut LineReplay, lines: &[Vec<u8>]) -> Scores {
     let mut scores = Scores::default();
-    let classes = priced.taxonomy().len();
+    let classes = replay.priced().taxonomy().len();
     let mut last_reference: Vec<Option<u64>> = vec![None; classes];
     let (mut out, mut before) = (Vec::new(), Vec::with_capacity(classes));
     for (at, line) in lines.iter().enumerate() {
@@ -87,12 +86,13 @@ fn score(priced: &mut PricedReplay, lines: &[Vec<u8>]) -> Scores {
         }
         // The reference each class had before this line is the model's prediction of its deals.
         before.clear();
+        let model = replay.priced().model().expect("a backtest prices with a model");
         before.extend(
-            (0..classes)
-                .map(|c| priced.model().reference_nano(gridbook_pricing::ClassId(c as u32))),
+            (0..classes).map(|c| model.reference_nano(gridbook_pricing::ClassId(c as u32))),
         );
         out.clear();
-        priced.line(at as u64 + 1, line, &mut out);
+        replay.line(at as u64 + 1, line, &mut out);
+        let priced = replay.priced_mut();
         for (class, unit_price_nano, _units, _ts) in priced.take_deals() {
             scores.deals += 1;
             if let Some(reference) = before[class.index()] {
@@ -116,9 +116,9 @@ fn score(priced: &mut PricedReplay, lines: &[Vec<u8>]) -> Scores {
             last_reference[row.class.index()] = Some(now);
         }
     }
-    let stats = priced.replay().stats();
+    let stats = replay.stats();
     scores.traded_slots = stats.slots;
-    scores.bid_slots = priced.bid_slots_accepted();
+    scores.bid_slots = replay.priced().bid_slots_accepted();
     scores.value_nano = stats.value_nano();
     scores
 }

@@ -150,7 +150,7 @@ fn price_text(symbols: &Symbols, price: &Price, bound: &str) -> String {
 }
 
 fn order_summary(replay: &Replay, command: &Command) -> String {
-    let symbols = replay.decoder().symbols();
+    let symbols = replay.symbols();
     let names = |syms: &[gridbook_matcher::Sym]| -> String {
         syms.iter().map(|&s| symbols.name(s)).collect::<Vec<_>>().join("|")
     };

@@ -14,7 +14,7 @@ use gridbook_matcher::limits::TIME_MS_MAX;
 use gridbook_matcher::money::format_nano;
 use gridbook_matcher::{Ask, Command, RejectReason};
 use gridbook_pricing::advice::{best_bid_for, suggest_ask, AskInputs, AskReason};
-use gridbook_pricing::{BookSummary, PricedReplay};
+use gridbook_pricing::{BookSummary, LineReplay};
 
 use crate::plural::count;
 use crate::pricing_args::PricingArgs;
@@ -66,7 +66,7 @@ fn quantile(prices: &[u64], q: usize) -> Option<u64> {
 
 /// The machine as an ask over its window, decoded with the replay's names (its price and
 /// quantity are placeholders the advice ignores).
-fn machine(priced: &mut PricedReplay, args: &PriceArgs, now_ms: u64) -> Result<Ask> {
+fn machine(replay: &mut LineReplay, args: &PriceArgs, now_ms: u64) -> Result<Ask> {
     let hw: Value = serde_json::from_str(&args.hw).map_err(|e| anyhow::anyhow!("--hw: {e}"))?;
     let (from, until) = (args.from.unwrap_or(now_ms), args.until.unwrap_or(TIME_MS_MAX));
     let probe = json!({"ts": now_ms, "op": "ask", "id": "price-probe", "price": "1", "qty": 1,
@@ -74,7 +74,7 @@ fn machine(priced: &mut PricedReplay, args: &PriceArgs, now_ms: u64) -> Result<A
     if until <= from {
         bail!("--until {until} must be after --from {from}");
     }
-    match priced.decode(probe.to_string().as_bytes()) {
+    match replay.decode(probe.to_string().as_bytes()) {
         Ok((_, Command::Ask(ask))) => Ok(ask),
         Ok(_) => bail!("--hw: not a machine"),
         Err(error) if error.reason == RejectReason::BadOwner => bail!("--owner: {}", error.detail),
@@ -83,13 +83,15 @@ fn machine(priced: &mut PricedReplay, args: &PriceArgs, now_ms: u64) -> Result<A
 }
 
 pub(crate) fn run(args: &PriceArgs) -> Result<()> {
-    let mut priced = args.pricing_args.priced_replay(&args.pricing)?;
-    priced.record_deals(true);
-    replay_file(&args.stream, &mut priced)?;
-    let deals = priced.take_deals();
-    let now_ms = priced.replay().engine().now_ms();
-    let machine = machine(&mut priced, args, now_ms)?;
-    let (taxonomy, symbols) = (priced.taxonomy(), priced.replay().decoder().symbols());
+    let options = args.pricing_args.options(false, true);
+    let mut replay = args.pricing_args.line_replay(Some(&args.pricing), options)?;
+    replay_file(&args.stream, &mut replay)?;
+    let deals = replay.priced_mut().take_deals();
+    let now_ms = replay.priced().engine().now_ms();
+    let machine = machine(&mut replay, args, now_ms)?;
+    let priced = replay.priced();
+    let model = priced.model().expect("`gridbook price` prices with a model");
+    let (taxonomy, symbols) = (priced.taxonomy(), priced.symbols());
     let Some(class) = taxonomy.classify(&machine.hw, symbols) else {
         bail!("--hw: this machine belongs to no class of the taxonomy")
     };
@@ -103,10 +105,10 @@ pub(crate) fn run(args: &PriceArgs) -> Result<()> {
         .map(|(_, price, _, _)| *price)
         .collect();
     recent.sort_unstable();
-    let summary = BookSummary::from_engine(priced.replay().engine(), taxonomy, symbols);
+    let summary = BookSummary::from_engine(priced.engine(), taxonomy, symbols);
     let best_ask = summary.class(class).and_then(|b| b.best_ask_nano());
-    let reference = priced.model().reference_nano(class);
-    let best_bid = best_bid_for(priced.replay().engine(), &machine);
+    let reference = model.reference_nano(class);
+    let best_bid = best_bid_for(priced.engine(), &machine);
     let inputs = AskInputs {
         best_bid_nano: best_bid.map(|b| b.price_nano),
         reference_nano: slot(reference),
@@ -130,7 +132,7 @@ pub(crate) fn run(args: &PriceArgs) -> Result<()> {
             "p10": recent_slot(10), "p50": recent_slot(50), "p90": recent_slot(90)},
         "suggested_ask": {"per_slot_hour": suggested.map(format_nano),
             "trades_at_once": reason == AskReason::TradesAtOnce,
-            "reason": reason_text(reason, reference.is_some(), priced.model().name())},
+            "reason": reason_text(reason, reference.is_some(), model.name())},
     });
     if args.json {
         println!("{answer}");

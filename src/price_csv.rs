@@ -8,7 +8,7 @@ use std::io::BufWriter;
 use std::path::Path;
 
 use gridbook_matcher::money::format_nano;
-use gridbook_pricing::PricedReplay;
+use gridbook_pricing::PricedEngine;
 
 const COLUMNS: [&str; 8] =
     ["ts", "class", "unit", "reference", "best_bid", "best_ask", "last_deal", "volume_units"];
@@ -33,7 +33,7 @@ impl PriceCsv {
     }
 
     /// Writes the rows `priced` produced since the last call.
-    pub(crate) fn write(&mut self, priced: &mut PricedReplay) -> Result<()> {
+    pub(crate) fn write(&mut self, priced: &mut PricedEngine) -> Result<()> {
         for row in priced.take_rows() {
             let class = priced.taxonomy().class(row.class);
             let record = [
@@ -61,7 +61,9 @@ impl PriceCsv {
 #[cfg(test)]
 mod tests {
     use gridbook_matcher::EngineConfig;
-    use gridbook_pricing::{model_by_name, PricedReplay, PricingConfig, Taxonomy};
+    use gridbook_pricing::{
+        model_by_name, LineReplay, PricedEngine, PricedOptions, PricingConfig, Taxonomy,
+    };
 
     use super::PriceCsv;
 
@@ -73,19 +75,18 @@ mod tests {
         )
         .expect("a valid taxonomy");
         let model = model_by_name("ewma", &PricingConfig::default()).expect("a model");
-        let mut priced = PricedReplay::new(EngineConfig::default(), taxonomy, model, 60_000);
-        priced.record_rows(true);
-        priced.set_write_events(false);
+        let options = PricedOptions { record_rows: true, ..PricedOptions::default() };
+        let priced = PricedEngine::new(EngineConfig::default(), taxonomy, Some(model), options);
+        let mut priced = LineReplay::new(priced);
         let stream = [
             r#"{"ts":0,"op":"ask","id":"a","owner":"0x1000000000000000000000000000000000000001","price":"0.5","qty":1,"tif":"gtc","hw":{"cpu":8,"mem":32,"gpu":null,"gpus":0,"gpu_mem":0,"tee":null,"region":"eu"},"from":0,"until":7200000}"#,
             r#"{"ts":120000,"op":"tick"}"#,
         ];
         let path = std::env::temp_dir().join(format!("gridbook-prices-{}.csv", std::process::id()));
         let mut csv = PriceCsv::create(&path).expect("created");
-        let mut scratch = Vec::new();
         for (at, line) in stream.iter().enumerate() {
-            priced.line(at as u64 + 1, line.as_bytes(), &mut scratch);
-            csv.write(&mut priced).expect("rows");
+            priced.line_unrendered(at as u64 + 1, line.as_bytes());
+            csv.write(priced.priced_mut()).expect("rows");
         }
         csv.finish().expect("flush");
         drop(csv);

@@ -5,7 +5,9 @@ use anyhow::{Context, Result};
 use std::path::PathBuf;
 
 use gridbook_matcher::EngineConfig;
-use gridbook_pricing::{model_by_name, PricedReplay, PricingConfig, Taxonomy};
+use gridbook_pricing::{
+    model_by_name, LineReplay, PricedEngine, PricedOptions, PricingConfig, Taxonomy,
+};
 
 /// Options that choose and configure a pricing model.
 #[derive(Debug, Clone, clap::Args)]
@@ -21,7 +23,7 @@ pub(crate) struct PricingArgs {
     pub(crate) book_interval_ms: u64,
     /// A class reference reaches the engine (re-pricing its pegged orders) once it has moved by
     /// this many basis points since last published; 0 publishes every change.
-    #[arg(long, default_value_t = gridbook_pricing::driver::PUBLISH_STEP_BPS_DEFAULT)]
+    #[arg(long, default_value_t = gridbook_pricing::PUBLISH_STEP_BPS_DEFAULT)]
     pub(crate) publish_step_bps: u64,
 }
 
@@ -40,16 +42,29 @@ impl PricingArgs {
         PricingConfig::from_toml_str(&text).with_context(|| format!("in {}", path.display()))
     }
 
-    /// A priced replay under `model`.
-    pub(crate) fn priced_replay(&self, model: &str) -> Result<PricedReplay> {
+    /// The pricing options these flags give, keeping price rows and deals as asked.
+    pub(crate) fn options(&self, record_rows: bool, record_deals: bool) -> PricedOptions {
+        PricedOptions {
+            book_interval_ms: self.book_interval_ms,
+            publish_step_bps: self.publish_step_bps,
+            record_rows,
+            record_deals,
+        }
+    }
+
+    /// The line replay a command runs: priced by `model` under these flags' taxonomy and
+    /// parameters, or, without a model, the plain engine (the taxonomy is then not read).
+    pub(crate) fn line_replay(
+        &self,
+        model: Option<&str>,
+        options: PricedOptions,
+    ) -> Result<LineReplay> {
+        let Some(model) = model else {
+            return Ok(LineReplay::new(PricedEngine::unpriced(EngineConfig::default())));
+        };
         let model = model_by_name(model, &self.config()?)?;
-        let mut priced = PricedReplay::new(
-            EngineConfig::default(),
-            self.taxonomy()?,
-            model,
-            self.book_interval_ms,
-        );
-        priced.set_publish_step_bps(self.publish_step_bps);
-        Ok(priced)
+        let taxonomy = self.taxonomy()?;
+        let priced = PricedEngine::new(EngineConfig::default(), taxonomy, Some(model), options);
+        Ok(LineReplay::new(priced))
     }
 }

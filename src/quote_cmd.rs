@@ -13,7 +13,7 @@ use gridbook_matcher::money::{format_nano, format_nano_wide};
 use gridbook_matcher::{Command, IdLookup};
 use gridbook_pricing::advice::cheapest_ask_for;
 use gridbook_pricing::book::bid_units_per_slot;
-use gridbook_pricing::PricedReplay;
+use gridbook_pricing::{LineReplay, PricedEngine};
 
 use crate::plural::count;
 use crate::pricing_args::PricingArgs;
@@ -39,14 +39,16 @@ pub(crate) struct QuoteArgs {
 }
 
 pub(crate) fn run(args: &QuoteArgs) -> Result<()> {
-    let mut priced = args.pricing_args.priced_replay(&args.pricing)?;
-    replay_file(&args.stream, &mut priced)?;
-    let command = match priced.decode(args.bid.as_bytes()) {
+    let options = args.pricing_args.options(false, false);
+    let mut replay: LineReplay = args.pricing_args.line_replay(Some(&args.pricing), options)?;
+    replay_file(&args.stream, &mut replay)?;
+    let command = match replay.decode(args.bid.as_bytes()) {
         Ok((_, command)) => command,
         Err(error) => bail!("--bid: {error}"),
     };
     let Command::Bid(bid) = command else { bail!("--bid must be a bid (\"op\":\"bid\")") };
-    let engine = priced.replay().engine();
+    let priced = replay.priced();
+    let engine = priced.engine();
     let quote = engine.quote(&bid);
     let duration_ms = u128::from(bid.duration_ms);
     let cost_nano: u128 = quote
@@ -63,7 +65,7 @@ pub(crate) fn run(args: &QuoteArgs) -> Result<()> {
                    "start": f.start_ms, "end": f.end_ms})
         })
         .collect();
-    let classes = eligible_classes(&priced, &quote.eligible_groups, &bid.req);
+    let classes = eligible_classes(priced, &quote.eligible_groups, &bid.req);
     let cheapest_ask = cheapest_ask_for(engine, &bid);
     let answer = json!({
         "ts": engine.now_ms(),
@@ -89,12 +91,12 @@ pub(crate) fn run(args: &QuoteArgs) -> Result<()> {
 
 /// Each class with a configuration the bid fits, and its reference per slot-hour for this bid.
 fn eligible_classes(
-    priced: &PricedReplay,
+    priced: &PricedEngine,
     configs: &[u32],
     req: &gridbook_matcher::Requirements,
 ) -> Vec<Value> {
-    let (engine, taxonomy) = (priced.replay().engine(), priced.taxonomy());
-    let symbols = priced.replay().decoder().symbols();
+    let (engine, taxonomy, symbols) = (priced.engine(), priced.taxonomy(), priced.symbols());
+    let model = priced.model().expect("`gridbook quote` prices with a model");
     let mut seen = Vec::new();
     for &config in configs {
         let Some(class) =
@@ -111,7 +113,7 @@ fn eligible_classes(
         .map(|&class| {
             let unit = taxonomy.class(class).unit;
             let per_slot = bid_units_per_slot(unit, req);
-            let reference = priced.model().reference_nano(class);
+            let reference = model.reference_nano(class);
             json!({
                 "class": taxonomy.class(class).name,
                 "reference_per_unit": reference.map(format_nano),

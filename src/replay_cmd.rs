@@ -14,9 +14,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use gridbook_matcher::money::format_nano_wide;
-use gridbook_matcher::stream::{RejectContext, Replay, ReplayStats};
-use gridbook_matcher::{EngineConfig, RejectReason};
-use gridbook_pricing::PricedReplay;
+use gridbook_matcher::stream::{RejectContext, ReplayStats};
+use gridbook_matcher::RejectReason;
 
 use crate::lines::{Line, LineReader};
 use crate::plural::count;
@@ -46,35 +45,6 @@ pub(crate) struct ReplayArgs {
     pub(crate) strict: bool,
     #[command(flatten)]
     pub(crate) pricing_args: PricingArgs,
-}
-
-/// The replay being driven: plain, or with a pricing model inside each step.
-enum Driver {
-    Plain(Box<Replay>),
-    Priced(Box<PricedReplay>),
-}
-
-impl Driver {
-    fn line(&mut self, line_no: u64, line: &[u8], out: &mut Vec<u8>) {
-        match self {
-            Driver::Plain(replay) => replay.line(line_no, line, out),
-            Driver::Priced(priced) => priced.line(line_no, line, out),
-        }
-    }
-
-    fn reject(&mut self, reason: RejectReason, context: RejectContext<'_>, out: &mut Vec<u8>) {
-        match self {
-            Driver::Plain(replay) => replay.reject(reason, context, out),
-            Driver::Priced(priced) => priced.reject(reason, context, out),
-        }
-    }
-
-    fn replay(&self) -> &Replay {
-        match self {
-            Driver::Plain(replay) => replay,
-            Driver::Priced(priced) => priced.replay(),
-        }
-    }
 }
 
 fn open_input(path: &PathBuf) -> Result<Box<dyn Read>> {
@@ -117,14 +87,8 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<()> {
     let input = open_input(&args.input)?;
     let mut output = BufWriter::with_capacity(1 << 20, open_output(&args.out)?);
     let mut reader = LineReader::new(BufReader::with_capacity(1 << 20, input), LINE_LEN_MAX_BYTES);
-    let mut replay = match &args.pricing {
-        Some(model) => {
-            let mut priced = args.pricing_args.priced_replay(model)?;
-            priced.record_rows(args.prices_out.is_some());
-            Driver::Priced(Box::new(priced))
-        }
-        None => Driver::Plain(Box::new(Replay::new(EngineConfig::default()))),
-    };
+    let options = args.pricing_args.options(args.prices_out.is_some(), false);
+    let mut replay = args.pricing_args.line_replay(args.pricing.as_deref(), options)?;
     let mut prices = match &args.prices_out {
         Some(path) => Some(PriceCsv::create(path)?),
         None => None,
@@ -151,7 +115,7 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<()> {
             Line::Text if line.iter().all(u8::is_ascii_whitespace) => continue,
             Line::Text => {
                 first_line.get_or_insert_with(|| line[..line.len().min(SNIFF_LEN_BYTES)].to_vec());
-                replay.line(line_no, &line, &mut events)
+                replay.line(line_no, &line, &mut events);
             }
             Line::TooLong { len_bytes } => {
                 let detail = format!("{len_bytes} bytes; at most {LINE_LEN_MAX_BYTES}");
@@ -160,8 +124,8 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<()> {
                 replay.reject(RejectReason::LineTooLong, context, &mut events);
             }
         }
-        if let (Some(csv), Driver::Priced(priced)) = (prices.as_mut(), &mut replay) {
-            csv.write(priced)?;
+        if let Some(csv) = prices.as_mut() {
+            csv.write(replay.priced_mut())?;
         }
         if events.len() >= 1 << 16 {
             output.write_all(&events).with_context(|| format!("cannot write {output_name}"))?;
@@ -174,7 +138,7 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<()> {
         csv.finish()?;
     }
     let elapsed_s = started.elapsed().as_secs_f64();
-    let (stats, resting) = (replay.replay().stats(), replay.replay().engine().resting());
+    let (stats, resting) = (replay.stats(), replay.priced().engine().resting());
     eprint!("{}", summary(&input_name, stats, resting, elapsed_s));
     let rejected = stats.rejected_total();
     if rejected > 0 && stats.applied == 0 {

@@ -9,15 +9,14 @@ use std::path::Path;
 
 use gridbook_matcher::stream::RejectContext;
 use gridbook_matcher::RejectReason;
-use gridbook_pricing::PricedReplay;
+use gridbook_pricing::LineReplay;
 
 use crate::lines::{Line, LineReader};
 use crate::replay_cmd::LINE_LEN_MAX_BYTES;
 
 /// Applies every line of `path` to `priced`, discarding the events (they are not rendered).
-pub(crate) fn replay_file(path: &Path, priced: &mut PricedReplay) -> Result<()> {
+pub(crate) fn replay_file(path: &Path, priced: &mut LineReplay) -> Result<()> {
     let name = path.display().to_string();
-    priced.set_write_events(false);
     let file = File::open(path).with_context(|| format!("cannot open {name}"))?;
     let len_bytes = file.metadata().map_or(0, |m| m.len());
     let mut reader = LineReader::new(BufReader::with_capacity(1 << 20, file), LINE_LEN_MAX_BYTES);
@@ -34,7 +33,9 @@ pub(crate) fn replay_file(path: &Path, priced: &mut PricedReplay) -> Result<()> 
         out.clear();
         match kind {
             Line::Text if line.iter().all(u8::is_ascii_whitespace) => {}
-            Line::Text => priced.line(line_no, &line, &mut out),
+            Line::Text => {
+                priced.line_unrendered(line_no, &line);
+            }
             Line::TooLong { .. } => {
                 let context = RejectContext { id: None, line: Some(line_no), detail: None };
                 priced.reject(RejectReason::LineTooLong, context, &mut out);

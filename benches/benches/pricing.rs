@@ -1,18 +1,18 @@
 //! Criterion cost of pricing (see BENCHMARKS.md, "Pricing"):
 //!
 //! - `model_on_deal/<model>`: one model fed the deals of a real run, in order — the deals a
-//!   `PricedReplay` (vwap) saw on the benchmark workload with 30 % pegged orders (classes of the
+//!   `PricedEngine` (vwap) saw on the benchmark workload with 30 % pegged orders (classes of the
 //!   default taxonomy, prices near their references, time increasing). Throughput is per deal,
 //!   so criterion's figure is the amortised cost of one `on_deal`.
 //! - `model_on_time/<model>`: one `on_time` with the `BookSummary` of that workload's 100 000
 //!   resting orders, the time advanced by one book interval each call; `book_summary/rebuild`
 //!   is what building that summary from the engine costs.
 //! - `replay_mix/<engine|model>`: the same mix commands, decoded before timing, applied in
-//!   chunks of 10 000 to one warm replay — a `Replay` (no pricing) or a `PricedReplay` with that
-//!   model (prepare, apply, feed deals, advance time, publish references) — 110 000 commands in
-//!   all (one chunk per sample, one to warm up); both with event rendering off
-//!   (`set_write_events`), so the difference is pricing alone. `replay_mix_json/<engine|vwap>`
-//!   is the same with events rendered as JSON.
+//!   chunks of 10 000 to one warm `PricedEngine` — without a model, or with that model
+//!   (prepare, apply, feed deals, advance time, publish references) — 110 000 commands in
+//!   all (one chunk per sample, one to warm up); both through `PricedEngine::apply`, which
+//!   renders nothing, so the difference is pricing alone. `replay_mix_json/<engine|vwap>` is
+//!   the same through the line codec (`LineReplay::apply`), with events rendered as JSON.
 //!
 //! Run: `cargo bench -p gridbook-benches --bench pricing`
 
@@ -21,12 +21,12 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
 use gridbook_benches::Setup;
-use gridbook_matcher::stream::{encode_command, Replay};
+use gridbook_matcher::stream::encode_command;
 use gridbook_matcher::workload::Workload;
 use gridbook_matcher::Command;
 use gridbook_pricing::{
-    model_by_name, BookSummary, ClassId, PricedReplay, PricingConfig, PricingModel, Taxonomy,
-    MODEL_NAMES,
+    model_by_name, BookSummary, DealRow, LineReplay, PricedEngine, PricedOptions, PricingConfig,
+    PricingModel, Taxonomy, MODEL_NAMES,
 };
 
 /// Book summaries every minute of engine time, as `gridbook replay --model` does by default.
@@ -68,9 +68,13 @@ fn model(name: &str) -> Box<dyn PricingModel> {
     }
 }
 
-fn priced_replay(setup: &Setup, name: &str) -> PricedReplay {
+/// A line replay priced by the model `name` (none: the plain engine), keeping deals if asked.
+fn line_replay(setup: &Setup, name: Option<&str>, record_deals: bool) -> LineReplay {
     let taxonomy = Taxonomy::default_taxonomy();
-    PricedReplay::new(setup.engine_config(), taxonomy, model(name), BOOK_INTERVAL_MS)
+    let options =
+        PricedOptions { book_interval_ms: BOOK_INTERVAL_MS, record_deals, ..Default::default() };
+    let priced = PricedEngine::new(setup.engine_config(), taxonomy, name.map(model), options);
+    LineReplay::new(priced)
 }
 
 /// Commands with their times, ms.
@@ -90,51 +94,27 @@ fn decode_all(
     (warm, measured)
 }
 
-/// A warm priced replay and the measured commands, decoded with its own symbols.
-fn warm_priced(
-    setup: &Setup,
-    lines: &Lines,
-    name: &str,
-    write_events: bool,
-) -> (PricedReplay, Vec<(u64, Command)>) {
-    let mut priced = priced_replay(setup, name);
-    priced.set_write_events(write_events);
-    let (warm, measured) = decode_all(lines, |line| priced.decode(line).ok());
-    let mut out = Vec::with_capacity(1 << 16);
-    for (line_no, (ts_ms, command)) in warm.into_iter().enumerate() {
-        out.clear();
-        priced.apply_command(line_no as u64 + 1, ts_ms, command, &mut out);
-    }
-    (priced, measured)
-}
-
-/// A warm unpriced replay and the measured commands, decoded with its own symbols.
-fn warm_plain(setup: &Setup, lines: &Lines, write_events: bool) -> (Replay, Vec<(u64, Command)>) {
-    let mut replay = Replay::new(setup.engine_config());
-    replay.set_write_events(write_events);
+/// A warm line replay (priced by `name`, or plain) and the measured commands, decoded with its
+/// own symbols.
+fn warm(setup: &Setup, lines: &Lines, name: Option<&str>) -> (LineReplay, Vec<(u64, Command)>) {
+    let mut replay = line_replay(setup, name, false);
     let (warm, measured) = decode_all(lines, |line| replay.decode(line).ok());
-    let mut out = Vec::with_capacity(1 << 16);
-    for (line_no, (ts_ms, command)) in warm.iter().enumerate() {
-        out.clear();
-        replay.apply(line_no as u64 + 1, *ts_ms, command, &mut out);
+    for (ts_ms, command) in &warm {
+        replay.priced_mut().apply(command, *ts_ms);
     }
     (replay, measured)
 }
 
 /// The deals, in class units, that a priced run of the whole workload sees.
-fn deals(setup: &Setup, lines: &Lines) -> Vec<(ClassId, u64, u64, u64)> {
-    let mut priced = priced_replay(setup, DEAL_SOURCE_MODEL);
-    priced.set_write_events(false);
-    priced.record_deals(true);
-    let mut out = Vec::new();
+fn deals(setup: &Setup, lines: &Lines) -> Vec<DealRow> {
+    let mut replay = line_replay(setup, Some(DEAL_SOURCE_MODEL), true);
     for (at, line) in lines.warm.iter().chain(&lines.measured).enumerate() {
-        out.clear();
-        priced.line(at as u64 + 1, line, &mut out);
+        replay.line_unrendered(at as u64 + 1, line);
     }
-    priced.take_deals()
+    replay.priced_mut().take_deals()
 }
 
-fn on_deal(c: &mut Criterion, deals: &[(ClassId, u64, u64, u64)]) {
+fn on_deal(c: &mut Criterion, deals: &[DealRow]) {
     let mut group = c.benchmark_group("model_on_deal");
     group.sampling_mode(SamplingMode::Flat);
     group.throughput(Throughput::Elements(deals.len() as u64));
@@ -158,9 +138,10 @@ fn on_deal(c: &mut Criterion, deals: &[(ClassId, u64, u64, u64)]) {
 fn on_time(c: &mut Criterion, setup: &Setup, lines: &Lines) {
     // Any model gives the same book shape; clearing builds it fastest (it publishes once per
     // book interval, so it re-prices pegged orders least often).
-    let (priced, _) = warm_priced(setup, lines, "clearing", false);
-    let engine = priced.replay().engine();
-    let (taxonomy, symbols) = (priced.taxonomy(), priced.replay().decoder().symbols());
+    let (replay, _) = warm(setup, lines, Some("clearing"));
+    let priced = replay.priced();
+    let engine = priced.engine();
+    let (taxonomy, symbols) = (priced.taxonomy(), priced.symbols());
     let summary = BookSummary::from_engine(engine, taxonomy, symbols);
     let start_ms = engine.now_ms();
     let mut group = c.benchmark_group("model_on_time");
@@ -235,24 +216,20 @@ fn replay_mix(c: &mut Criterion, setup: &Setup, lines: &Lines, write_events: boo
     group.warm_up_time(Duration::from_millis(1));
     group.measurement_time(Duration::from_millis(10));
     group.throughput(Throughput::Elements(CHUNK as u64));
-    let (replay, measured) = warm_plain(setup, lines, write_events);
-    let mut driver = Driver { replay, pending: measured.into_iter(), line_no: 0 };
-    group.bench_function("engine", |b| {
-        b.iter_custom(|iters| {
-            driver.time_chunks(iters, |replay, line_no, ts_ms, command, out| {
-                replay.apply(line_no, ts_ms, &command, out)
-            })
-        })
-    });
     // With events rendered, one model suffices to show the share of pricing in a full replay.
     let models: &[&str] = if write_events { &[DEAL_SOURCE_MODEL] } else { &MODEL_NAMES };
-    for &name in models {
-        let (replay, measured) = warm_priced(setup, lines, name, write_events);
+    let names = std::iter::once(None).chain(models.iter().map(|&name| Some(name)));
+    for name in names {
+        let (replay, measured) = warm(setup, lines, name);
         let mut driver = Driver { replay, pending: measured.into_iter(), line_no: 0 };
-        group.bench_function(name, |b| {
+        group.bench_function(name.unwrap_or("engine"), |b| {
             b.iter_custom(|iters| {
-                driver.time_chunks(iters, |priced, line_no, ts_ms, command, out| {
-                    priced.apply_command(line_no, ts_ms, command, out)
+                driver.time_chunks(iters, |replay, line_no, ts_ms, command, out| {
+                    if write_events {
+                        replay.apply(line_no, ts_ms, &command, out);
+                    } else {
+                        replay.priced_mut().apply(&command, ts_ms);
+                    }
                 })
             })
         });

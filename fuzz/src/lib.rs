@@ -14,7 +14,8 @@ use std::sync::OnceLock;
 use gridbook_matcher::stream::{encode_command, Decoder};
 use gridbook_matcher::EngineConfig;
 use gridbook_pricing::{
-    model_by_name, Lockstep, PricedReplay, PricingConfig, Taxonomy, MODEL_NAMES,
+    model_by_name, LineReplay, Lockstep, PricedEngine, PricedOptions, PricingConfig, Taxonomy,
+    MODEL_NAMES,
 };
 
 /// Small bounds, so that inputs reach them (names, configurations and signatures), and small
@@ -42,7 +43,8 @@ pub fn priced_replay(data: &[u8]) {
     let name = MODEL_NAMES[usize::from(pick) % MODEL_NAMES.len()];
     let make = || {
         let model = model_by_name(name, &PricingConfig::default()).expect("a known model");
-        PricedReplay::new(config(), taxonomy(), model, 50)
+        let options = PricedOptions { book_interval_ms: 50, ..PricedOptions::default() };
+        LineReplay::new(PricedEngine::new(config(), taxonomy(), Some(model), options))
     };
     let mut lockstep = Lockstep::new(make);
     for line in stream.split(|&b| b == b'\n') {
@@ -50,9 +52,9 @@ pub fn priced_replay(data: &[u8]) {
             panic!("{name}: {divergence}");
         }
     }
-    let names = lockstep.replay().replay().decoder().symbols().len();
+    let names = lockstep.replay().priced().symbols().len();
     // The taxonomy's class names are interned on top of the bounded input names.
-    let classes = lockstep.replay().taxonomy().len();
+    let classes = lockstep.replay().priced().taxonomy().len();
     assert!(names <= config().names_max + classes, "{names} names");
 }
 

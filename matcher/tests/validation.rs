@@ -725,7 +725,7 @@ fn a_capacity_rejection_names_its_bound_and_value() {
 fn rejected_lines_with_new_names_leave_no_memory_behind() {
     let mut replay = Replay::default();
     replay_with(&mut replay, &book());
-    let names = replay.decoder().symbols().len();
+    let names = replay.symbols().len();
     let hostile = |n: usize| {
         let mut gpu: Vec<String> = (0..32).map(|k| format!("{:0>64}", n * 32 + k)).collect();
         if n % 2 == 1 {
@@ -738,11 +738,11 @@ fn rejected_lines_with_new_names_leave_no_memory_behind() {
         let events = replay_with(&mut replay, &[hostile(n)]);
         assert_eq!(events[0][0]["type"], "rejected", "{:?}", events[0]);
         if n == 999 {
-            let symbols = replay.decoder().symbols();
+            let symbols = replay.symbols();
             memory = Some((symbols.heap_bytes(), replay.engine().heap_bytes()));
         }
     }
-    let symbols = replay.decoder().symbols();
+    let symbols = replay.symbols();
     assert_eq!(symbols.len(), names, "rejected lines left names behind");
     assert_eq!(Some((symbols.heap_bytes(), replay.engine().heap_bytes())), memory);
 }

@@ -188,7 +188,7 @@ impl Default for MarketConfig {
             classes: None,
             pricing_config: None,
             book_interval_ms: 60_000,
-            publish_step_bps: gridbook_pricing::driver::PUBLISH_STEP_BPS_DEFAULT,
+            publish_step_bps: gridbook_pricing::PUBLISH_STEP_BPS_DEFAULT,
         }
     }
 }

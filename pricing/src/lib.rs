@@ -8,7 +8,11 @@
 //!   configuration (for snapshots).
 //! - [`config`]: [`PricingConfig`], every model's parameters, from TOML.
 //! - [`fixed`]: the integer fixed-point arithmetic the models share.
-//! - [`driver`]: [`PricedReplay`], the engine with a model applied inside each step.
+//! - [`priced`]: [`PricedEngine`], the engine with an optional model applied inside each step
+//!   — the one step API (`apply(&Command, now_ms) -> &[Event]`) every driver uses; `tape`:
+//!   its price rows and the publication rule; `prepare`: completing a pegged order's class.
+//! - [`line_replay`]: [`LineReplay`], the JSON Lines codec around it (decode, step, write
+//!   events, tallies, forget a rejected line's names).
 //! - [`advice`]: price advice that would trade — the best bid a machine can serve, the
 //!   cheapest ask a bid can take — from the engine's planner.
 //! - [`toml_locate`]: the key and line of a TOML error, for every TOML file gridbook reads.
@@ -26,13 +30,16 @@ pub mod advice;
 pub mod book;
 pub mod clearing;
 pub mod config;
-pub mod driver;
 pub mod ewma;
 pub mod fixed;
+pub mod line_replay;
 pub mod lockstep;
 pub mod model;
 pub mod model_state;
 mod peg_classes;
+mod prepare;
+pub mod priced;
+pub mod tape;
 pub mod taxonomy;
 pub mod toml_locate;
 pub mod utilization;
@@ -40,8 +47,11 @@ pub mod vwap;
 
 pub use book::{BookNeeds, BookSummary, ClassBook};
 pub use config::{Bounds, ConfigError, PricingConfig};
-pub use driver::{PriceRow, PricedReplay};
+pub use line_replay::LineReplay;
 pub use lockstep::{Divergence, Lockstep};
 pub use model::{model_by_name, PricingModel, UnknownModel, MODEL_NAMES};
 pub use model_state::ModelStateError;
+pub use priced::{PricedEngine, PricedOptions};
+pub use tape::{DealRow, PriceRow, PUBLISH_STEP_BPS_DEFAULT};
 pub use taxonomy::{Class, ClassId, Predicate, Taxonomy, TaxonomyError, TeeRule, Unit};
+

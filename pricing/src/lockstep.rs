@@ -7,7 +7,7 @@
 //! item 1's and item 2's rule of issue 9 as one oracle; the property test and the fuzz targets
 //! drive it. It streams — nothing is kept per line — so it checks streams of any length.
 
-use crate::PricedReplay;
+use crate::LineReplay;
 
 /// What broke the rule, at which line of the stream.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,8 +46,8 @@ pub enum Divergence {
 
 /// The two replays and their tallies.
 pub struct Lockstep {
-    with: PricedReplay,
-    without: PricedReplay,
+    with: LineReplay,
+    without: LineReplay,
     lines: u64,
     kept: u64,
     out_with: Vec<u8>,
@@ -57,7 +57,7 @@ pub struct Lockstep {
 impl Lockstep {
     /// Two replays from `make`, which must make them alike (same engine limits, taxonomy,
     /// model and settings).
-    pub fn new(mut make: impl FnMut() -> PricedReplay) -> Lockstep {
+    pub fn new(mut make: impl FnMut() -> LineReplay) -> Lockstep {
         Lockstep {
             with: make(),
             without: make(),
@@ -72,22 +72,22 @@ impl Lockstep {
     pub fn line(&mut self, line: &[u8]) -> Result<(), Divergence> {
         self.lines += 1;
         self.out_with.clear();
-        if !self.with.accept_line(self.lines, line, &mut self.out_with) {
+        if !self.with.line(self.lines, line, &mut self.out_with) {
             return Ok(());
         }
         self.kept += 1;
         self.out_without.clear();
-        let kept_too = self.without.accept_line(self.kept, line, &mut self.out_without);
+        let kept_too = self.without.line(self.kept, line, &mut self.out_without);
         let (with, without) = (unnumbered(&self.out_with), unnumbered(&self.out_without));
         if !kept_too || with != without {
             return Err(Divergence::Events { line: self.lines, with, without });
         }
-        let names = |p: &PricedReplay| p.replay().decoder().symbols().len();
+        let names = |p: &LineReplay| p.priced().symbols().len();
         let (with, without) = (names(&self.with), names(&self.without));
         if with != without {
             return Err(Divergence::Names { line: self.lines, with, without });
         }
-        let heap = |p: &PricedReplay| p.replay().engine().heap_bytes();
+        let heap = |p: &LineReplay| p.priced().engine().heap_bytes();
         let (with, without) = (heap(&self.with), heap(&self.without));
         if with != without {
             return Err(Divergence::Memory { line: self.lines, with, without });
@@ -101,7 +101,7 @@ impl Lockstep {
     }
 
     /// The replay that sees every line.
-    pub fn replay(&self) -> &PricedReplay {
+    pub fn replay(&self) -> &LineReplay {
         &self.with
     }
 }

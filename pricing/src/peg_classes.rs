@@ -1,6 +1,6 @@
 //! The taxonomy as the order generator asks for classes
 //! ([`gridbook_matcher::workload::PegClassifier`]), so generated pegged orders peg to the same
-//! classes and are counted in the same units as [`crate::PricedReplay`] will price them.
+//! classes and are counted in the same units as [`crate::PricedEngine`] will price them.
 
 use gridbook_matcher::workload::PegClassifier;
 use gridbook_matcher::{Hardware, Requirements, Symbols};

@@ -12,16 +12,20 @@ use gridbook_matcher::{
     Ask, Bid, Command, Engine, EngineConfig, Event, IdLookup, Owner, Price, Tif,
 };
 use gridbook_pricing::advice::{best_bid_for, cheapest_ask_for, suggest_ask, AskInputs, AskReason};
-use gridbook_pricing::{model_by_name, PricedReplay, PricingConfig, Taxonomy};
+use gridbook_pricing::{
+    model_by_name, LineReplay, PricedEngine, PricedOptions, PricingConfig, Taxonomy,
+};
 
 const HOUR_MS: u64 = 3_600_000;
 
 /// A generated market with pegged orders, replayed under `ewma`, and the distinct asks and
 /// bids of its stream (decoded with the replay's own names).
-fn market(seed: u64) -> (PricedReplay, Vec<Ask>, Vec<Bid>) {
+fn market(seed: u64) -> (LineReplay, Vec<Ask>, Vec<Bid>) {
     let taxonomy = Taxonomy::default_taxonomy();
     let model = model_by_name("ewma", &PricingConfig::default()).expect("a known model");
-    let mut priced = PricedReplay::new(EngineConfig::default(), taxonomy.clone(), model, 500);
+    let options = PricedOptions { book_interval_ms: 500, ..Default::default() };
+    let priced = PricedEngine::new(EngineConfig::default(), taxonomy.clone(), Some(model), options);
+    let mut priced = LineReplay::new(priced);
     let config = WorkloadConfig {
         seed,
         configs: 24,
@@ -98,7 +102,7 @@ fn an_ioc_ask_at_the_suggested_trades_at_once_price_fills_and_one_above_does_not
     let (mut served, mut unserved) = (0, 0);
     for seed in [1, 2, 3] {
         let (priced, asks, bids) = market(seed);
-        let engine = priced.replay().engine();
+        let engine = priced.priced().engine();
         let now_ms = engine.now_ms();
         let owners = [Owner([0; 20]), bids[0].owner, bids[bids.len() / 2].owner];
         let windows = [
@@ -164,7 +168,7 @@ fn a_bid_at_a_quoted_limit_fills_what_the_quote_said() {
     let (mut filled_some, mut none) = (0, 0);
     for seed in [1, 2, 3] {
         let (priced, _, bids) = market(seed);
-        let engine = priced.replay().engine();
+        let engine = priced.priced().engine();
         let now_ms = engine.now_ms();
         for template in &bids {
             let Some(cheapest) = cheapest_ask_for(engine, &probe_bid(template, now_ms, 1, 1))

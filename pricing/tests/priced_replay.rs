@@ -1,17 +1,24 @@
-//! `PricedReplay` keeps price rows and deals only when asked to: a replay that never reads them
+//! `PricedEngine` keeps price rows and deals only when asked to: a replay that never reads them
 //! must not hold one entry per deal or per book interval for the whole stream.
 
 use gridbook_matcher::stream::encode_command;
 use gridbook_matcher::workload::{Workload, WorkloadConfig};
 use gridbook_matcher::EngineConfig;
-use gridbook_pricing::{model_by_name, PricedReplay, PricingConfig, Taxonomy};
+use gridbook_pricing::{
+    model_by_name, LineReplay, PricedEngine, PricedOptions, PricingConfig, Taxonomy,
+};
 
 fn run(record: bool) -> (usize, usize, u64) {
     let model = model_by_name("ewma", &PricingConfig::default()).expect("a known model");
+    let options = PricedOptions {
+        book_interval_ms: 100,
+        record_rows: record,
+        record_deals: record,
+        ..Default::default()
+    };
+    let taxonomy = Taxonomy::default_taxonomy();
     let mut priced =
-        PricedReplay::new(EngineConfig::default(), Taxonomy::default_taxonomy(), model, 100);
-    priced.record_rows(record);
-    priced.record_deals(record);
+        LineReplay::new(PricedEngine::new(EngineConfig::default(), taxonomy, Some(model), options));
     let mut workload =
         Workload::new(WorkloadConfig { seed: 2, resting: 300, orders: 3000, ..Default::default() });
     let mut out = Vec::new();
@@ -22,7 +29,9 @@ fn run(record: bool) -> (usize, usize, u64) {
         out.clear();
         priced.line(line_no, line.as_bytes(), &mut out);
     }
-    (priced.take_rows().len(), priced.take_deals().len(), priced.replay().stats().deals)
+    let deals_made = priced.stats().deals;
+    let priced = priced.priced_mut();
+    (priced.take_rows().len(), priced.take_deals().len(), deals_made)
 }
 
 #[test]

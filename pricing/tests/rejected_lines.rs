@@ -13,16 +13,19 @@ use gridbook_matcher::stream::encode_command;
 use gridbook_matcher::workload::{Workload, WorkloadConfig};
 use gridbook_matcher::EngineConfig;
 use gridbook_pricing::{
-    model_by_name, Lockstep, PricedReplay, PricingConfig, Taxonomy, MODEL_NAMES,
+    model_by_name, LineReplay, Lockstep, PricedEngine, PricedOptions, PricingConfig, Taxonomy,
+    MODEL_NAMES,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// A priced replay as the command line makes one, on a small book interval so that the models
 /// see time pass often.
-fn priced(model: &str) -> PricedReplay {
+fn priced(model: &str) -> LineReplay {
     let model = model_by_name(model, &PricingConfig::default()).expect("a known model");
-    PricedReplay::new(EngineConfig::default(), Taxonomy::default_taxonomy(), model, 50)
+    let options = PricedOptions { book_interval_ms: 50, ..Default::default() };
+    let taxonomy = Taxonomy::default_taxonomy();
+    LineReplay::new(PricedEngine::new(EngineConfig::default(), taxonomy, Some(model), options))
 }
 
 fn lines_per_model() -> usize {
@@ -145,9 +148,9 @@ fn rejected_lines_change_nothing_under_every_model() {
             }
         }
         let (fed, accepted) = lockstep.counts();
-        let stats = lockstep.replay().replay().stats();
-        let names = lockstep.replay().replay().decoder().symbols().len();
-        let heap = lockstep.replay().replay().engine().heap_bytes();
+        let stats = lockstep.replay().stats();
+        let names = lockstep.replay().priced().symbols().len();
+        let heap = lockstep.replay().priced().engine().heap_bytes();
         eprintln!(
             "{model}: {fed} lines, {} rejected, {} deals, {names} names, engine heap {heap} B",
             fed - accepted,
@@ -176,5 +179,5 @@ fn a_rejected_tick_publishes_nothing() {
     }
     let (fed, accepted) = lockstep.counts();
     assert!(accepted > 2_500 && fed - accepted >= 3_200, "{fed} lines, {accepted} accepted");
-    assert!(lockstep.replay().replay().stats().deals > 100, "the market trades");
+    assert!(lockstep.replay().stats().deals > 100, "the market trades");
 }

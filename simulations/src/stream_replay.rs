@@ -1,12 +1,14 @@
 //! Counterfactual replays: a recorded order stream (the replay format, docs/order-stream.md)
 //! applied under the scenario's pricing model, to ask what a market would have done had its
 //! references come from another model. Fixed-price orders trade as recorded; pegged orders
-//! follow the model. The engine and model are [`gridbook_pricing::PricedReplay`], as in
-//! `gridbook backtest`; this adds the simulator's outputs.
+//! follow the model. The stream runs through [`gridbook_pricing::LineReplay`] (the codec around
+//! the priced engine), as in `gridbook backtest`; this adds the simulator's outputs.
 
 use gridbook_matcher::money::format_nano;
 use gridbook_matcher::EngineConfig;
-use gridbook_pricing::{model_by_name, PriceRow, PricedReplay, Taxonomy};
+use gridbook_pricing::{
+    model_by_name, LineReplay, PriceRow, PricedEngine, PricedOptions, Taxonomy,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::Tokens;
@@ -87,21 +89,22 @@ pub fn replay_stream(
     let model = model_by_name(&pricing.model, &pricing.params)
         .map_err(|e| SimError::Setup(e.to_string()))?;
     let taxonomy = Taxonomy::default_taxonomy();
-    let mut priced =
-        PricedReplay::new(EngineConfig::default(), taxonomy, model, pricing.book_interval_s * 1000);
-    priced.set_publish_step_bps(pricing.publish_step_bps);
-    priced.set_write_events(false);
-    priced.record_rows(true);
-    priced.record_deals(true);
-    let mut scratch = Vec::new();
+    let options = PricedOptions {
+        book_interval_ms: pricing.book_interval_s * 1000,
+        publish_step_bps: pricing.publish_step_bps,
+        record_rows: true,
+        record_deals: true,
+    };
+    let priced = PricedEngine::new(EngineConfig::default(), taxonomy, Some(model), options);
+    let mut line_replay = LineReplay::new(priced);
     let mut rows: Vec<PriceRow> = Vec::new();
     let mut volume: Vec<u64> = Vec::new();
     for (at, line) in text.split(|&b| b == b'\n').enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        scratch.clear();
-        priced.line(at as u64 + 1, line, &mut scratch);
+        line_replay.line_unrendered(at as u64 + 1, line);
+        let priced = line_replay.priced_mut();
         rows.extend(priced.take_rows());
         for (class, _, units, _) in priced.take_deals() {
             let at = class.0 as usize;
@@ -111,7 +114,8 @@ pub fn replay_stream(
             volume[at] += units;
         }
     }
-    let stats = priced.replay().stats();
+    let (stats, priced) = (line_replay.stats(), line_replay.priced());
+    let model = priced.model().expect("a counterfactual replay prices with a model");
     let names: Vec<String> = priced.taxonomy().classes().iter().map(|c| c.name.clone()).collect();
     let mut classes: Vec<ReplayClass> = Vec::new();
     for (at, name) in names.iter().enumerate() {
@@ -119,7 +123,7 @@ pub fn replay_stream(
         if units == 0 {
             continue;
         }
-        let reference = priced.model().reference_nano(gridbook_pricing::ClassId(at as u32));
+        let reference = model.reference_nano(gridbook_pricing::ClassId(at as u32));
         classes.push(ReplayClass {
             class: name.clone(),
             last_reference: reference.map(|nano| Tokens::from_nano(u128::from(nano))),

@@ -125,6 +125,24 @@ impl Decoder {
 
     /// Decodes one line (without its newline) into `(ts, command)`.
     pub fn decode(&mut self, line: &[u8]) -> Result<(u64, Command), DecodeError> {
+        decode_line(&mut self.symbols, line)
+    }
+}
+
+/// Decodes one line (without its newline) into `(ts, command)`, interning its names into
+/// `symbols` (for a driver that keeps the name table beside its engine rather than in a
+/// [`Decoder`]). A new name beyond the table's `names_max` is refused with `capacity`.
+pub fn decode_line(symbols: &mut Symbols, line: &[u8]) -> Result<(u64, Command), DecodeError> {
+    Reading { symbols }.decode(line)
+}
+
+/// One line being read, with the name table its names go into.
+struct Reading<'a> {
+    symbols: &'a mut Symbols,
+}
+
+impl Reading<'_> {
+    fn decode(&mut self, line: &[u8]) -> Result<(u64, Command), DecodeError> {
         let first = line.iter().find(|b| !b.is_ascii_whitespace());
         if first != Some(&b'{') {
             let detail = "a command is one JSON object per line".to_string();

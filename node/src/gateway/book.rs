@@ -46,8 +46,8 @@ pub async fn book(
     };
     let answer = ask_market(&state, move |market| {
         let priced = market.priced();
-        let engine = priced.replay().engine();
-        let symbols = priced.replay().decoder().symbols();
+        let engine = priced.engine();
+        let symbols = priced.symbols();
         let taxonomy = priced.taxonomy();
         let summary = BookSummary::from_engine(engine, taxonomy, symbols);
         let classes: Vec<Value> = taxonomy

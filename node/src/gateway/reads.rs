@@ -79,15 +79,15 @@ pub async fn references(State(state): State<Arc<AppState>>) -> Response {
     let answer = ask_market(&state, |market| {
         let priced = market.priced();
         let taxonomy = priced.taxonomy();
-        let symbols = priced.replay().decoder().symbols();
-        let engine = priced.replay().engine();
+        let symbols = priced.symbols();
+        let engine = priced.engine();
         let classes: Vec<Value> = taxonomy
             .classes()
             .iter()
             .enumerate()
             .map(|(at, class)| {
                 let id = gridbook_pricing::ClassId(at as u32);
-                let model = priced.model().reference_nano(id);
+                let model = market.model().reference_nano(id);
                 let published = symbols.get(&class.name).and_then(|sym| engine.reference_nano(sym));
                 json!({
                     "class": class.name,
@@ -97,7 +97,7 @@ pub async fn references(State(state): State<Arc<AppState>>) -> Response {
                 })
             })
             .collect();
-        json!({"ts": engine.now_ms(), "model": priced.model().name(), "classes": classes})
+        json!({"ts": engine.now_ms(), "model": market.model().name(), "classes": classes})
     })
     .await;
     match answer {
@@ -158,8 +158,7 @@ pub async fn openapi() -> Response {
 
 /// `GET /metrics`, Prometheus text format.
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    let resting =
-        ask_market(&state, |market| market.priced().replay().engine().resting()).await.ok();
+    let resting = ask_market(&state, |market| market.priced().engine().resting()).await.ok();
     let text = state.metrics.render(&state, resting);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

@@ -1,10 +1,12 @@
-//! The node's market: the priced engine (`PricedReplay`, the very driver `gridbook replay
-//! --pricing` uses), fed journal lines. Because the node applies the journal's bytes with the
-//! replay's own code, `gridbook journal export` + `gridbook replay` gives the node's events
-//! byte for byte.
+//! The node's market: the priced engine (`PricedEngine`) behind the line codec `gridbook
+//! replay` uses (`LineReplay`), fed journal lines. Because the node applies the journal's bytes
+//! with the replay's own codec, `gridbook journal export` + `gridbook replay` gives the node's
+//! events byte for byte.
 
 use gridbook_matcher::EngineConfig;
-use gridbook_pricing::{model_by_name, PricedReplay, PricingConfig, Taxonomy};
+use gridbook_pricing::{
+    model_by_name, LineReplay, PricedEngine, PricedOptions, PricingConfig, PricingModel, Taxonomy,
+};
 
 use crate::config::MarketConfig;
 
@@ -26,13 +28,13 @@ pub enum MarketError {
 
 /// The priced engine of a node.
 pub struct Market {
-    priced: PricedReplay,
+    replay: LineReplay,
 }
 
 impl std::fmt::Debug for Market {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Market")
-            .field("engine_now_ms", &self.priced.replay().engine().now_ms())
+            .field("engine_now_ms", &self.replay.priced().engine().now_ms())
             .finish()
     }
 }
@@ -57,20 +59,28 @@ impl Market {
         };
         let model = model_by_name(&config.pricing, &pricing)
             .map_err(|error| MarketError::Invalid(format!("market.pricing: {error}")))?;
-        let mut priced =
-            PricedReplay::new(EngineConfig::default(), taxonomy, model, config.book_interval_ms);
-        priced.set_publish_step_bps(config.publish_step_bps);
-        Ok(Market { priced })
+        let options = PricedOptions {
+            book_interval_ms: config.book_interval_ms,
+            publish_step_bps: config.publish_step_bps,
+            ..PricedOptions::default()
+        };
+        let priced = PricedEngine::new(EngineConfig::default(), taxonomy, Some(model), options);
+        Ok(Market { replay: LineReplay::new(priced) })
     }
 
     /// Applies journal record `seq` (its line) and appends its events (JSON lines) to `out`.
     /// Rejected lines report `seq` as their line: in an exported journal, line N is seq N.
     pub fn apply(&mut self, seq: u64, line: &str, out: &mut Vec<u8>) {
-        self.priced.line(seq, line.as_bytes(), out);
+        self.replay.line(seq, line.as_bytes(), out);
+    }
+
+    /// The node's pricing model (a node always prices).
+    pub fn model(&self) -> &dyn PricingModel {
+        self.replay.priced().model().expect("a node's market is made with a model")
     }
 
     /// The priced engine, for queries.
-    pub fn priced(&self) -> &PricedReplay {
-        &self.priced
+    pub fn priced(&self) -> &PricedEngine {
+        self.replay.priced()
     }
 }

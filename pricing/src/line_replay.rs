@@ -1,0 +1,122 @@
+//! [`LineReplay`]: the JSON Lines codec around a [`PricedEngine`] — decode a line, apply it with
+//! [`PricedEngine::apply`], write the step's events, keep the tallies.
+//!
+//! Every driver that reads the order stream goes through it: `gridbook replay` (with a model or
+//! without), the offline tools, the simulator's counterfactual replays, and the node applying
+//! its journal — so a journal exported from the node and replayed gives the node's bytes.
+//!
+//! A rejected line leaves nothing behind, not even the names it brought: the name table is
+//! marked before decoding and rolled back when the line is refused, by the decoder or in the
+//! step. So the accepted lines of any stream give the events a stream without the rejected
+//! lines gives (`lockstep.rs` checks it).
+
+use gridbook_matcher::stream::{
+    decode_line, DecodeError, RejectContext, ReplayStats, StepSource, StepWriter,
+};
+use gridbook_matcher::{Command, Event, RejectReason};
+
+use crate::PricedEngine;
+
+/// A priced engine driven by lines of the order stream.
+pub struct LineReplay {
+    priced: PricedEngine,
+    writer: StepWriter,
+}
+
+impl LineReplay {
+    /// Drives `priced` from lines, numbering events from 1.
+    pub fn new(priced: PricedEngine) -> LineReplay {
+        LineReplay { priced, writer: StepWriter::new() }
+    }
+
+    /// The priced engine.
+    pub fn priced(&self) -> &PricedEngine {
+        &self.priced
+    }
+
+    /// The priced engine, to take its price rows and deals (a step applied to it directly
+    /// bypasses this codec's tallies and event numbers).
+    pub fn priced_mut(&mut self) -> &mut PricedEngine {
+        &mut self.priced
+    }
+
+    /// Tallies so far.
+    pub fn stats(&self) -> &ReplayStats {
+        self.writer.stats()
+    }
+
+    /// Applies line `line_no` (from 1, without its newline) and appends the events of its step
+    /// to `out`; whether the line was accepted.
+    pub fn line(&mut self, line_no: u64, line: &[u8], out: &mut Vec<u8>) -> bool {
+        self.step_line(line_no, line, Some(out))
+    }
+
+    /// [`LineReplay::line`] without rendering the events: pricing, tallies and price rows are
+    /// the same (for tools that only want the state at the end of a stream).
+    pub fn line_unrendered(&mut self, line_no: u64, line: &[u8]) -> bool {
+        self.step_line(line_no, line, None)
+    }
+
+    fn step_line(&mut self, line_no: u64, line: &[u8], out: Option<&mut Vec<u8>>) -> bool {
+        let mark = self.priced.symbols().mark();
+        let accepted = match decode_line(self.priced.symbols_mut(), line) {
+            Ok((ts_ms, command)) => self.step(line_no, ts_ms, &command, out),
+            Err(error) => {
+                self.reject_undecodable(line_no, &error, out);
+                false
+            }
+        };
+        if !accepted {
+            self.priced.symbols_mut().rollback(mark);
+        }
+        accepted
+    }
+
+    /// Applies a command decoded by [`LineReplay::decode`] from line `line_no`, at `ts_ms`, and
+    /// appends the events of its step to `out`; whether it was accepted. (The names its line
+    /// brought stay, accepted or not: [`LineReplay::line`] is the path that forgets them.)
+    pub fn apply(
+        &mut self,
+        line_no: u64,
+        ts_ms: u64,
+        command: &Command,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        self.step(line_no, ts_ms, command, Some(out))
+    }
+
+    fn step(
+        &mut self,
+        line_no: u64,
+        ts_ms: u64,
+        command: &Command,
+        out: Option<&mut Vec<u8>>,
+    ) -> bool {
+        let accepted =
+            !matches!(self.priced.apply(command, ts_ms).first(), Some(Event::Rejected { .. }));
+        let priced = &self.priced;
+        let source = StepSource { line_no, id: command.id(), detail: priced.refusal() };
+        self.writer.step(priced.engine(), priced.symbols(), source, priced.events(), out);
+        accepted
+    }
+
+    fn reject_undecodable(&mut self, line_no: u64, error: &DecodeError, out: Option<&mut Vec<u8>>) {
+        let context = RejectContext {
+            id: error.id.as_deref(),
+            line: Some(line_no),
+            detail: Some(&error.detail),
+        };
+        self.writer.reject(self.priced.engine(), error.reason, context, out);
+    }
+
+    /// Reports a line that could not be read at all (for example, too long).
+    pub fn reject(&mut self, reason: RejectReason, context: RejectContext<'_>, out: &mut Vec<u8>) {
+        self.writer.reject(self.priced.engine(), reason, context, Some(out));
+    }
+
+    /// Decodes a line with the engine's name table, without applying it (a probe such as the
+    /// bid `gridbook quote` prices); its names stay in the table.
+    pub fn decode(&mut self, line: &[u8]) -> Result<(u64, Command), DecodeError> {
+        decode_line(self.priced.symbols_mut(), line)
+    }
+}
