@@ -187,6 +187,12 @@ impl NodeMetrics {
                 &snapshots.skipped,
             ),
             ("gridbook_snapshot_seq", "gauge", "Sequence number of the newest snapshot.", &snapshots.last_seq),
+            (
+                "gridbook_snapshot_start_seq",
+                "gauge",
+                "Sequence number of the snapshot the node started from (0: the whole journal was replayed).",
+                &snapshots.start_seq,
+            ),
             ("gridbook_snapshot_bytes", "gauge", "Size of the newest snapshot file.", &snapshots.last_bytes),
             (
                 "gridbook_snapshot_write_us",

@@ -127,6 +127,10 @@ impl MarketCopy for Marker {
     fn write_state(&self, out: &mut Vec<u8>) {
         out.push(self.0);
     }
+
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+        self
+    }
 }
 
 /// A snapshot joins the publisher's state at exactly the copy's seq, even when the copy was

@@ -2,11 +2,24 @@
 //! replay` uses (`LineReplay`), fed journal lines. Because the node applies the journal's bytes
 //! with the replay's own codec, `gridbook journal export` + `gridbook replay` gives the node's
 //! events byte for byte.
+//!
+//! Snapshots: once armed (after recovery), the market counts the commands it applies and, when
+//! the schedule says so, copies its state (`LineReplay::copy_for_snapshot`, into a copy that
+//! comes back from the snapshot thread to be reused) and sends it to the publisher. That copy
+//! is the matching thread's whole pause for a snapshot; it is measured for `/metrics`.
 
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
 use gridbook_matcher::EngineConfig;
 use gridbook_pricing::{
-    model_by_name, LineReplay, PricedEngine, PricedOptions, PricingConfig, PricingModel, Taxonomy,
+    model_by_name, LineReplay, LineReplayCopy, PricedEngine, PricedOptions, PricedSnapshotError,
+    PricingConfig, PricingModel, Taxonomy,
 };
+
+use super::publisher::MarketCopyAt;
+use crate::snapshot::{MarketCopy, Schedule, SnapshotStats};
 
 use crate::config::MarketConfig;
 
@@ -29,6 +42,32 @@ pub enum MarketError {
 /// The priced engine of a node.
 pub struct Market {
     replay: LineReplay,
+    /// The last journal record applied.
+    last_seq: u64,
+    /// Taking snapshots, once armed.
+    snapshots: Option<Snapshots>,
+}
+
+/// What the market needs to take snapshots.
+pub struct Snapshots {
+    /// When one is due.
+    pub schedule: Schedule,
+    /// Copies out, to the publisher (at most one in flight).
+    pub copies: Sender<MarketCopyAt>,
+    /// Copies back from the snapshot thread, to be reused.
+    pub spares: Receiver<Box<dyn MarketCopy>>,
+    /// The pause, and skips.
+    pub stats: Arc<SnapshotStats>,
+}
+
+impl MarketCopy for LineReplayCopy {
+    fn write_state(&self, out: &mut Vec<u8>) {
+        self.write_snapshot(out);
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+        self
+    }
 }
 
 impl std::fmt::Debug for Market {
@@ -44,9 +83,15 @@ fn read(path: &std::path::Path) -> Result<String, MarketError> {
         .map_err(|source| MarketError::Read { path: path.to_owned(), source })
 }
 
-impl Market {
-    /// An empty market as `config` describes it.
-    pub fn new(config: &MarketConfig) -> Result<Market, MarketError> {
+/// What a market is made of besides its state.
+struct Parts {
+    taxonomy: Taxonomy,
+    model: Box<dyn PricingModel>,
+    options: PricedOptions,
+}
+
+impl Parts {
+    fn of(config: &MarketConfig) -> Result<Parts, MarketError> {
         let taxonomy = match &config.classes {
             Some(path) => Taxonomy::from_toml_str(&read(path)?)
                 .map_err(|error| MarketError::Invalid(format!("{}: {error}", path.display())))?,
@@ -64,14 +109,75 @@ impl Market {
             publish_step_bps: config.publish_step_bps,
             ..PricedOptions::default()
         };
+        Ok(Parts { taxonomy, model, options })
+    }
+}
+
+impl Market {
+    /// An empty market as `config` describes it.
+    pub fn new(config: &MarketConfig) -> Result<Market, MarketError> {
+        let Parts { taxonomy, model, options } = Parts::of(config)?;
         let priced = PricedEngine::new(EngineConfig::default(), taxonomy, Some(model), options);
-        Ok(Market { replay: LineReplay::new(priced) })
+        Ok(Market { replay: LineReplay::new(priced), last_seq: 0, snapshots: None })
+    }
+
+    /// The market `config` describes in the state `bytes` hold ([`Market::write_state`]),
+    /// after journal record `seq`.
+    pub fn restore(
+        config: &MarketConfig,
+        bytes: &[u8],
+        seq: u64,
+    ) -> Result<Result<Market, PricedSnapshotError>, MarketError> {
+        let Parts { taxonomy, model, options } = Parts::of(config)?;
+        let config = EngineConfig::default();
+        let restored = LineReplay::restore_snapshot(bytes, config, taxonomy, Some(model), options);
+        Ok(restored.map(|replay| Market { replay, last_seq: seq, snapshots: None }))
+    }
+
+    /// Appends the market's state bytes (what the state hash covers) to `out`.
+    pub fn write_state(&self, out: &mut Vec<u8>) {
+        self.replay.write_snapshot(out);
+    }
+
+    /// The last journal record applied.
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// Starts taking snapshots as `snapshots` says.
+    pub fn arm_snapshots(&mut self, snapshots: Snapshots) {
+        self.snapshots = Some(snapshots);
+    }
+
+    /// A copy of the market's state for a snapshot, reusing `spare` if given; the pause it
+    /// took is recorded in `stats`.
+    pub fn copy(&self, spare: Option<Box<dyn MarketCopy>>, stats: &SnapshotStats) -> MarketCopyAt {
+        let started = Instant::now();
+        let spare = spare.and_then(|spare| spare.into_any().downcast::<LineReplayCopy>().ok());
+        let mut copy = spare.unwrap_or_default();
+        self.replay.copy_for_snapshot(&mut copy);
+        stats.paused(started.elapsed());
+        let ts_ms = self.replay.priced().engine().now_ms();
+        MarketCopyAt { seq: self.last_seq, ts_ms, market: copy }
     }
 
     /// Applies journal record `seq` (its line) and appends its events (JSON lines) to `out`.
     /// Rejected lines report `seq` as their line: in an exported journal, line N is seq N.
     pub fn apply(&mut self, seq: u64, line: &str, out: &mut Vec<u8>) {
         self.replay.line(seq, line.as_bytes(), out);
+        self.last_seq = seq;
+        let Some(snapshots) = &mut self.snapshots else { return };
+        let commands = u64::from(!line.contains("\"op\":\"tick\""));
+        let now_ms = self.replay.priced().engine().now_ms();
+        if !snapshots.schedule.due(commands, now_ms) {
+            return;
+        }
+        let spare = snapshots.spares.try_recv().ok();
+        let copy = self.copy(spare, &self.snapshots.as_ref().expect("armed").stats);
+        let snapshots = self.snapshots.as_ref().expect("armed");
+        if let Err(TrySendError::Full(_)) = snapshots.copies.try_send(copy) {
+            snapshots.stats.skipped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// The node's pricing model (a node always prices).

@@ -21,6 +21,7 @@
 
 pub mod file;
 pub mod schedule;
+pub mod start;
 pub mod store;
 pub mod writer;
 

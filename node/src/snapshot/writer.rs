@@ -27,6 +27,9 @@ use super::{state_hash, Header, Payload};
 pub trait MarketCopy: Send {
     /// Appends the market's state bytes (canonical: what the state hash covers) to `out`.
     fn write_state(&self, out: &mut Vec<u8>);
+
+    /// The copy as `Any`, for the market that takes it back to reuse.
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any>;
 }
 
 /// One snapshot to write.
@@ -58,6 +61,8 @@ pub struct SnapshotStats {
     pub skipped: AtomicU64,
     /// The newest snapshot's seq.
     pub last_seq: AtomicU64,
+    /// The seq of the snapshot the node started from (0: it replayed the whole journal).
+    pub start_seq: AtomicU64,
     /// The newest snapshot file's size, bytes.
     pub last_bytes: AtomicU64,
     /// Time to serialise, hash and write the newest one, µs.
@@ -117,27 +122,32 @@ pub struct Written {
 }
 
 /// Serialises `job`, hashes its market state and writes it into `store` under `market`.
-pub fn write(store: &Store, market: [u8; 32], job: Job) -> Result<Written, StoreError> {
+pub fn write(store: &Store, market: [u8; 32], job: &Job) -> Result<Written, StoreError> {
     let mut state = Vec::new();
     job.market.write_state(&mut state);
     let header = Header { seq: job.seq, ts_ms: job.ts_ms, state_hash: state_hash(&state), market };
-    let payload = Payload { market: state, publisher: job.publisher }.encode();
+    let payload = Payload { market: state, publisher: job.publisher.clone() }.encode();
     let path = store.write(&header, &payload)?;
     let bytes = (payload.len() + super::file::HEADER_BYTES) as u64;
     Ok(Written { path, header, bytes })
 }
 
-/// The snapshot thread: writes each job until the queue closes; the last snapshot written.
+/// The snapshot thread: writes each job until the queue closes, handing each copy back on
+/// `spares` for the matching thread to reuse; the last snapshot written.
 pub fn run(
     store: Store,
     market: [u8; 32],
     jobs: Receiver<Job>,
+    spares: Sender<Box<dyn MarketCopy>>,
     stats: &SnapshotStats,
 ) -> Option<Written> {
     let mut last = None;
     for job in jobs {
         let started = Instant::now();
-        match write(&store, market, job) {
+        let written = write(&store, market, &job);
+        // Full: a spare is already waiting; this one is dropped.
+        let _ = spares.try_send(job.market);
+        match written {
             Ok(written) => {
                 let write_us = started.elapsed().as_micros().min(u128::from(u64::MAX)) as u64;
                 stats.written.fetch_add(1, Ordering::Relaxed);
