@@ -103,11 +103,6 @@ impl Decoder {
         Decoder { symbols: Symbols::with_names_max(names_max) }
     }
 
-    /// A decoder that goes on with `symbols` (a name table restored from a snapshot).
-    pub fn with_symbols(symbols: Symbols) -> Decoder {
-        Decoder { symbols }
-    }
-
     /// Forgets the names interned since `mark` (the line they came from was rejected).
     pub fn rollback(&mut self, mark: crate::SymbolsMark) {
         self.symbols.rollback(mark);
