@@ -55,6 +55,11 @@ fn url(started: &Started) -> String {
     gridbook_node::gateway::url_of(started.addr)
 }
 
+/// A machine the demo's crowd trades (the generator's A100 configuration), for the banner's
+/// price question.
+const A100_MACHINE: &str =
+    r#"{"cpu":12,"mem":128,"gpu":"A100-80GB","gpus":1,"gpu_mem":80,"tee":null,"region":"eu-west"}"#;
+
 fn print_banner(started: &Started, data: &Path, id_prefix: &str) {
     let url = url(started);
     // The first line is `gridbook serve`'s own: scripts and tests read the address from it.
@@ -81,6 +86,12 @@ fn print_banner(started: &Started, data: &Path, id_prefix: &str) {
     ] {
         println!("  curl -s '{url}{path}'    # {what}");
     }
+    println!(
+        "  curl -sG '{url}/v1/price' --data-urlencode 'hw={A100_MACHINE}'    # what an A100 machine is worth, and the ask to place"
+    );
+    println!(
+        "  curl -s '{url}/v1/explain/{id_prefix}o1'    # why that order traded, or what keeps it resting"
+    );
     println!(
         "  gridbook journal export {} --out demo.jsonl && gridbook replay demo.jsonl --pricing ewma    # the same market, offline",
         data.display()

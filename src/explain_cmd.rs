@@ -11,7 +11,8 @@ use std::path::PathBuf;
 
 use gridbook_matcher::money::{format_nano, format_offset_nano};
 use gridbook_matcher::stream::Replay;
-use gridbook_matcher::{Candidate, Command, IdLookup, Price, Side, Symbols};
+use gridbook_matcher::{Command, Price, Symbols};
+use gridbook_pricing::answers::explain::{candidates, CandidateAnswer};
 
 use crate::lines::{Line, LineReader};
 use crate::plural::count;
@@ -37,7 +38,7 @@ struct Found {
     line_no: u64,
     ts_ms: u64,
     command: Command,
-    candidates: Vec<Value>,
+    candidates: Vec<CandidateAnswer>,
     /// The event lines that concern the order, as written.
     events: Vec<String>,
 }
@@ -59,23 +60,30 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
             continue;
         }
         out.clear();
+        // As `Replay::line`: a rejected line's names are forgotten, so the replay goes on
+        // exactly as `gridbook replay`'s.
+        let mark = replay.names_mark();
         match replay.decode(&line) {
             Ok((ts_ms, command)) => {
                 if found.is_none() && is_target(&command, &args.id) {
-                    let candidates = replay.engine().explain(&command, ts_ms, args.nearest);
-                    let candidates =
-                        candidates.iter().map(|c| candidate_json(&replay, c)).collect();
+                    let nearest = replay.engine().explain(&command, ts_ms, args.nearest);
                     found = Some(Found {
                         line_no,
                         ts_ms,
                         command: command.clone(),
-                        candidates,
+                        candidates: candidates(replay.engine(), &nearest),
                         events: vec![],
                     });
                 }
                 replay.apply(line_no, ts_ms, &command, &mut out);
+                if replay.last_rejected() {
+                    replay.rollback_names(mark);
+                }
             }
-            Err(error) => replay.reject_undecodable(line_no, &error, &mut out),
+            Err(error) => {
+                replay.rollback_names(mark);
+                replay.reject_undecodable(line_no, &error, &mut out);
+            }
         }
         if let Some(found) = found.as_mut() {
             collect_events(&out, &needle, &args.id, &mut found.events);
@@ -111,17 +119,6 @@ fn collect_events(out: &[u8], needle: &str, id: &str, events: &mut Vec<String>) 
             events.push(String::from_utf8_lossy(event_line).into_owned());
         }
     }
-}
-
-fn candidate_json(replay: &Replay, candidate: &Candidate) -> Value {
-    let codes: Vec<&str> = candidate.excluded_by.iter().map(|e| e.code()).collect();
-    json!({
-        "id": replay.engine().order_id(candidate.order),
-        "side": match candidate.side { Side::Ask => "ask", Side::Bid => "bid" },
-        "price": format_nano(candidate.price_nano),
-        "remaining": candidate.remaining,
-        "excluded_by": codes,
-    })
 }
 
 fn explanation_json(replay: &Replay, id: &str, found: &Found) -> Value {
@@ -206,22 +203,14 @@ fn explanation_text(replay: &Replay, id: &str, found: &Found) -> String {
             "On arrival, the nearest resting {other} (fewest rules against first):\n"
         ));
         for c in &found.candidates {
-            let rules: Vec<&str> = c["excluded_by"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            let verdict = if rules.is_empty() {
+            let verdict = if c.excluded_by.is_empty() {
                 "could trade".to_string()
             } else {
-                format!("excluded by {}", rules.join(", "))
+                format!("excluded by {}", c.excluded_by.join(", "))
             };
             text.push_str(&format!(
                 "  {:<20} price {:<12} qty {:<8} {verdict}\n",
-                c["id"].as_str().unwrap_or("?"),
-                c["price"].as_str().unwrap_or("?"),
-                c["remaining"].as_u64().unwrap_or(0)
+                c.id, c.price, c.remaining
             ));
         }
     }

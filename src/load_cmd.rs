@@ -8,12 +8,16 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
+use gridbook_node::auth::Domain;
 use gridbook_node::client::commands::wall_ms;
 use gridbook_node::client::http::NodeClient;
+use gridbook_node::client::keys::Accounts;
 use gridbook_node::client::open_loop::{self, Schedule, Tally};
+use gridbook_node::client::open_loop_ws::{self, Lane};
+use gridbook_node::client::{open_session, signed_session_request};
 
 use crate::cpu_time;
-use crate::load_plan::{self, PlanConfig};
+use crate::load_plan::{self, PlanConfig, Sending};
 
 /// Options of `gridbook load`.
 #[derive(Debug, clap::Args)]
@@ -33,9 +37,10 @@ pub(crate) struct LoadArgs {
     /// Commands per request (one command object, or an array of up to the node's batch_max).
     #[arg(long, default_value_t = 100)]
     batch: usize,
-    /// `sig`: every command signed by its owner (EIP-712); `none`: unsigned, for a node run
-    /// with `--auth none`.
-    #[arg(long, default_value = "sig", value_parser = ["sig", "none"])]
+    /// `sig`: every command signed by its owner (EIP-712), over HTTP; `session`: one trader per
+    /// connection, each on a signed session over the WebSocket (the market's owners folded onto
+    /// them), commands unsigned; `none`: unsigned over HTTP, for a node run with `--auth none`.
+    #[arg(long, default_value = "sig", value_parser = ["sig", "session", "none"])]
     auth: String,
     /// Seed of the market and of the accounts' keys.
     #[arg(long, default_value_t = 1)]
@@ -67,8 +72,11 @@ pub(crate) fn run(args: &LoadArgs) -> Result<()> {
         .context("starting the load generator's runtime")?;
     let timeout = Duration::from_secs(args.duration + args.drain_s);
     let client = NodeClient::new(&args.target, args.connections, timeout)?;
+    let sessions = args.auth == "session";
     let domain = match args.auth.as_str() {
-        "sig" => Some(runtime.block_on(client.domain()).context("reading the node's domain")?),
+        "sig" | "session" => {
+            Some(runtime.block_on(client.domain()).context("reading the node's domain")?)
+        }
         _ => None,
     };
     let start_ms = wall_ms();
@@ -80,15 +88,23 @@ pub(crate) fn run(args: &LoadArgs) -> Result<()> {
         configs: args.configs,
         start_ms,
         id_prefix: args.id_prefix.clone().unwrap_or_else(|| format!("l{}-", start_ms / 1000)),
+        lanes: sessions.then_some(args.connections),
     };
     let prepared_at = Instant::now();
-    let plan = load_plan::prepare(&config, domain.as_ref())?;
+    let signing = if sessions { None } else { domain.as_ref() };
+    let plan = load_plan::prepare(&config, signing)?;
     eprintln!(
         "prepared {} commands of {} accounts in {} requests ({}) in {:.1} s",
         config.commands,
-        plan.accounts,
-        plan.requests.len(),
-        if domain.is_some() { "signed" } else { "unsigned" },
+        plan.accounts.len(),
+        plan.sending.requests(),
+        if sessions {
+            "on sessions"
+        } else if domain.is_some() {
+            "signed"
+        } else {
+            "unsigned"
+        },
         prepared_at.elapsed().as_secs_f64()
     );
     let schedule = Schedule {
@@ -97,12 +113,49 @@ pub(crate) fn run(args: &LoadArgs) -> Result<()> {
         drain: Duration::from_secs(args.drain_s),
     };
     let cpu_before = (cpu_time::of_self(), args.node_pid.and_then(cpu_time::of_process));
-    let tally = runtime.block_on(open_loop::run(&client, plan.requests, schedule));
+    let tally = match (plan.sending, &domain) {
+        (Sending::Lanes(frames), Some(domain)) => {
+            // Sessions open before the clock starts, like the signing of the other modes.
+            let expires_ms = wall_ms() + (args.duration + args.drain_s + 60) * 1_000;
+            let tokens = runtime.block_on(open_sessions(
+                client.base(),
+                domain,
+                &plan.accounts,
+                expires_ms,
+            ))?;
+            let lanes =
+                tokens.into_iter().zip(frames).map(|(token, frames)| Lane { token, frames });
+            runtime.block_on(open_loop_ws::run(client.base(), lanes.collect(), schedule))
+        }
+        (Sending::Http(requests), _) => {
+            runtime.block_on(open_loop::run(&client, requests, schedule))
+        }
+        (Sending::Lanes(_), None) => unreachable!("session lanes are planned with the domain"),
+    };
     let cpu_after = (cpu_time::of_self(), args.node_pid.and_then(cpu_time::of_process));
     print_report(args, &config, &tally);
     let wall = tally.last_answer.max(Duration::from_secs(args.duration));
     print_cpu(wall, cpu_before, cpu_after);
     Ok(())
+}
+
+/// Opens one session per account (each signed by its key), in account order.
+async fn open_sessions(
+    base: &str,
+    domain: &Domain,
+    accounts: &Accounts,
+    expires_ms: u64,
+) -> Result<Vec<String>> {
+    let mut tokens = Vec::with_capacity(accounts.len());
+    for index in 0..accounts.len() {
+        let nonce = format!("load-{expires_ms}-{index}");
+        let request = signed_session_request(domain, accounts.signer(index), expires_ms, &nonce);
+        let session = open_session(base, &request)
+            .await
+            .with_context(|| format!("opening the session of account {index}"))?;
+        tokens.push(session.token);
+    }
+    Ok(tokens)
 }
 
 fn print_report(args: &LoadArgs, config: &PlanConfig, tally: &Tally) {

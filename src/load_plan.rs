@@ -1,6 +1,10 @@
 //! The commands of a load run, made before the clock starts: a `gridbook gen` market on the
 //! node's time, owned by deterministic accounts, signed, serialised and cut into request bodies,
 //! so that nothing but sending and reading answers happens while the run is timed.
+//!
+//! Over HTTP the requests mix every account's commands; over sessions (`--auth session`) the
+//! market's owners are folded onto one account per connection, and each connection's frames
+//! carry its own account's commands only, unsigned (the session proves them).
 
 use std::sync::Arc;
 
@@ -11,6 +15,7 @@ use gridbook_node::auth::Domain;
 use gridbook_node::client::commands::{adopt, request_body, serialised};
 use gridbook_node::client::keys::Accounts;
 use gridbook_node::client::open_loop::Request;
+use gridbook_node::client::open_loop_ws::{batch_frame, Utf8Bytes};
 
 /// Most commands one run prepares (they are all held in memory, about 1 KiB each signed).
 pub(crate) const COMMANDS_MAX: u64 = 20_000_000;
@@ -32,15 +37,36 @@ pub(crate) struct PlanConfig {
     pub(crate) start_ms: u64,
     /// Put before every id, so that runs against one node never reuse an id.
     pub(crate) id_prefix: String,
+    /// With `Some(n)`: `n` session lanes, one account each, instead of HTTP requests.
+    pub(crate) lanes: Option<usize>,
+}
+
+/// How the prepared commands go out.
+#[derive(Debug)]
+pub(crate) enum Sending {
+    /// Request bodies in sending order, over HTTP.
+    Http(Arc<Vec<Request>>),
+    /// Per lane (account `k` is lane `k`), its frames in sending order, with their commands.
+    Lanes(Vec<Arc<Vec<(Utf8Bytes, usize)>>>),
+}
+
+impl Sending {
+    /// Requests or frames in all.
+    pub(crate) fn requests(&self) -> usize {
+        match self {
+            Sending::Http(requests) => requests.len(),
+            Sending::Lanes(lanes) => lanes.iter().map(|lane| lane.len()).sum(),
+        }
+    }
 }
 
 /// The prepared run.
 #[derive(Debug)]
 pub(crate) struct Plan {
-    /// Request bodies in sending order.
-    pub(crate) requests: Arc<Vec<Request>>,
-    /// Accounts that own the commands.
-    pub(crate) accounts: usize,
+    /// What to send.
+    pub(crate) sending: Sending,
+    /// The accounts that own the commands (sessions are opened with their keys).
+    pub(crate) accounts: Accounts,
 }
 
 /// Generates, adopts, signs (when `domain` is given) and batches the commands.
@@ -56,7 +82,10 @@ pub(crate) fn prepare(config: &PlanConfig, domain: Option<&Domain>) -> Result<Pl
         start_ms: config.start_ms,
         pegged_percent: 0,
     });
-    let mut accounts = Accounts::new(config.seed);
+    let mut accounts = match config.lanes {
+        Some(lanes) => Accounts::folded(config.seed, lanes),
+        None => Accounts::new(config.seed),
+    };
     let mut owned: Vec<(Command, usize)> = Vec::with_capacity(total);
     for (_, mut command) in workload.by_ref() {
         let account = adopt(&mut command, &mut accounts, &config.id_prefix)
@@ -64,10 +93,29 @@ pub(crate) fn prepare(config: &PlanConfig, domain: Option<&Domain>) -> Result<Pl
         owned.push((command, account));
     }
     let bodies = serialise_in_parallel(workload.symbols(), &owned, &accounts, domain);
-    let requests = bodies
-        .chunks(config.batch.max(1))
-        .map(|chunk| Request { body: request_body(chunk).into(), commands: chunk.len() });
-    Ok(Plan { requests: Arc::new(requests.collect()), accounts: accounts.len() })
+    let batch = config.batch.max(1);
+    let sending = match config.lanes {
+        None => {
+            let requests = bodies
+                .chunks(batch)
+                .map(|chunk| Request { body: request_body(chunk).into(), commands: chunk.len() });
+            Sending::Http(Arc::new(requests.collect()))
+        }
+        Some(_) => {
+            let mut by_lane: Vec<Vec<String>> = vec![Vec::new(); accounts.len()];
+            for (body, (_, account)) in bodies.into_iter().zip(&owned) {
+                by_lane[*account].push(body);
+            }
+            let frames = |lane: Vec<String>| {
+                let frames = lane.chunks(batch).enumerate();
+                Arc::new(
+                    frames.map(|(tag, chunk)| (batch_frame(tag, chunk), chunk.len())).collect(),
+                )
+            };
+            Sending::Lanes(by_lane.into_iter().map(frames).collect())
+        }
+    };
+    Ok(Plan { sending, accounts })
 }
 
 /// Signing is the costly part (tens of µs a command): it runs on every core.

@@ -1,20 +1,14 @@
 //! `gridbook price STREAM --hw JSON`: for a provider, what a machine is worth in the market the
-//! stream leaves — its class, the class reference, the best resting bid **this machine can
-//! serve** (its requirements accept the machine, its time terms fit the machine's window, and
-//! it is not the provider's own), the class's best ask, recent deal prices (p10/p50/p90 over a
-//! window) and a suggested ask with the reason. When the suggestion says it trades at once, an
-//! `ioc` ask at that price for that machine fills at least one slot: the best bid comes from the
-//! engine's own planner (`gridbook_pricing::advice`).
+//! stream leaves (`gridbook_pricing::answers::price`, which the live node's `GET /v1/price`
+//! answers too), printed as JSON or as text made from it.
 
-use anyhow::{bail, Result};
-use serde_json::{json, Value};
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
 use std::path::PathBuf;
 
 use gridbook_matcher::limits::TIME_MS_MAX;
-use gridbook_matcher::money::format_nano;
-use gridbook_matcher::{Ask, Command, RejectReason};
-use gridbook_pricing::advice::{best_bid_for, suggest_ask, AskInputs, AskReason};
-use gridbook_pricing::{BookSummary, LineReplay};
+use gridbook_matcher::{Command, RejectReason};
+use gridbook_pricing::answers::price;
 
 use crate::plural::count;
 use crate::pricing_args::PricingArgs;
@@ -55,117 +49,40 @@ pub(crate) struct PriceArgs {
     pub(crate) pricing_args: PricingArgs,
 }
 
-/// The `q`-th quantile (in per cent) of sorted `prices`, nearest rank.
-fn quantile(prices: &[u64], q: usize) -> Option<u64> {
-    if prices.is_empty() {
-        return None;
-    }
-    let rank = (q * prices.len()).div_ceil(100).max(1);
-    prices.get(rank - 1).copied()
-}
-
-/// The machine as an ask over its window, decoded with the replay's names (its price and
-/// quantity are placeholders the advice ignores).
-fn machine(replay: &mut LineReplay, args: &PriceArgs, now_ms: u64) -> Result<Ask> {
+/// The machine of `args` as an ask over its window, at `now_ms`: its probe line.
+fn probe_line(args: &PriceArgs, now_ms: u64) -> Result<String> {
     let hw: Value = serde_json::from_str(&args.hw).map_err(|e| anyhow::anyhow!("--hw: {e}"))?;
     let (from, until) = (args.from.unwrap_or(now_ms), args.until.unwrap_or(TIME_MS_MAX));
-    let probe = json!({"ts": now_ms, "op": "ask", "id": "price-probe", "price": "1", "qty": 1,
-        "tif": "ioc", "owner": args.owner, "hw": hw, "from": from, "until": until});
     if until <= from {
         bail!("--until {until} must be after --from {from}");
     }
-    match replay.decode(probe.to_string().as_bytes()) {
-        Ok((_, Command::Ask(ask))) => Ok(ask),
-        Ok(_) => bail!("--hw: not a machine"),
-        Err(error) if error.reason == RejectReason::BadOwner => bail!("--owner: {}", error.detail),
-        Err(error) => bail!("--hw: {}", error.detail),
-    }
+    Ok(price::probe_line(&hw, &args.owner, (from, until), now_ms))
 }
 
 pub(crate) fn run(args: &PriceArgs) -> Result<()> {
     let options = args.pricing_args.options(false, true);
-    let mut replay = args.pricing_args.line_replay(Some(&args.pricing), options)?;
-    replay_file(&args.stream, &mut replay)?;
-    let deals = replay.priced_mut().take_deals();
-    let now_ms = replay.priced().engine().now_ms();
-    let machine = machine(&mut replay, args, now_ms)?;
-    let priced = replay.priced();
-    let model = priced.model().expect("`gridbook price` prices with a model");
-    let (taxonomy, symbols) = (priced.taxonomy(), priced.symbols());
-    let Some(class) = taxonomy.classify(&machine.hw, symbols) else {
-        bail!("--hw: this machine belongs to no class of the taxonomy")
-    };
-    let unit = taxonomy.class(class).unit;
-    let per_slot = unit.units_per_slot(&machine.hw);
-    let slot = |unit_nano: Option<u64>| unit_nano.map(|p| p.saturating_mul(per_slot));
-    let per_unit = |slot_nano: u64| taxonomy.normalise_nano(class, &machine.hw, slot_nano);
-    let mut recent: Vec<u64> = deals
-        .iter()
-        .filter(|(c, _, _, ts)| *c == class && ts.saturating_add(args.window_ms) >= now_ms)
-        .map(|(_, price, _, _)| *price)
-        .collect();
-    recent.sort_unstable();
-    let summary = BookSummary::from_engine(priced.engine(), taxonomy, symbols);
-    let best_ask = summary.class(class).and_then(|b| b.best_ask_nano());
-    let reference = model.reference_nano(class);
-    let best_bid = best_bid_for(priced.engine(), &machine);
-    let inputs = AskInputs {
-        best_bid_nano: best_bid.map(|b| b.price_nano),
-        reference_nano: slot(reference),
-        recent_median_nano: slot(quantile(&recent, 50)),
-        class_best_ask_nano: slot(best_ask),
-    };
-    let (suggested, reason) = suggest_ask(inputs);
-    let price = |unit_nano: Option<u64>| json!({"per_unit": unit_nano.map(format_nano), "per_slot_hour": slot(unit_nano).map(format_nano)});
-    let recent_slot = |q| slot(quantile(&recent, q)).map(format_nano);
-    let answer = json!({
-        "ts": now_ms,
-        "class": taxonomy.class(class).name,
-        "unit": unit.as_str(),
-        "units_per_slot": per_slot,
-        "reference": price(reference),
-        "best_bid": {"per_unit": best_bid.map(|b| format_nano(per_unit(b.price_nano))),
-            "per_slot_hour": best_bid.map(|b| format_nano(b.price_nano)),
-            "slots": best_bid.map(|b| b.slots)},
-        "best_ask": price(best_ask),
-        "recent_deals": {"window_ms": args.window_ms, "count": recent.len(),
-            "p10": recent_slot(10), "p50": recent_slot(50), "p90": recent_slot(90)},
-        "suggested_ask": {"per_slot_hour": suggested.map(format_nano),
-            "trades_at_once": reason == AskReason::TradesAtOnce,
-            "reason": reason_text(reason, reference.is_some(), model.name())},
+    let mut priced = args.pricing_args.line_replay(Some(&args.pricing), options)?;
+    replay_file(&args.stream, &mut priced)?;
+    let deals = priced.priced_mut().take_deals();
+    let line = probe_line(args, priced.priced().engine().now_ms())?;
+    // The machine's names are the market's while the answer is made, and forgotten after.
+    let answered = priced.probe(line.as_bytes(), |priced, command| match command {
+        Command::Ask(machine) => price::price(priced, &machine, &deals, args.window_ms)
+            .map_err(|no_class| anyhow::anyhow!("--hw: {no_class}")),
+        _ => bail!("--hw: not a machine"),
     });
+    let answer = match answered {
+        Ok(answer) => answer?,
+        Err(error) if error.reason == RejectReason::BadOwner => bail!("--owner: {}", error.detail),
+        Err(error) => bail!("--hw: {}", error.detail),
+    };
+    let answer = serde_json::to_value(answer).context("the answer as JSON")?;
     if args.json {
         println!("{answer}");
     } else {
         print!("{}", text(&answer));
     }
     Ok(())
-}
-
-/// Why the ask is suggested, in words.
-fn reason_text(reason: AskReason, has_reference: bool, model: &str) -> String {
-    match reason {
-        AskReason::TradesAtOnce if has_reference => format!(
-            "the best bid this machine can serve pays that, at or above the {model} reference: \
-             an ask there trades at once"
-        ),
-        AskReason::TradesAtOnce => "no reference yet; the best bid this machine can serve pays \
-            that: an ask there trades at once"
-            .into(),
-        AskReason::Reference => format!(
-            "the class reference under the {model} model; no bid this machine can serve pays that \
-             much now, so an ask there rests until one does"
-        ),
-        AskReason::RecentDeals => "no reference and no bid this machine can serve yet: the median \
-            of the class's recent deals"
-            .into(),
-        AskReason::CheapestAsk => "no reference, recent deal or bid this machine can serve yet: \
-            the cheapest resting ask of the class"
-            .into(),
-        AskReason::Nothing => {
-            "no reference, deal, bid or ask for this machine's class yet: nothing to go by".into()
-        }
-    }
 }
 
 fn text(answer: &Value) -> String {

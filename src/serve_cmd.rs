@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use gridbook_node::config::AuthMode;
+use gridbook_node::config::{AuthMode, ConfigFile};
 use gridbook_node::NodeConfig;
 
 /// Options of `gridbook serve`.
@@ -23,28 +23,16 @@ pub(crate) struct ServeArgs {
     /// `sig` (every command signed by its owner) or `none` (trusted gateways, loopback only).
     #[arg(long, value_parser = ["sig", "none"])]
     auth: Option<String>,
-    /// Start a demo: the node (data in ./gridbook-data-demo unless --data) and a crowd of
-    /// simulated providers and requesters trading through its API with signed orders.
+    /// Start a demo: the node (data in ./gridbook-data-demo unless --data or the file's `data`)
+    /// and a crowd of simulated providers and requesters trading through its API with signed
+    /// orders.
     #[arg(long)]
     demo: bool,
 }
 
 pub(crate) fn run(args: &ServeArgs) -> Result<()> {
-    let mut config = match &args.config {
-        Some(path) => NodeConfig::from_file(path)?,
-        None => NodeConfig::default(),
-    };
-    if let Some(listen) = args.listen {
-        config.listen = listen;
-    }
-    if let Some(data) = &args.data {
-        config.data = data.clone();
-    } else if args.demo {
-        config.data = PathBuf::from(crate::demo::DEMO_DATA);
-    }
-    if let Some(auth) = &args.auth {
-        config.auth = if auth == "none" { AuthMode::None } else { AuthMode::Sig };
-    }
+    let file = args.config.as_deref().map(NodeConfig::read_file).transpose()?;
+    let config = resolve(args, file);
     if args.demo {
         return crate::demo::run(config);
     }
@@ -69,4 +57,51 @@ pub(crate) fn run(args: &ServeArgs) -> Result<()> {
         );
     })
     .context("gridbook serve")
+}
+
+/// The configuration to run: flags over the file over the mode's defaults (`--demo`: its own
+/// data directory) over the embedded defaults.
+fn resolve(args: &ServeArgs, file: Option<ConfigFile>) -> NodeConfig {
+    let (mut config, file_sets_data) = match file {
+        Some(file) => (file.config, file.sets_data),
+        None => (NodeConfig::default(), false),
+    };
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    if let Some(data) = &args.data {
+        config.data = data.clone();
+    } else if args.demo && !file_sets_data {
+        config.data = PathBuf::from(crate::demo::DEMO_DATA);
+    }
+    if let Some(auth) = &args.auth {
+        config.auth = if auth == "none" { AuthMode::None } else { AuthMode::Sig };
+    }
+    config
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(data: Option<&str>, demo: bool) -> ServeArgs {
+        ServeArgs { config: None, listen: None, data: data.map(PathBuf::from), auth: None, demo }
+    }
+
+    fn file(toml: &str) -> Option<ConfigFile> {
+        let config = NodeConfig::from_toml_str(toml).expect("a valid configuration");
+        Some(ConfigFile { config, sets_data: toml.contains("data") })
+    }
+
+    /// Flags > file > the demo's defaults > embedded defaults, for the data directory.
+    #[test]
+    fn the_demo_data_directory_gives_way_to_the_file_and_the_flag() {
+        let data = |args: &ServeArgs, f| resolve(args, f).data;
+        let from_file = "data = \"/srv/market\"\n";
+        assert_eq!(data(&args(None, true), file(from_file)), PathBuf::from("/srv/market"));
+        assert_eq!(data(&args(Some("/x"), true), file(from_file)), PathBuf::from("/x"));
+        assert_eq!(data(&args(None, true), file("")), PathBuf::from(crate::demo::DEMO_DATA));
+        assert_eq!(data(&args(None, true), None), PathBuf::from(crate::demo::DEMO_DATA));
+        assert_eq!(data(&args(None, false), None), PathBuf::from("gridbook-data"));
+    }
 }

@@ -292,3 +292,237 @@ fn a_flood_from_one_address_is_refused_with_retry_after_and_journals_nothing() {
     assert_eq!(export.lines().filter(|l| l.contains("\"op\":\"ask\"")).count(), 2);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// A batch whose cost is above the owner's whole burst can never be served, however long the
+/// client waits: it is refused as too large (naming the limit), not told to retry.
+#[test]
+fn a_batch_over_the_owner_burst_is_refused_as_too_large_not_rate_limited() {
+    let doc = openapi();
+    let data = fresh_dir("burst");
+    let config = data.join("node.toml");
+    std::fs::write(&config, "[limits]\nowner_commands_per_s = 1\nowner_burst = 2\n")
+        .expect("config");
+    let node = Node::start(&data.join("data"), &["--config", config.to_str().expect("UTF-8")]);
+    let http = client();
+    let provider = key(1);
+    let batch: Vec<Value> =
+        (0..3).map(|n| sign(ask(&format!("o{n}"), &provider, "2.80"), &provider)).collect();
+    let response = http
+        .post(format!("{}/v1/commands", node.url))
+        .body(Value::from(batch).to_string())
+        .send()
+        .expect("answered");
+    assert!(response.headers().get("retry-after").is_none(), "waiting would not help");
+    let (status, body) = checked(&doc, "post", "/v1/commands", response);
+    assert_eq!((status, body["error"].as_str()), (413, Some("over_burst")), "{body}");
+    assert!(body["detail"].as_str().is_some_and(|d| d.contains("limits.owner_burst")), "{body}");
+    assert_eq!(body["field"], "owner");
+    assert!(node.terminate());
+    let export = gridbook(&["journal", "export", data.join("data").to_str().expect("UTF-8")]);
+    assert!(!export.contains("\"op\":\"ask\""), "nothing of the batch was journaled");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// The CLI's questions, live: `GET /v1/price`, `POST /v1/quote` and `GET /v1/explain/{id}`
+/// answer what `gridbook price`, `quote` and `explain` answer of the node's exported journal
+/// (the same library code), every 4xx of theirs is as documented, and asking journals nothing.
+#[test]
+fn price_quote_and_explain_answer_live_what_the_cli_answers_of_the_journal() {
+    let doc = openapi();
+    let data = fresh_dir("questions");
+    let config = data.join("node.toml");
+    // No tick during the test: the node's engine time stays that of the last command, which is
+    // where the offline tools stop too.
+    let toml = "[journal]\ntick_interval_ms = 3600000\n[limits]\nbody_bytes_max = 4096\n";
+    std::fs::write(&config, toml).expect("config");
+    let node = Node::start(&data.join("data"), &["--config", config.to_str().expect("UTF-8")]);
+    let http = client();
+    let url = |path: &str| format!("{}{path}", node.url);
+    let post = |path: &str, body: String| http.post(url(path)).body(body).send().expect("answered");
+    let get = |path: &str| http.get(url(path)).send().expect("answered");
+    let (provider, requester) = (key(1), key(2));
+    let mut ioc = bid("b-ioc", &requester, "1.50");
+    ioc["tif"] = json!("ioc");
+    let mut late = bid("b-late", &requester, "3.00");
+    late["deadline"] = json!(5_000_000);
+    for command in [
+        sign(ask("a1", &provider, "2.80"), &provider),
+        sign(bid("b-low", &requester, "1.00"), &requester),
+        sign(bid("b-take", &requester, "3.00"), &requester),
+        sign(ioc, &requester),
+        sign(late, &requester),
+    ] {
+        assert_eq!(post("/v1/commands", command.to_string()).status().as_u16(), 200);
+    }
+
+    let hw = r#"{"cpu":32,"mem":256,"gpu":"H100-80GB","gpus":1,"gpu_mem":80,"tee":null,"region":"eu-west"}"#;
+    let price_path = format!("/v1/price?hw={}", urlencode(hw));
+    let (status, price) = checked(&doc, "get", "/v1/price", get(&price_path));
+    assert_eq!(status, 200, "{price}");
+    assert_eq!(
+        price["best_bid"]["per_slot_hour"], "1",
+        "b-low is the best bid this machine serves"
+    );
+    let quoted = bid("q1", &requester, "3.00");
+    let (status, quote) = checked(&doc, "post", "/v1/quote", post("/v1/quote", quoted.to_string()));
+    assert_eq!((status, quote["fills_now"].as_bool()), (200, Some(true)), "{quote}");
+    assert_eq!(quote["fills"][0]["ask"], "a1");
+    let mut unknown_gpu = bid("q2", &requester, "3.00");
+    unknown_gpu["req"]["gpu"] = json!(["Z9000"]);
+    let (status, nothing) =
+        checked(&doc, "post", "/v1/quote", post("/v1/quote", unknown_gpu.to_string()));
+    assert_eq!(
+        (status, nothing["filled"].as_u64()),
+        (200, Some(0)),
+        "a name never seen matches nothing"
+    );
+
+    let explain =
+        |id: &str| checked(&doc, "get", "/v1/explain/{id}", get(&format!("/v1/explain/{id}")));
+    let (status, resting) = explain("b-low");
+    assert_eq!((status, resting["order"]["state"].as_str()), (200, Some("resting")), "{resting}");
+    assert_eq!(resting["nearest"][0]["id"], "a1");
+    assert_eq!(resting["nearest"][0]["excluded_by"], json!(["price"]));
+    for (id, state) in [("b-take", "filled"), ("b-ioc", "cancelled"), ("b-late", "rejected")] {
+        let (status, answer) = explain(id);
+        assert_eq!((status, answer["order"]["state"].as_str()), (200, Some(state)), "{answer}");
+        assert_eq!(answer["nearest"], json!([]));
+        assert!(answer["why"].as_str().is_some_and(|why| !why.is_empty()));
+    }
+    assert!(explain("b-late").1["why"]
+        .as_str()
+        .is_some_and(|w| w.contains("deadline_unreachable")));
+
+    // Every refusal, as documented.
+    let refusals: Vec<Refused> = vec![
+        ("get", "/v1/price", get("/v1/price"), 400, "bad_query", None),
+        ("get", "/v1/price", get("/v1/price?hw=%7B"), 400, "bad_hardware", Some("hw")),
+        (
+            "get",
+            "/v1/price",
+            get(&format!("/v1/price?hw={}", urlencode(r#"{"cpu":"many"}"#))),
+            400,
+            "bad_field",
+            Some("hw"),
+        ),
+        (
+            "get",
+            "/v1/price",
+            get(&format!("{price_path}&window_ms=0")),
+            400,
+            "bad_query",
+            Some("window_ms"),
+        ),
+        (
+            "get",
+            "/v1/price",
+            get(&format!("{price_path}&from=10&until=10")),
+            400,
+            "bad_query",
+            Some("until"),
+        ),
+        (
+            "get",
+            "/v1/price",
+            get(&format!("{price_path}&owner=0x12")),
+            400,
+            "bad_owner",
+            Some("owner"),
+        ),
+        ("post", "/v1/quote", post("/v1/quote", "{\"op\":".into()), 400, "malformed_json", None),
+        (
+            "post",
+            "/v1/quote",
+            post("/v1/quote", ask("q3", &provider, "1").to_string()),
+            400,
+            "bad_op",
+            Some("op"),
+        ),
+        (
+            "post",
+            "/v1/quote",
+            post(
+                "/v1/quote",
+                {
+                    let mut b = bid("q4", &requester, "1");
+                    b["ts"] = json!(1);
+                    b
+                }
+                .to_string(),
+            ),
+            400,
+            "bad_field",
+            Some("ts"),
+        ),
+        (
+            "post",
+            "/v1/quote",
+            post("/v1/quote", bid("q5", &requester, "1.0000000001").to_string()),
+            400,
+            "bad_price",
+            Some("limit"),
+        ),
+        ("post", "/v1/quote", post("/v1/quote", "x".repeat(5000)), 413, "body_too_large", None),
+        ("get", "/v1/explain/{id}", get("/v1/explain/nobody"), 404, "unknown_order", None),
+        (
+            "get",
+            "/v1/explain/{id}",
+            get("/v1/explain/b-low?nearest=0"),
+            400,
+            "bad_query",
+            Some("nearest"),
+        ),
+    ];
+    for (method, path, response, expected_status, code, field) in refusals {
+        let (status, error) = checked(&doc, method, path, response);
+        assert_eq!(
+            (status, error["error"].as_str()),
+            (expected_status, Some(code)),
+            "{path}: {error}"
+        );
+        if let Some(field) = field {
+            assert_eq!(error["field"], field, "{path}: {error}");
+        }
+    }
+
+    // Offline, on the exported journal: the same answers (the node runs ewma).
+    assert!(node.terminate());
+    let export = data.join("export.jsonl");
+    let export = export.to_str().expect("UTF-8");
+    gridbook(&["journal", "export", data.join("data").to_str().expect("UTF-8"), "--out", export]);
+    let offline = |args: &[&str]| -> Value {
+        serde_json::from_str(&gridbook(args)).expect("the CLI prints JSON")
+    };
+    assert_eq!(offline(&["price", export, "--hw", hw, "--pricing", "ewma", "--json"]), price);
+    let mut line = quoted.clone();
+    line["ts"] = json!(0);
+    let line = line.to_string();
+    assert_eq!(offline(&["quote", export, "--bid", &line, "--pricing", "ewma", "--json"]), quote);
+    let on_arrival = offline(&["explain", export, "b-low", "--json"]);
+    let rules = |answer: &Value| -> Vec<(Value, Value)> {
+        answer["nearest"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|c| (c["id"].clone(), c["excluded_by"].clone()))
+            .collect()
+    };
+    assert_eq!(rules(&on_arrival), rules(&resting), "a1 kept b-low apart by price then as now");
+    let journaled = std::fs::read_to_string(export).expect("export");
+    assert!(!journaled.contains("\"id\":\"q"), "no question was journaled");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// A request's answer and the refusal it must be: method and documented path, the answer, then
+/// the status, `error` code and `field` expected.
+type Refused = (&'static str, &'static str, Response, u16, &'static str, Option<&'static str>);
+
+/// `text` as a URL query value.
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

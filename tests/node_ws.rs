@@ -219,6 +219,8 @@ async fn frames_that_cannot_be_read_are_answered_with_an_error_and_the_connectio
     assert_eq!(outcome(&answered["1"])["events"][0]["type"], "accepted");
 }
 
+/// SIGTERM with a subscriber connected: the node exits 0, and every open WebSocket is sent a
+/// close frame (1001 going away, with the reason) first, rather than dropped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_the_node_cleanly_with_websockets_open() {
     let mut node = LiveNode::start("ws-sigterm", NO_AUTH);
@@ -228,12 +230,16 @@ async fn sigterm_stops_the_node_cleanly_with_websockets_open() {
     let (answered, _) = answers(&mut receiver, &[json!(1)]).await;
     assert_eq!(outcome(&answered["1"])["events"][0]["type"], "accepted");
     assert!(tokio::task::block_in_place(|| node.terminate()), "exit 0");
-    let rest = within("the end of the connection", 10, async {
+    // Before it exited, the node told the subscriber it was going away (close 1001, why).
+    let closed = within("the end of the connection", 10, async {
         while let Ok(Some(frame)) = receiver.next().await {
-            if let Frame::Closed { .. } = frame {
-                break;
+            if let Frame::Closed { code, reason } = frame {
+                return Some((code, reason));
             }
         }
+        None
     });
-    rest.await;
+    let (code, reason) = closed.await.expect("a close frame before the connection ended");
+    assert_eq!(code, 1001, "going away: {reason}");
+    assert!(reason.contains("stopping"), "{reason}");
 }

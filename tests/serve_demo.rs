@@ -77,6 +77,9 @@ fn the_demo_crowd_trades_through_the_api_and_sigterm_stops_the_demo_cleanly() {
     }
     assert!(events.contains("\"type\":\"deal\""), "no deal within 180 s: {events:.2000}");
     assert!(get(&addr, "/v1/references").contains("\"classes\""));
+    let a100 = "%7B%22cpu%22%3A12%2C%22mem%22%3A128%2C%22gpu%22%3A%22A100-80GB%22%2C%22gpus%22%3A1%2C%22gpu_mem%22%3A80%2C%22tee%22%3Anull%2C%22region%22%3A%22eu-west%22%7D";
+    let price = get(&addr, &format!("/v1/price?hw={a100}"));
+    assert!(price.contains("\"suggested_ask\""), "the price of an A100: {price:.2000}");
 
     // SAFETY: kill(2) on the pid of a child this test started and has not reaped.
     let sent = unsafe { libc::kill(demo.0.id() as libc::pid_t, libc::SIGTERM) };
@@ -92,8 +95,8 @@ fn the_demo_crowd_trades_through_the_api_and_sigterm_stops_the_demo_cleanly() {
     let stderr = stderr.join().expect("stderr reader");
     assert!(status.success(), "the demo exits 0 on SIGTERM: {status:?}\n{stderr}");
     let banner = banner.join().expect("banner reader");
-    for hint in ["curl -s", "/v1/references", "/v1/book", "/v1/events?after=0&limit=5", "/metrics"]
-    {
+    let hints = ["curl -s", "/v1/references", "/v1/book", "/v1/events?after=0&limit=5", "/metrics"];
+    for hint in hints.iter().chain(&["/v1/price", "/v1/explain/"]) {
         assert!(banner.contains(hint), "the banner shows {hint}: {banner}");
     }
     let _ = std::fs::remove_dir_all(&data);

@@ -4,6 +4,8 @@
 #
 #   benches/node/load.sh AUTH RATE DURATION_S BATCH CONNECTIONS [more gridbook load options]
 #   e.g. benches/node/load.sh none 60000 10 1000 8
+# AUTH is `gridbook load --auth`: sig, session (the node runs with sig, which sessions need) or
+# none.
 #
 # Needs `cargo build --release` first; GRIDBOOK (the binary) and DATA (a scratch directory on the
 # disk under test, emptied) may be set. The node runs with benches/node/node.toml (limits
@@ -13,7 +15,9 @@ source "$(dirname "$0")/common.sh"
 AUTH=$1 RATE=$2 DURATION=$3 BATCH=$4 CONNECTIONS=$5
 shift 5
 rm -rf "$DATA"
-start_node "$AUTH" "${PORT:-18490}"
+NODE_AUTH=$AUTH
+[ "$AUTH" = session ] && NODE_AUTH=sig
+start_node "$NODE_AUTH" "${PORT:-18490}"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$GRIDBOOK" load --target "http://127.0.0.1:${PORT:-18490}" --rate "$RATE" \
   --duration "$DURATION" --batch "$BATCH" --connections "$CONNECTIONS" --auth "$AUTH" \

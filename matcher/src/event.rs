@@ -113,7 +113,7 @@ impl Bound {
     }
 
     /// A sentence naming the bound, without its value (the engine's events carry no
-    /// configuration; [`crate::stream::Replay`] adds the value).
+    /// configuration; [`crate::stream::StepWriter`] adds the value).
     pub fn describe(self) -> &'static str {
         match self {
             Bound::RestingMax => "the bound resting_max on resting orders is reached",

@@ -7,7 +7,9 @@
 //!
 //! - [`command`], [`hardware`], [`owner`], [`money`]: the order model, in integer units.
 //! - [`engine`]: the book and the matching rules.
-//! - [`stream`]: the JSON Lines order stream and event stream, and [`stream::Replay`].
+//! - [`stream`]: the JSON Lines order stream and event stream: [`stream::decode_line`],
+//!   [`stream::StepWriter`] (a step's events written and counted), and [`stream::Replay`],
+//!   the unpriced line driver.
 //! - [`workload`]: the seeded market generator behind `gridbook gen`, the tests and benchmarks.
 //!
 //! Prices are `u64` nano-units of the settlement token (9 decimals) everywhere inside; text

@@ -135,3 +135,53 @@ fn candidates_are_nearest_first_fewest_rules_then_price_gap_then_arrival() {
     ];
     assert_eq!(order, want);
 }
+
+/// `explain_resting` answers for an order already in the book what `explain` answers for the
+/// same order arriving now: the same candidates, the same rules, in the same order — and
+/// nothing for an id that is not resting.
+#[test]
+fn a_resting_order_is_explained_as_it_would_be_on_arrival_now() {
+    let mut replay = Replay::default();
+    let book = [
+        ask(json!({"id": "a-dear", "price": "3"})),
+        ask(json!({"id": "a-far", "hw": {"region": "us-east"}})),
+        ask(json!({"id": "a-gone", "qty": 1})),
+    ];
+    replay_with(&mut replay, &book);
+    let resting_bid =
+        bid(json!({"id": "b", "qty": 2, "limit": "2", "req": {"regions": ["eu-west"]}}));
+    // b takes a-gone, then rests: a-dear is too dear, a-far in the wrong region.
+    replay_with(&mut replay, &[&resting_bid]);
+    let engine = replay.engine();
+    let codes = |candidates: &[Candidate]| -> Vec<(String, Vec<&'static str>)> {
+        candidates
+            .iter()
+            .map(|c| {
+                let codes = c.excluded_by.iter().map(|e| e.code()).collect();
+                (engine.order_id(c.order).to_string(), codes)
+            })
+            .collect()
+    };
+    let resting = engine.explain_resting("b", 10).expect("b rests");
+    assert_eq!(
+        codes(&resting),
+        [("a-dear".to_string(), vec!["price"]), ("a-far".to_string(), vec!["region"])]
+    );
+    let mut fresh = Replay::default();
+    replay_with(&mut fresh, &book[..2]);
+    let (ts_ms, command) = fresh.decode(resting_bid.as_bytes()).expect("decodes");
+    let on_arrival: Vec<(String, Vec<&'static str>)> = fresh
+        .engine()
+        .explain(&command, ts_ms, 10)
+        .iter()
+        .map(|c| {
+            (
+                fresh.engine().order_id(c.order).to_string(),
+                c.excluded_by.iter().map(|e| e.code()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(codes(&resting), on_arrival);
+    assert!(engine.explain_resting("a-gone", 10).is_none(), "filled: not resting");
+    assert!(engine.explain_resting("nobody", 10).is_none());
+}

@@ -237,6 +237,17 @@ impl Default for Limits {
     }
 }
 
+/// A configuration file, with the keys it sets that callers may default otherwise: `serve
+/// --demo` has its own data directory, which must give way to the file's (flags > file >
+/// a mode's defaults > embedded defaults).
+#[derive(Debug, Clone)]
+pub struct ConfigFile {
+    /// The configuration, embedded defaults where the file is silent.
+    pub config: NodeConfig,
+    /// Whether the file names `data`.
+    pub sets_data: bool,
+}
+
 impl NodeConfig {
     /// Reads `path` (a `node.toml`).
     pub fn from_file(path: &Path) -> Result<NodeConfig, ConfigError> {
@@ -244,6 +255,17 @@ impl NodeConfig {
             .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
         NodeConfig::from_toml_str(&text)
             .map_err(|detail| ConfigError::Invalid { path: path.to_owned(), detail })
+    }
+
+    /// Reads `path` and says which keys it sets that a caller may have other defaults for.
+    pub fn read_file(path: &Path) -> Result<ConfigFile, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let config = NodeConfig::from_toml_str(&text)
+            .map_err(|detail| ConfigError::Invalid { path: path.to_owned(), detail })?;
+        let table: toml::Table =
+            toml::from_str(&text).expect("a file that parsed as a configuration is a TOML table");
+        Ok(ConfigFile { config, sets_data: table.contains_key("data") })
     }
 
     /// Parses a configuration; the error names the line and the key.

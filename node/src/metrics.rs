@@ -58,11 +58,13 @@ impl NodeMetrics {
             "counter",
             "Commands applied, by op and outcome (first event, or rejected:reason).",
         );
-        for ((op, outcome), count) in &published.outcomes_by_op {
-            let _ = writeln!(
-                out,
-                "gridbook_commands_total{{op=\"{op}\",outcome=\"{outcome}\"}} {count}"
-            );
+        for (op, outcomes) in &published.outcomes_by_op {
+            for (outcome, count) in outcomes {
+                let _ = writeln!(
+                    out,
+                    "gridbook_commands_total{{op=\"{op}\",outcome=\"{outcome}\"}} {count}"
+                );
+            }
         }
         family(
             &mut out,

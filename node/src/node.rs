@@ -19,6 +19,7 @@ use crate::config::NodeConfig;
 use crate::gateway::listener::{LimitedListener, Peer, Timeouts};
 use crate::gateway::open_orders::OrdersInFlight;
 use crate::gateway::sessions::Sessions;
+use crate::gateway::stop::{Stop, StopCause};
 use crate::gateway::{limits::Buckets, router, AppState};
 use crate::journal::sequencer::{self, NodeClock, SequencerConfig, SequencerStats};
 use crate::journal::{Journal, JournalConfig, JournalError, Recovered};
@@ -76,6 +77,12 @@ fn line_ts(line: &str) -> Result<u64, String> {
         .and_then(|rest| rest.split_once(','))
         .and_then(|(ts, _)| ts.parse().ok())
         .ok_or_else(|| "a journal line starts with {\"ts\":N,".to_owned())
+}
+
+/// Test hook: `GRIDBOOK_TEST_JOURNAL_SPACE_BYTES=N` makes the journal fail as on a full disk
+/// once N more bytes are written (tests/node_disk_full.rs). Not a setting: nothing else reads it.
+fn test_space_left_bytes() -> Option<u64> {
+    std::env::var("GRIDBOOK_TEST_JOURNAL_SPACE_BYTES").ok()?.parse().ok()
 }
 
 /// Runs a node until SIGTERM or SIGINT; `ready` is called once it listens (with what it
@@ -145,6 +152,10 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
     });
     publisher.set_snapshots(Handoff::new(copies_rx, jobs_tx, snapshot_stats.clone()));
 
+    let mut journal = journal;
+    if let Some(bytes) = test_space_left_bytes() {
+        journal.pretend_space_left(bytes);
+    }
     let limits = &config.limits;
     let (inbound_tx, inbound_rx) = crossbeam_channel::bounded(limits.inbound_queue_max + 1);
     let (groups_tx, groups_rx) = crossbeam_channel::bounded(64);
@@ -156,12 +167,14 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
         group_max: config.journal.group_max,
         tick_interval_ms: config.journal.tick_interval_ms,
     };
+    let stop = Arc::new(Stop::default());
     let threads = Threads {
         sequencer: spawn("gridbook-sequencer", {
             let stats = sequencer_stats.clone();
+            let stop = stop.clone();
             move || {
                 let clock = NodeClock::starting_at(last_ts);
-                sequencer::run(
+                let ran = sequencer::run(
                     journal,
                     clock,
                     wall_ms,
@@ -169,9 +182,13 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
                     inbound_rx,
                     groups_tx,
                     stats,
-                )
-                .map(drop)
-                .map_err(NodeError::from)
+                );
+                // Nothing can be acknowledged any more: stop accepting at once, rather than
+                // answering until someone sends SIGTERM.
+                if let Err(error) = &ran {
+                    stop.stop(StopCause::Failed(error.to_string()));
+                }
+                ran.map(drop).map_err(NodeError::from)
             }
         })?,
         matching: spawn("gridbook-matching", {
@@ -210,6 +227,7 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
             snapshot_stats.clone(),
         )),
         config: config.clone(),
+        stop,
     });
     let served = run_server(state, &config, recovered, ready);
     // The server is gone and with it every sender to the sequencer: the stages drain and stop,
@@ -249,11 +267,26 @@ fn run_server(
             timeouts,
             state.metrics.clone(),
         );
+        let stop = state.stop.clone();
         let app = router(state).into_make_service_with_connect_info::<Peer>();
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop_signal())
+        let stopping = {
+            let stop = stop.clone();
+            async move {
+                tokio::select! {
+                    () = stop_signal() => stop.stop(StopCause::Signal),
+                    _ = stop.stopped() => {}
+                }
+            }
+        };
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(stopping)
             .await
-            .map_err(|source| NodeError::Io { what: "serving".into(), source })
+            .map_err(|source| NodeError::Io { what: "serving".into(), source });
+        // Upgraded connections outlive the server: each WebSocket sends its close frame (going
+        // away), waiting at most the slow-client time for its client.
+        let close_wait = timeouts.slow_client + Duration::from_secs(1);
+        let _ = tokio::time::timeout(close_wait, stop.sockets_closed()).await;
+        served
     })
 }
 

@@ -21,7 +21,8 @@ fn header(seq: u64) -> Header {
 }
 
 fn payload(seq: u64) -> Vec<u8> {
-    Payload { market: vec![seq as u8; 100], publisher: vec![1, 2, 3] }.encode()
+    Payload { market: vec![seq as u8; 100], market_extra: Vec::new(), publisher: vec![1, 2, 3] }
+        .encode()
 }
 
 fn names(dir: &Path) -> Vec<String> {

@@ -15,6 +15,8 @@
 //!   events, tallies, forget a rejected line's names).
 //! - [`advice`]: price advice that would trade — the best bid a machine can serve, the
 //!   cheapest ask a bid can take — from the engine's planner.
+//! - [`answers`]: the answers of `price`, `quote` and `explain` as serialisable structs, one
+//!   code path for the CLI and the live node.
 //! - [`toml_locate`]: the key and line of a TOML error, for every TOML file gridbook reads.
 //! - [`lockstep`]: [`Lockstep`], the check that a rejected line changes nothing, for the
 //!   property tests and the fuzz targets.
@@ -27,6 +29,7 @@
 //! gives each formula, its rounding and a worked example.
 
 pub mod advice;
+pub mod answers;
 pub mod book;
 pub mod clearing;
 pub mod config;

@@ -164,6 +164,21 @@ impl LineReplay {
         self.writer.reject(self.priced.engine(), reason, context, Some(out));
     }
 
+    /// Decodes `line` as a question — an order that is not applied (a price probe, a bid to
+    /// quote) — and answers it with `answer`, then forgets every name the line brought: a name
+    /// the market has never seen matches nothing, and asking leaves the name table as it was.
+    pub fn probe<T>(
+        &mut self,
+        line: &[u8],
+        answer: impl FnOnce(&PricedEngine, Command) -> T,
+    ) -> Result<T, DecodeError> {
+        let mark = self.priced.symbols().mark();
+        let decoded = decode_line(self.priced.symbols_mut(), line);
+        let answered = decoded.map(|(_, command)| answer(&self.priced, command));
+        self.priced.symbols_mut().rollback(mark);
+        answered
+    }
+
     /// Decodes a line with the engine's name table, without applying it (a probe such as the
     /// bid `gridbook quote` prices); its names stay in the table.
     pub fn decode(&mut self, line: &[u8]) -> Result<(u64, Command), DecodeError> {

@@ -15,7 +15,7 @@
 //! business: `line_replay.rs` forgets them.)
 //!
 //! Lines, event rendering and tallies are not here: this type knows commands and events only.
-//! Its state — engine, name table, model, and the driver's own [`PricingState`] — is plain
+//! Its state — engine, name table, model, and the driver's own `PricingState` — is plain
 //! data, so a later snapshot can copy it whole. Deterministic like the engine: no clock, no
 //! I/O, no hash-map order in outputs.
 

@@ -5,14 +5,14 @@
 //!  scenario.toml ──► Scenario ──► World (machines, job source) ──► Sim ──► RunOutput ──► Metrics
 //!   (scenario/)      (checked)     (world.rs, source.rs, trace.rs)  (sim/)   │            (metrics/)
 //!                                                                  │        └► series, report/
-//!                                      Market = PricedReplay (engine + pricing model)
+//!                                      Market = PricedEngine (engine + pricing model)
 //! ```
 //!
 //! - [`scenario`]: the TOML model and its checks (every error names key and line).
 //! - [`world`], [`source`], [`trace`]: machines and jobs, from mixes or the Alibaba trace;
 //!   [`trace_load`]: what the trace's own pods occupied, to compare the market with.
 //! - [`market`]: the engine and the pricing model, exactly as operators run them
-//!   ([`gridbook_pricing::PricedReplay`]).
+//!   ([`gridbook_pricing::PricedEngine`], stepped through its one step API).
 //! - [`sim`]: the discrete-event loop, the agents and their strategies.
 //! - [`metrics`]: efficiency against a documented bound, fill, time to match, prices,
 //!   revenue and conservation checks.

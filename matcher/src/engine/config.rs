@@ -22,8 +22,9 @@ pub struct EngineConfig {
     /// Most distinct classes (reference prices and peg targets); a reference or pegged order
     /// naming a new class beyond it is rejected (`capacity`).
     pub classes_max: usize,
-    /// Most distinct names (GPU models, TEE kinds, regions, classes) in the name table of a
-    /// [`crate::stream::Replay`]'s decoder. Only accepted commands leave names there.
+    /// Most distinct names (GPU models, TEE kinds, regions, classes) that input lines may bring
+    /// into a line driver's name table ([`crate::stream::Replay`]'s, the pricing crate's
+    /// `PricedEngine`'s). Only accepted commands leave names there.
     pub names_max: usize,
     /// Resting orders to reserve room for at start, so the book grows without reallocating.
     pub reserve_resting: usize,

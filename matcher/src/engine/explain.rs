@@ -138,11 +138,34 @@ impl Engine {
             }
             Command::Cancel(_) | Command::Tick | Command::Reference { .. } => (Vec::new(), 0),
         };
-        candidates.sort_by_key(|c| {
-            (c.excluded_by.len(), c.price_nano.abs_diff(probe_price_nano), c.order)
-        });
-        candidates.truncate(nearest);
+        nearest_first(&mut candidates, probe_price_nano, nearest);
         candidates
+    }
+
+    /// For the resting order `id`, the `nearest` resting orders of the other side now, nearest
+    /// first as in [`Engine::explain`]: why it still rests. `None` when `id` is not resting.
+    /// The order is checked as it rests — its remaining quantity, its effective price now, its
+    /// group's machine or requirements — so the answer needs nothing but the engine.
+    pub fn explain_resting(&self, id: &str, nearest: usize) -> Option<Vec<Candidate>> {
+        let (order, _) = self.ids.find(id, self.ids.hash(id))?;
+        let resting = self.slab.get(self.resting_slot(order)?);
+        let now_ms = self.now_ms;
+        let (side, price_nano, hw, req) = match resting.terms {
+            // An unpriced ask is priced above every bid, an unpriced bid below every ask, as
+            // for an arriving order.
+            Terms::Ask { .. } => {
+                let hw = &self.groups.configs.get(resting.group).key;
+                (Side::Bid, self.price_of(resting).unwrap_or(u64::MAX), Some(hw), None)
+            }
+            Terms::Bid { .. } => {
+                let req = &self.groups.signatures.get(resting.group).key;
+                (Side::Ask, self.price_of(resting).unwrap_or(0), None, Some(req))
+            }
+        };
+        let party = resting_party(resting, price_nano, hw, req, now_ms);
+        let mut candidates = self.explain_against(side, &party, now_ms);
+        nearest_first(&mut candidates, price_nano, nearest);
+        Some(candidates)
     }
 
     fn explain_against(&self, side: Side, probe: &Party<'_>, now_ms: u64) -> Vec<Candidate> {
@@ -204,6 +227,14 @@ impl Engine {
             }
         }
     }
+}
+
+/// Keeps the `nearest` candidates: fewest excluding rules, then the smallest gap to
+/// `probe_price_nano`, then earliest arrival.
+fn nearest_first(candidates: &mut Vec<Candidate>, probe_price_nano: u64, nearest: usize) {
+    candidates
+        .sort_by_key(|c| (c.excluded_by.len(), c.price_nano.abs_diff(probe_price_nano), c.order));
+    candidates.truncate(nearest);
 }
 
 fn resting_party<'a>(

@@ -83,6 +83,22 @@ impl Replay {
         }
     }
 
+    /// The name table's mark, for a caller that decodes and applies in two steps (as
+    /// `gridbook explain` does) to forget a rejected line's names as [`Replay::line`] does.
+    pub fn names_mark(&self) -> crate::SymbolsMark {
+        self.symbols.mark()
+    }
+
+    /// Forgets the names interned since `mark`.
+    pub fn rollback_names(&mut self, mark: crate::SymbolsMark) {
+        self.symbols.rollback(mark);
+    }
+
+    /// Whether the last command applied was rejected.
+    pub fn last_rejected(&self) -> bool {
+        matches!(self.events.first(), Some(Event::Rejected { .. }))
+    }
+
     /// Reports line `line_no`, which [`Replay::decode`] refused with `error`.
     pub fn reject_undecodable(&mut self, line_no: u64, error: &DecodeError, out: &mut Vec<u8>) {
         let context = RejectContext {

@@ -4,7 +4,9 @@
 //!
 //! The generator's commands name pool addresses nobody holds a key for; [`Accounts`] gives each
 //! distinct generator owner the next account, in order of first appearance, so the same
-//! generated stream always maps to the same accounts.
+//! generated stream always maps to the same accounts. [`Accounts::folded`] gives them a fixed
+//! number of accounts instead (owner `k` in order of appearance to account `k mod n`): a few
+//! high-rate traders, each on its own session, as `gridbook load --auth session` runs.
 
 use std::collections::HashMap;
 
@@ -34,12 +36,30 @@ pub struct Accounts {
     seed: u64,
     signers: Vec<PrivateKeySigner>,
     by_owner: HashMap<Owner, usize>,
+    /// Generator owners seen so far.
+    owners_seen: usize,
+    /// With `Some(n)`, every owner maps to one of `n` accounts.
+    folded_into: Option<usize>,
 }
 
 impl Accounts {
     /// No accounts yet; they are derived from `seed` as owners appear.
     pub fn new(seed: u64) -> Accounts {
-        Accounts { seed, signers: Vec::new(), by_owner: HashMap::new() }
+        Accounts {
+            seed,
+            signers: Vec::new(),
+            by_owner: HashMap::new(),
+            owners_seen: 0,
+            folded_into: None,
+        }
+    }
+
+    /// `accounts` accounts (at least one) derived from `seed`, standing in for every generator
+    /// owner: owner `k` in order of first appearance gets account `k mod accounts`.
+    pub fn folded(seed: u64, accounts: usize) -> Accounts {
+        let accounts = accounts.max(1);
+        let signers = (0..accounts as u64).map(|index| account_key(seed, index)).collect();
+        Accounts { folded_into: Some(accounts), signers, ..Accounts::new(seed) }
     }
 
     /// The account standing in for generator owner `owner` (a new one on first sight).
@@ -47,8 +67,14 @@ impl Accounts {
         if let Some(&index) = self.by_owner.get(&owner) {
             return index;
         }
-        let index = self.signers.len();
-        self.signers.push(account_key(self.seed, index as u64));
+        let index = match self.folded_into {
+            Some(accounts) => self.owners_seen % accounts,
+            None => {
+                self.signers.push(account_key(self.seed, self.owners_seen as u64));
+                self.owners_seen
+            }
+        };
+        self.owners_seen += 1;
         self.by_owner.insert(owner, index);
         index
     }
@@ -99,5 +125,16 @@ mod tests {
         assert_eq!(accounts.index_of(b), 0);
         assert_eq!(accounts.len(), 2);
         assert_eq!(accounts.owner(0), owner_of(account_key(1, 0).address()));
+    }
+
+    #[test]
+    fn folded_accounts_share_out_owners_in_turn_and_keep_each_owner_on_one_account() {
+        let mut accounts = Accounts::folded(1, 2);
+        let owners = [Owner([1; 20]), Owner([2; 20]), Owner([3; 20])];
+        let indices: Vec<usize> = owners.iter().map(|o| accounts.index_of(*o)).collect();
+        assert_eq!(indices, [0, 1, 0]);
+        assert_eq!(accounts.index_of(owners[1]), 1, "an owner keeps its account");
+        assert_eq!(accounts.len(), 2);
+        assert_eq!(accounts.owner(1), owner_of(account_key(1, 1).address()));
     }
 }

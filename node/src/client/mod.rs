@@ -13,6 +13,7 @@ pub mod commands;
 pub mod http;
 pub mod keys;
 pub mod open_loop;
+pub mod open_loop_ws;
 pub mod ws;
 
 use alloy_primitives::{Address, Signature, B256};
@@ -70,6 +71,19 @@ pub fn session_request(
         "expires": expires_ms,
         "nonce": nonce,
         "sig": format!("0x{}", hex(&signature.as_bytes())),
+    })
+}
+
+/// [`session_request`] signed with a local key (the load generator's and the demo's accounts).
+pub fn signed_session_request(
+    domain: &Domain,
+    signer: &alloy_signer_local::PrivateKeySigner,
+    expires_ms: u64,
+    nonce: &str,
+) -> Value {
+    use alloy_signer::SignerSync;
+    session_request(domain, signer.address(), expires_ms, nonce, |hash| {
+        signer.sign_hash_sync(hash).expect("a local key signs any 32-byte hash")
     })
 }
 

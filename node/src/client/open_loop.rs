@@ -81,7 +81,13 @@ impl Tally {
         self.latency_us.saturating_record_n(micros.clamp(1, LATENCY_US_MAX), commands as u64);
     }
 
-    fn answered(&mut self, answer: Answer, latency: Duration, commands: usize, at: Duration) {
+    pub(super) fn answered(
+        &mut self,
+        answer: Answer,
+        latency: Duration,
+        commands: usize,
+        at: Duration,
+    ) {
         self.last_answer = self.last_answer.max(at);
         self.latency(latency, commands);
         match answer {
@@ -101,12 +107,12 @@ impl Tally {
         }
     }
 
-    fn failed(&mut self, code: &str, latency: Duration, commands: usize) {
+    pub(super) fn failed(&mut self, code: &str, latency: Duration, commands: usize) {
         self.latency(latency, commands);
         *self.refused.entry(code.to_owned()).or_default() += commands as u64;
     }
 
-    fn unanswered(&mut self, latency: Duration, commands: usize) {
+    pub(super) fn unanswered(&mut self, latency: Duration, commands: usize) {
         self.latency(latency, commands);
         self.unanswered += commands as u64;
     }

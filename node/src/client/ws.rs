@@ -24,7 +24,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::ClientError;
@@ -132,6 +132,12 @@ impl Sender {
         Ok(())
     }
 
+    /// Sends a frame written beforehand (a load generator serialises nothing while timed).
+    pub async fn text(&mut self, text: Utf8Bytes) -> Result<(), ClientError> {
+        self.sink.send(Message::Text(text)).await.map_err(Box::new)?;
+        Ok(())
+    }
+
     /// Sends one command (without `ts`) tagged `tag`.
     pub async fn command(
         &mut self,
@@ -187,6 +193,19 @@ fn stream_fields(key: &str, stream: &Stream) -> Value {
 }
 
 impl Receiver {
+    /// The next text frame as sent, for a reader that parses it its own way (the load
+    /// generator reads only what it counts); `None` once the connection is closed or gone.
+    pub async fn next_text(&mut self) -> Result<Option<Utf8Bytes>, ClientError> {
+        loop {
+            let Some(message) = self.stream.next().await else { return Ok(None) };
+            match message.map_err(Box::new)? {
+                Message::Text(text) => return Ok(Some(text)),
+                Message::Close(_) => return Ok(None),
+                Message::Binary(_) | Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+            }
+        }
+    }
+
     /// The next frame; `None` once the connection is gone (after [`Frame::Closed`] if the node
     /// sent a close frame).
     pub async fn next(&mut self) -> Result<Option<Frame>, ClientError> {

@@ -14,12 +14,15 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gridbook_matcher::stream::Decoder;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::error::ApiError;
+use super::limits::Refusal;
 use super::listener::Peer;
 use super::open_orders::Reservation;
 use super::sessions::{now_ms, Grant};
+use super::stop::StopCause;
 use super::AppState;
 use crate::auth::AuthError;
 use crate::config::AuthMode;
@@ -32,6 +35,42 @@ pub struct Prepared {
     body: String,
     key: (String, String),
     owner: String,
+}
+
+impl Prepared {
+    /// A command whose journal `body` (without `ts`) passed every stateless check, with its
+    /// `(op, id)` and its owner in lower case.
+    pub(super) fn new(body: String, key: (String, String), owner: String) -> Prepared {
+        Prepared { body, key, owner }
+    }
+}
+
+/// Checks one command given as the client's bytes of one JSON object (valid JSON already):
+/// the one-parse path when it applies (`gateway::unsigned`), else [`prepare_as`].
+pub fn prepare_raw(
+    state: &AppState,
+    raw: &RawValue,
+    session: Option<&Grant>,
+) -> Result<Prepared, ApiError> {
+    if let Some(prepared) = super::unsigned::prepare(state, raw.get(), session) {
+        return prepared;
+    }
+    let command: Value = serde_json::from_str(raw.get())
+        .map_err(|error| ApiError::bad_request("malformed_json", error.to_string(), None))?;
+    prepare_as(state, command, session)
+}
+
+/// A request body or frame's commands, each kept as the client's bytes: one object, or an
+/// array of them. `None` when it is not that (the general parse then says exactly why).
+pub fn split_raw(json: &str) -> Option<(Vec<&RawValue>, bool)> {
+    if json.trim_start().starts_with('[') {
+        let commands: Vec<&RawValue> = serde_json::from_str(json).ok()?;
+        let objects = commands.iter().all(|c| c.get().starts_with('{'));
+        objects.then_some((commands, true))
+    } else {
+        let command: &RawValue = serde_json::from_str(json).ok()?;
+        command.get().starts_with('{').then_some((vec![command], false))
+    }
 }
 
 /// Checks one command object as a client sent it; see the module docs.
@@ -124,20 +163,36 @@ pub fn auth_error(error: AuthError) -> ApiError {
 
 /// Takes one request's token from the client address's bucket.
 pub fn take_ip_token(state: &AppState, peer: &Peer) -> Result<(), ApiError> {
-    state.ip_limits.take(&peer.addr.ip(), 1).map_err(|wait| {
-        ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many requests from this address",
-            None,
-        )
-        .retry_after(wait)
+    state.ip_limits.take(&peer.addr.ip(), 1).map_err(|refusal| {
+        rate_refusal(refusal, "too many requests from this address".into(), None, "limits.ip_burst")
     })
+}
+
+/// A refused token-bucket take as the API answers it: `429` with `Retry-After` when waiting
+/// helps, `413 over_burst` naming `limit_key` when the request costs more than the whole burst.
+fn rate_refusal(
+    refusal: Refusal,
+    detail: String,
+    field: Option<String>,
+    limit_key: &str,
+) -> ApiError {
+    match refusal {
+        Refusal::Wait { seconds } => {
+            ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail, field)
+                .retry_after(seconds)
+        }
+        Refusal::OverBurst { burst } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "over_burst",
+            format!("{detail}: this request costs more than {limit_key} ({burst}), so no wait would let it through; send it in smaller parts"),
+            field,
+        ),
+    }
 }
 
 /// Everything the decoder checks without the engine's state (fields, types, exact decimals,
 /// owners, names), on a throw-away decoder so the node's name table never sees a bad command.
-fn check_statelessly(body: &str) -> Result<(), ApiError> {
+pub(crate) fn check_statelessly(body: &str) -> Result<(), ApiError> {
     let line = format!("{{\"ts\":0,{}", &body[1..]);
     match Decoder::new().decode(line.as_bytes()) {
         Ok(_) => Ok(()),
@@ -150,7 +205,7 @@ fn check_statelessly(body: &str) -> Result<(), ApiError> {
 
 /// The field a decoder message is about: `price: …` names it first; serde's messages name it
 /// in backticks (``unknown field `prise` ``, ``missing field `qty` ``).
-fn field_of(detail: &str) -> Option<String> {
+pub(crate) fn field_of(detail: &str) -> Option<String> {
     for prefix in ["unknown field `", "missing field `"] {
         if let Some(rest) = detail.strip_prefix(prefix) {
             return rest.split_once('`').map(|(field, _)| field.to_owned());
@@ -184,25 +239,23 @@ async fn handle(
 ) -> Result<Response, ApiError> {
     take_ip_token(state, peer)?;
     let body = body.map_err(|r| ApiError::body(r, state.config.limits.body_bytes_max))?;
-    let parsed: Value = serde_json::from_slice(&body)
-        .map_err(|error| ApiError::bad_request("malformed_json", error.to_string(), None))?;
-    let (commands, batch) = match parsed {
-        Value::Array(commands) => (commands, true),
-        single => (vec![single], false),
+    let (prepared, batch) = match std::str::from_utf8(&body).ok().and_then(split_raw) {
+        Some((commands, batch)) => {
+            check_batch_len(state, commands.len())?;
+            prepare_each(commands, batch, |command| prepare_raw(state, command, None))?
+        }
+        None => {
+            let parsed: Value = serde_json::from_slice(&body).map_err(|error| {
+                ApiError::bad_request("malformed_json", error.to_string(), None)
+            })?;
+            let (commands, batch) = match parsed {
+                Value::Array(commands) => (commands, true),
+                single => (vec![single], false),
+            };
+            check_batch_len(state, commands.len())?;
+            prepare_each(commands, batch, |command| prepare(state, command))?
+        }
     };
-    if commands.is_empty() || commands.len() > state.config.limits.batch_max {
-        let detail = format!(
-            "a batch holds 1 to {} commands, got {}",
-            state.config.limits.batch_max,
-            commands.len()
-        );
-        return Err(ApiError::bad_request("bad_batch", detail, None));
-    }
-    let mut prepared = Vec::with_capacity(commands.len());
-    for (index, command) in commands.into_iter().enumerate() {
-        let checked = prepare(state, command);
-        prepared.push(if batch { checked.map_err(|e| e.in_batch(index)) } else { checked }?);
-    }
     let outcomes = submit(state, prepared).await?;
     let json = if batch {
         let parts: Vec<String> = outcomes.iter().map(|o| o.to_json()).collect();
@@ -211,6 +264,31 @@ async fn handle(
         outcomes[0].to_json()
     };
     Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], json).into_response())
+}
+
+/// Refuses an empty batch or one over `limits.batch_max`.
+pub fn check_batch_len(state: &AppState, len: usize) -> Result<(), ApiError> {
+    let batch_max = state.config.limits.batch_max;
+    if len == 0 || len > batch_max {
+        let detail = format!("a batch holds 1 to {batch_max} commands, got {len}");
+        return Err(ApiError::bad_request("bad_batch", detail, None));
+    }
+    Ok(())
+}
+
+/// Prepares every command of a request in order; the first refused refuses the request, named
+/// by its place in a batch.
+pub fn prepare_each<C>(
+    commands: Vec<C>,
+    batch: bool,
+    mut prepare_one: impl FnMut(C) -> Result<Prepared, ApiError>,
+) -> Result<(Vec<Prepared>, bool), ApiError> {
+    let mut prepared = Vec::with_capacity(commands.len());
+    for (index, command) in commands.into_iter().enumerate() {
+        let checked = prepare_one(command);
+        prepared.push(if batch { checked.map_err(|e| e.in_batch(index)) } else { checked }?);
+    }
+    Ok((prepared, batch))
 }
 
 /// Submits checked commands in order and waits for their outcomes.
@@ -244,24 +322,20 @@ impl Enqueued {
 /// per-owner rate limit, the open-orders limit and the pipeline's admission bound, or refused
 /// whole with nothing sequenced.
 pub fn enqueue(state: &AppState, prepared: Vec<Prepared>) -> Result<Enqueued, ApiError> {
-    for (owner, cost) in owner_costs(&prepared) {
-        state.owner_limits.take(&owner.to_owned(), cost).map_err(|wait| {
-            ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("too many commands from owner {owner}"),
-                Some("owner".to_owned()),
-            )
-            .retry_after(wait)
+    if let Some(cause) = state.stop.cause() {
+        return Err(stopping_because(&cause));
+    }
+    let costs = owner_costs(&prepared);
+    for &OwnerCost { owner, commands, .. } in &costs {
+        state.owner_limits.take(&owner.to_owned(), commands).map_err(|refusal| {
+            let detail = format!("too many commands from owner {owner}");
+            rate_refusal(refusal, detail, Some("owner".to_owned()), "limits.owner_burst")
         })?;
     }
-    let orders = owner_costs(&prepared)
-        .into_iter()
-        .map(|(owner, _)| {
-            let count = prepared.iter().filter(|p| p.owner == owner && p.key.0 != "cancel").count();
-            (owner.to_owned(), count)
-        })
-        .filter(|(_, count)| *count > 0)
+    let orders = costs
+        .iter()
+        .filter(|cost| cost.orders > 0)
+        .map(|cost| (cost.owner.to_owned(), cost.orders))
         .collect();
     let reservation = state.orders_in_flight.reserve(
         &state.published,
@@ -292,19 +366,39 @@ pub fn enqueue(state: &AppState, prepared: Vec<Prepared>) -> Result<Enqueued, Ap
     Ok(Enqueued { answers, _reservation: reservation })
 }
 
-/// Each owner of a batch with its number of commands, in one sort: a batch of a thousand
-/// commands from as many owners must not cost a million comparisons.
-fn owner_costs(prepared: &[Prepared]) -> Vec<(&str, u32)> {
-    let mut owners: Vec<&str> = prepared.iter().map(|p| p.owner.as_str()).collect();
-    owners.sort_unstable();
-    let mut costs: Vec<(&str, u32)> = Vec::new();
-    for owner in owners {
+/// What one owner's commands in a batch cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct OwnerCost<'a> {
+    owner: &'a str,
+    /// Commands, for the per-owner rate limit.
+    commands: u32,
+    /// Asks and bids (not cancels), for the open-orders limit.
+    orders: usize,
+}
+
+/// Each owner of a batch with its costs, in one sort: a batch of a thousand commands from as
+/// many owners must not cost a million comparisons.
+fn owner_costs(prepared: &[Prepared]) -> Vec<OwnerCost<'_>> {
+    let mut owners: Vec<(&str, bool)> =
+        prepared.iter().map(|p| (p.owner.as_str(), p.key.0 != "cancel")).collect();
+    owners.sort_unstable_by_key(|(owner, _)| *owner);
+    let mut costs: Vec<OwnerCost<'_>> = Vec::new();
+    for (owner, is_order) in owners {
         match costs.last_mut() {
-            Some((last, cost)) if *last == owner => *cost += 1,
-            _ => costs.push((owner, 1)),
+            Some(last) if last.owner == owner => {
+                last.commands += 1;
+                last.orders += usize::from(is_order);
+            }
+            _ => costs.push(OwnerCost { owner, commands: 1, orders: usize::from(is_order) }),
         }
     }
     costs
+}
+
+/// Refused because the node is stopping (before anything of it was sequenced).
+fn stopping_because(cause: &StopCause) -> ApiError {
+    let detail = format!("{}; nothing of this request was journaled", cause.describe());
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "stopping", detail, None).retry_after(1)
 }
 
 fn stopping() -> ApiError {
@@ -321,14 +415,21 @@ fn stopping() -> ApiError {
 mod tests {
     use super::*;
 
-    fn owned_by(owner: &str) -> Prepared {
-        Prepared { body: String::new(), key: (String::new(), String::new()), owner: owner.into() }
+    fn sent_by(owner: &str, op: &str) -> Prepared {
+        Prepared { body: String::new(), key: (op.into(), String::new()), owner: owner.into() }
     }
 
     #[test]
-    fn each_owner_is_charged_its_number_of_commands_in_the_batch() {
-        let batch: Vec<Prepared> = ["0xb", "0xa", "0xb", "0xc", "0xb"].map(owned_by).into();
-        assert_eq!(owner_costs(&batch), [("0xa", 1), ("0xb", 3), ("0xc", 1)]);
+    fn each_owner_is_charged_its_commands_and_its_orders_in_the_batch() {
+        let batch = [
+            sent_by("0xb", "ask"),
+            sent_by("0xa", "bid"),
+            sent_by("0xb", "cancel"),
+            sent_by("0xc", "cancel"),
+            sent_by("0xb", "bid"),
+        ];
+        let cost = |owner, commands, orders| OwnerCost { owner, commands, orders };
+        assert_eq!(owner_costs(&batch), [cost("0xa", 1, 1), cost("0xb", 3, 2), cost("0xc", 1, 0)]);
         assert!(owner_costs(&[]).is_empty());
     }
 }

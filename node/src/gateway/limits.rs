@@ -1,5 +1,6 @@
 //! Token buckets per client IP and per owner: a sustained rate and a burst above it. A refused
-//! request is answered 429 with `Retry-After`, before anything is sequenced.
+//! request is answered 429 with `Retry-After`, before anything is sequenced — unless it costs
+//! more than the whole burst, which no wait would ever earn: that is refused as too large.
 //!
 //! The table of buckets is itself bounded: past `keys_max` keys, full buckets (clients that
 //! have been quiet long enough to earn their whole burst back) are forgotten first, and if
@@ -37,8 +38,11 @@ impl<K: Hash + Eq + Clone> Buckets<K> {
         }
     }
 
-    /// Takes `cost` tokens for `key` now; `Err(seconds)` to wait if there are not enough.
-    pub fn take(&self, key: &K, cost: u32) -> Result<(), u64> {
+    /// Takes `cost` tokens for `key` now, or says why not.
+    pub fn take(&self, key: &K, cost: u32) -> Result<(), Refusal> {
+        if f64::from(cost) > self.burst {
+            return Err(Refusal::OverBurst { burst: self.burst as u32 });
+        }
         let now = Instant::now();
         let mut buckets = self.buckets.lock();
         if !buckets.contains_key(key) && buckets.len() >= self.keys_max {
@@ -47,7 +51,7 @@ impl<K: Hash + Eq + Clone> Buckets<K> {
                 b.tokens + now.duration_since(b.refilled).as_secs_f64() * per_s < burst
             });
             if buckets.len() >= self.keys_max {
-                return Err(1);
+                return Err(Refusal::Wait { seconds: 1 });
             }
         }
         let bucket =
@@ -60,8 +64,23 @@ impl<K: Hash + Eq + Clone> Buckets<K> {
             bucket.tokens -= cost;
             return Ok(());
         }
-        Err(((cost - bucket.tokens) / self.per_s).ceil().max(1.0) as u64)
+        Err(Refusal::Wait { seconds: ((cost - bucket.tokens) / self.per_s).ceil().max(1.0) as u64 })
     }
+}
+
+/// Why [`Buckets::take`] refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not enough tokens now: enough will have been earned after this wait.
+    Wait {
+        /// Seconds to wait (`Retry-After`).
+        seconds: u64,
+    },
+    /// The cost is above the burst, so no wait is enough: the request must be smaller.
+    OverBurst {
+        /// The burst, the most one request may cost.
+        burst: u32,
+    },
 }
 
 #[cfg(test)]
@@ -74,9 +93,19 @@ mod tests {
         for _ in 0..20 {
             buckets.take(&"a", 1).unwrap();
         }
-        assert_eq!(buckets.take(&"a", 1), Err(1));
+        assert_eq!(buckets.take(&"a", 1), Err(Refusal::Wait { seconds: 1 }));
         buckets.take(&"b", 20).expect("another key has its own bucket");
-        assert_eq!(buckets.take(&"c", 100), Err(8), "80 tokens short at 10/s");
+        buckets.take(&"c", 15).unwrap();
+        assert_eq!(buckets.take(&"c", 20), Err(Refusal::Wait { seconds: 2 }), "15 short at 10/s");
+    }
+
+    /// A cost above the burst can never be paid: waiting is no answer, so it is refused as
+    /// such instead of with a `Retry-After` that would be wrong forever.
+    #[test]
+    fn a_cost_above_the_burst_is_refused_as_too_large_not_told_to_wait() {
+        let buckets = Buckets::new(10, 20, 100);
+        assert_eq!(buckets.take(&"c", 21), Err(Refusal::OverBurst { burst: 20 }));
+        buckets.take(&"c", 20).expect("the whole burst is one request's most");
     }
 
     #[test]
@@ -84,6 +113,10 @@ mod tests {
         let buckets = Buckets::new(1, 1, 2);
         buckets.take(&1, 1).unwrap();
         buckets.take(&2, 1).unwrap();
-        assert_eq!(buckets.take(&3, 1), Err(1), "both tracked keys are still spending");
+        assert_eq!(
+            buckets.take(&3, 1),
+            Err(Refusal::Wait { seconds: 1 }),
+            "both tracked keys are still spending"
+        );
     }
 }

@@ -8,8 +8,11 @@ pub mod error;
 pub mod limits;
 pub mod listener;
 pub mod open_orders;
+pub mod questions;
 pub mod reads;
 pub mod sessions;
+pub mod stop;
+pub mod unsigned;
 pub mod ws;
 
 use std::net::{IpAddr, SocketAddr};
@@ -56,6 +59,8 @@ pub struct AppState {
     pub sessions: sessions::Sessions,
     /// Counters for `/metrics`.
     pub metrics: Arc<NodeMetrics>,
+    /// The node's stop, and its open WebSockets.
+    pub stop: Arc<stop::Stop>,
 }
 
 /// Every route of the API (docs/api.md; the OpenAPI document at `/v1/openapi.json`).
@@ -69,6 +74,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/orders/{id}", get(reads::order))
         .route("/v1/references", get(reads::references))
         .route("/v1/book", get(book::book))
+        .route("/v1/price", get(questions::price))
+        .route("/v1/quote", post(questions::quote))
+        .route("/v1/explain/{id}", get(questions::explain))
         .route("/v1/health", get(reads::health))
         .route("/v1/eip712", get(reads::eip712))
         .route("/v1/openapi.json", get(reads::openapi))

@@ -111,6 +111,17 @@ pub async fn ask_market<T: Send + 'static>(
     state: &AppState,
     question: impl FnOnce(&crate::pipeline::market::Market) -> T + Send + 'static,
 ) -> Result<T, ApiError> {
+    ask_market_mut(state, move |market| question(market)).await
+}
+
+/// [`ask_market`] for a question that probes the market ([`Market::probe`]): the only kind
+/// that may take it `&mut`, to decode under the market's names and forget them.
+///
+/// [`Market::probe`]: crate::pipeline::market::Market::probe
+pub async fn ask_market_mut<T: Send + 'static>(
+    state: &AppState,
+    question: impl FnOnce(&mut crate::pipeline::market::Market) -> T + Send + 'static,
+) -> Result<T, ApiError> {
     let (reply, answer) = tokio::sync::oneshot::channel();
     let query: crate::pipeline::matching::Query = Box::new(move |market| {
         let _ = reply.send(question(market));
@@ -129,18 +140,26 @@ pub async fn ask_market<T: Send + 'static>(
     })
 }
 
-/// `GET /v1/health`.
-pub async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
+/// `GET /v1/health`: `ok` (200), or `stopping` with the reason (503); with the newest known
+/// state hash and the seq it is after.
+pub async fn health(State(state): State<Arc<AppState>>) -> Response {
+    let (seq, event_seq) = {
+        let published = state.published.read();
+        (published.last_seq, published.last_event_seq())
+    };
     let state_hash = state.metrics.snapshots.state_hash().map(
         |(seq, hash)| json!({"seq": seq, "hash": alloy_primitives::hex::encode_prefixed(hash)}),
     );
-    let published = state.published.read();
-    Json(json!({
-        "status": "ok",
-        "seq": published.last_seq,
-        "event_seq": published.last_event_seq(),
-        "state_hash": state_hash,
-    }))
+    match state.stop.cause() {
+        None => Json(json!({"status": "ok", "seq": seq, "event_seq": event_seq,
+            "state_hash": state_hash}))
+        .into_response(),
+        Some(cause) => {
+            let body = json!({"status": "stopping", "reason": cause.describe(), "seq": seq,
+                "event_seq": event_seq, "state_hash": state_hash});
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
+    }
 }
 
 /// `GET /v1/eip712`: the domain and the types to sign commands with.

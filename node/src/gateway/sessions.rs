@@ -45,6 +45,9 @@ pub struct Grant {
     pub expires_ms: u64,
     /// `{"expires","nonce","sig"}`: what a command of this session is journaled with.
     pub proof: Value,
+    /// `proof` written out once, for the path that writes journal bodies as text
+    /// (`gateway::unsigned`).
+    pub proof_json: String,
 }
 
 impl Grant {
@@ -137,7 +140,8 @@ impl Sessions {
         }
         let token = new_token()?;
         let proof = json!({"expires": expires_ms, "nonce": nonce, "sig": sig});
-        let grant = Arc::new(Grant { owner, expires_ms, proof });
+        let proof_json = proof.to_string();
+        let grant = Arc::new(Grant { owner, expires_ms, proof, proof_json });
         table.spent.insert(key, expires_ms);
         table.by_token.insert(token.clone(), grant.clone());
         Ok((token, grant))

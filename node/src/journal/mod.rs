@@ -96,6 +96,8 @@ pub struct Journal {
     file_bytes: u64,
     last_seq: u64,
     buffer: Vec<u8>,
+    /// Test hook ([`Journal::pretend_space_left`]): bytes the disk is pretended to have left.
+    space_left_bytes: Option<u64>,
 }
 
 impl Journal {
@@ -139,6 +141,7 @@ impl Journal {
             file_bytes,
             last_seq: recovered.last_seq,
             buffer: Vec::new(),
+            space_left_bytes: None,
         };
         Ok((journal, recovered))
     }
@@ -146,6 +149,13 @@ impl Journal {
     /// The last sequence number written.
     pub fn last_seq(&self) -> u64 {
         self.last_seq
+    }
+
+    /// Test hook: from now on, writes fail as on a full disk (ENOSPC) once `bytes` more have
+    /// been written — so the tests can fill a disk without owning one. Only the node's
+    /// `GRIDBOOK_TEST_JOURNAL_SPACE_BYTES` calls it.
+    pub fn pretend_space_left(&mut self, bytes: u64) {
+        self.space_left_bytes = Some(bytes);
     }
 
     /// Writes a group of records — `(seq, line)` with consecutive sequence numbers following
@@ -167,6 +177,14 @@ impl Journal {
             next = seq;
         }
         let io = |source| JournalError::Io { path: self.path.clone(), source };
+        if let Some(space_left) = self.space_left_bytes.as_mut() {
+            let needed = self.buffer.len() as u64;
+            if needed > *space_left {
+                // ENOSPC (28 on Linux and macOS), exactly as a full disk reports it.
+                return Err(io(std::io::Error::from_raw_os_error(28)));
+            }
+            *space_left -= needed;
+        }
         self.file.write_all(&self.buffer).map_err(io)?;
         self.file.sync_data().map_err(io)?;
         self.file_bytes += self.buffer.len() as u64;

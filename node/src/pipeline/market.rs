@@ -3,19 +3,28 @@
 //! with the replay's own codec, `gridbook journal export` + `gridbook replay` gives the node's
 //! events byte for byte.
 //!
+//! It also keeps the last hour of deals (bounded), for the recent deal prices of
+//! `GET /v1/price`, and answers probes (a machine to price, a bid to quote) under the market's
+//! own names without keeping any ([`Market::probe`]).
+//!
 //! Snapshots: once armed (after recovery), the market counts the commands it applies and, when
 //! the schedule says so, copies its state (`LineReplay::copy_for_snapshot`, into a copy that
-//! comes back from the snapshot thread to be reused) and sends it to the publisher. That copy
-//! is the matching thread's whole pause for a snapshot; it is measured for `/metrics`.
+//! comes back from the snapshot thread to be reused, and the recent deals) and sends it to the
+//! publisher. That copy is the matching thread's whole pause for a snapshot; it is measured for
+//! `/metrics`. The recent deals travel beside the state the hash covers: they are the node's
+//! bookkeeping, which an offline replay does not keep.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
-use gridbook_matcher::EngineConfig;
+use gridbook_matcher::stream::DecodeError;
+use gridbook_matcher::{Command, EngineConfig};
+use gridbook_pricing::answers::price::DealRecord;
 use gridbook_pricing::{
-    model_by_name, LineReplay, LineReplayCopy, PricedEngine, PricedOptions, PricedSnapshotError,
-    PricingConfig, PricingModel, Taxonomy,
+    model_by_name, ClassId, LineReplay, LineReplayCopy, PricedEngine, PricedOptions,
+    PricedSnapshotError, PricingConfig, PricingModel, Taxonomy,
 };
 
 use super::publisher::MarketCopyAt;
@@ -39,9 +48,19 @@ pub enum MarketError {
     Invalid(String),
 }
 
+/// How far back in engine time the market keeps deals for `GET /v1/price`: the largest
+/// `window_ms` it answers.
+pub const RECENT_DEALS_KEPT_MS: u64 = 3_600_000;
+
+/// Most deals kept for `GET /v1/price`; past it the oldest are forgotten first (a market this
+/// busy has its reference, which the advice prefers, from the same deals).
+pub const RECENT_DEALS_MAX: usize = 65_536;
+
 /// The priced engine of a node.
 pub struct Market {
     replay: LineReplay,
+    /// Deals of the last [`RECENT_DEALS_KEPT_MS`], oldest first, at most [`RECENT_DEALS_MAX`].
+    recent_deals: VecDeque<DealRecord>,
     /// The last journal record applied.
     last_seq: u64,
     /// Taking snapshots, once armed.
@@ -60,9 +79,22 @@ pub struct Snapshots {
     pub stats: Arc<SnapshotStats>,
 }
 
-impl MarketCopy for LineReplayCopy {
+/// A copy of the market for a snapshot: the replay's state and the recent deals.
+#[derive(Debug, Default)]
+pub struct Copy {
+    replay: LineReplayCopy,
+    /// `(class, unit price, units, ts)` of each recent deal.
+    recent_deals: Vec<(u32, u64, u64, u64)>,
+}
+
+impl MarketCopy for Copy {
     fn write_state(&self, out: &mut Vec<u8>) {
-        self.write_snapshot(out);
+        self.replay.write_snapshot(out);
+    }
+
+    fn write_extra(&self, out: &mut Vec<u8>) {
+        let written = postcard::to_extend(&self.recent_deals, std::mem::take(out));
+        *out = written.expect("postcard writes numbers into a Vec");
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
@@ -107,6 +139,7 @@ impl Parts {
         let options = PricedOptions {
             book_interval_ms: config.book_interval_ms,
             publish_step_bps: config.publish_step_bps,
+            record_deals: true,
             ..PricedOptions::default()
         };
         Ok(Parts { taxonomy, model, options })
@@ -118,20 +151,36 @@ impl Market {
     pub fn new(config: &MarketConfig) -> Result<Market, MarketError> {
         let Parts { taxonomy, model, options } = Parts::of(config)?;
         let priced = PricedEngine::new(EngineConfig::default(), taxonomy, Some(model), options);
-        Ok(Market { replay: LineReplay::new(priced), last_seq: 0, snapshots: None })
+        Ok(Market {
+            replay: LineReplay::new(priced),
+            recent_deals: VecDeque::new(),
+            last_seq: 0,
+            snapshots: None,
+        })
     }
 
-    /// The market `config` describes in the state `bytes` hold ([`Market::write_state`]),
-    /// after journal record `seq`.
+    /// The market `config` describes in the state `bytes` hold ([`Market::write_state`]) with
+    /// the recent deals `extra` holds, after journal record `seq`.
     pub fn restore(
         config: &MarketConfig,
         bytes: &[u8],
+        extra: &[u8],
         seq: u64,
     ) -> Result<Result<Market, PricedSnapshotError>, MarketError> {
         let Parts { taxonomy, model, options } = Parts::of(config)?;
         let config = EngineConfig::default();
         let restored = LineReplay::restore_snapshot(bytes, config, taxonomy, Some(model), options);
-        Ok(restored.map(|replay| Market { replay, last_seq: seq, snapshots: None }))
+        let replay = match restored {
+            Ok(replay) => replay,
+            Err(error) => return Ok(Err(error)),
+        };
+        let deals = match postcard::from_bytes::<Vec<(u32, u64, u64, u64)>>(extra) {
+            Ok(deals) if deals.len() <= RECENT_DEALS_MAX => deals,
+            Ok(_) => return Ok(Err(PricedSnapshotError::Damaged("too many recent deals".into()))),
+            Err(error) => return Ok(Err(error.into())),
+        };
+        let recent_deals = deals.into_iter().map(|(c, p, u, t)| (ClassId(c), p, u, t)).collect();
+        Ok(Ok(Market { replay, recent_deals, last_seq: seq, snapshots: None }))
     }
 
     /// Appends the market's state bytes (what the state hash covers) to `out`.
@@ -153,9 +202,11 @@ impl Market {
     /// took is recorded in `stats`.
     pub fn copy(&self, spare: Option<Box<dyn MarketCopy>>, stats: &SnapshotStats) -> MarketCopyAt {
         let started = Instant::now();
-        let spare = spare.and_then(|spare| spare.into_any().downcast::<LineReplayCopy>().ok());
+        let spare = spare.and_then(|spare| spare.into_any().downcast::<Copy>().ok());
         let mut copy = spare.unwrap_or_default();
-        self.replay.copy_for_snapshot(&mut copy);
+        self.replay.copy_for_snapshot(&mut copy.replay);
+        copy.recent_deals.clear();
+        copy.recent_deals.extend(self.recent_deals.iter().map(|&(c, p, u, t)| (c.0, p, u, t)));
         stats.paused(started.elapsed());
         let ts_ms = self.replay.priced().engine().now_ms();
         MarketCopyAt { seq: self.last_seq, ts_ms, market: copy }
@@ -165,7 +216,22 @@ impl Market {
     /// Rejected lines report `seq` as their line: in an exported journal, line N is seq N.
     pub fn apply(&mut self, seq: u64, line: &str, out: &mut Vec<u8>) {
         self.replay.line(seq, line.as_bytes(), out);
+        self.recent_deals.extend(self.replay.priced_mut().take_deals());
+        let now_ms = self.replay.priced().engine().now_ms();
+        while self
+            .recent_deals
+            .front()
+            .is_some_and(|&(_, _, _, ts_ms)| ts_ms.saturating_add(RECENT_DEALS_KEPT_MS) < now_ms)
+            || self.recent_deals.len() > RECENT_DEALS_MAX
+        {
+            self.recent_deals.pop_front();
+        }
         self.last_seq = seq;
+        self.snapshot_if_due(line);
+    }
+
+    /// After a command: a snapshot's copy, if the schedule says one is due.
+    fn snapshot_if_due(&mut self, line: &str) {
         let Some(snapshots) = &mut self.snapshots else { return };
         let commands = u64::from(!line.contains("\"op\":\"tick\""));
         let now_ms = self.replay.priced().engine().now_ms();
@@ -178,6 +244,24 @@ impl Market {
         if let Err(TrySendError::Full(_)) = snapshots.copies.try_send(copy) {
             snapshots.stats.skipped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
+    }
+
+    /// The deals of the last [`RECENT_DEALS_KEPT_MS`] (at most [`RECENT_DEALS_MAX`]), oldest
+    /// first.
+    pub fn recent_deals(&self) -> &VecDeque<DealRecord> {
+        &self.recent_deals
+    }
+
+    /// Decodes `line` (an order that is asked about, not applied) with the market's names and
+    /// answers it from the priced engine and the recent deals; the names it brought are
+    /// forgotten ([`LineReplay::probe`]).
+    pub fn probe<T>(
+        &mut self,
+        line: &[u8],
+        answer: impl FnOnce(&PricedEngine, &VecDeque<DealRecord>, Command) -> T,
+    ) -> Result<T, DecodeError> {
+        let recent_deals = &self.recent_deals;
+        self.replay.probe(line, |priced, command| answer(priced, recent_deals, command))
     }
 
     /// The node's pricing model (a node always prices).

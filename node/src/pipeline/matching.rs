@@ -14,9 +14,10 @@ use super::market::Market;
 use super::Item;
 use crate::journal::sequencer::Stamped;
 
-/// A read-only question the matching thread answers between groups (book, price, quote, …);
-/// it sends its own answer.
-pub type Query = Box<dyn FnOnce(&Market) + Send>;
+/// A question the matching thread answers between groups (book, price, quote, …); it sends
+/// its own answer. It changes nothing: the market is `&mut` only so that a probe can decode
+/// its order with the market's names, which [`Market::probe`] forgets again.
+pub type Query = Box<dyn FnOnce(&mut Market) + Send>;
 
 /// One applied command, on its way to the publisher.
 #[derive(Debug)]
@@ -68,7 +69,7 @@ pub fn run(
             recv(queries) -> query => match query {
                 Ok(query) => {
                     let started = Instant::now();
-                    query(&market);
+                    query(&mut market);
                     stats.queries.fetch_add(1, Ordering::Relaxed);
                     stats.busy_ns.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
                 }

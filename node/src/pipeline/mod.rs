@@ -5,7 +5,7 @@
 //!
 //! ```text
 //!  gateway (tokio workers)      sequencer thread          matching thread        publisher thread
-//!  parse, verify signature ──► seq, ts, journal+fsync ──► PricedReplay::line ──► reply to client,
+//!  parse, verify signature ──► seq, ts, journal+fsync ──► LineReplay::line   ──► reply to client,
 //!       │  (bounded)                (bounded)               ▲   (bounded)         event log, orders,
 //!       └── queries (bounded) ──────────────────────────────┘                     subscribers
 //! ```

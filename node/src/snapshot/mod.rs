@@ -40,6 +40,8 @@ pub use writer::{Job, MarketCopy, SnapshotStats, Written};
 pub struct Payload {
     /// The market's state: what the state hash covers.
     pub market: Vec<u8>,
+    /// The node's bookkeeping about the market (recent deals), not hashed.
+    pub market_extra: Vec<u8>,
     /// The publisher's state ([`crate::pipeline::publisher`]).
     pub publisher: Vec<u8>,
 }

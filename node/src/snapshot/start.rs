@@ -36,10 +36,11 @@ pub fn restore_newest(
         Ok(payload) => payload,
         Err(error) => return Ok(report(&loaded.path, &error.to_string())),
     };
-    let market = match Market::restore(config, &payload.market, loaded.header.seq)? {
-        Ok(market) => market,
-        Err(error) => return Ok(report(&loaded.path, &error.to_string())),
-    };
+    let market =
+        match Market::restore(config, &payload.market, &payload.market_extra, loaded.header.seq)? {
+            Ok(market) => market,
+            Err(error) => return Ok(report(&loaded.path, &error.to_string())),
+        };
     let mut state = Vec::new();
     market.write_state(&mut state);
     if state_hash(&state) != loaded.header.state_hash {

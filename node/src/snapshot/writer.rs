@@ -28,6 +28,10 @@ pub trait MarketCopy: Send {
     /// Appends the market's state bytes (canonical: what the state hash covers) to `out`.
     fn write_state(&self, out: &mut Vec<u8>);
 
+    /// Appends what travels beside the state without being hashed (the node's own
+    /// bookkeeping about the market) to `out`.
+    fn write_extra(&self, _out: &mut Vec<u8>) {}
+
     /// The copy as `Any`, for the market that takes it back to reuse.
     fn into_any(self: Box<Self>) -> Box<dyn std::any::Any>;
 }
@@ -126,7 +130,10 @@ pub fn write(store: &Store, market: [u8; 32], job: &Job) -> Result<Written, Stor
     let mut state = Vec::new();
     job.market.write_state(&mut state);
     let header = Header { seq: job.seq, ts_ms: job.ts_ms, state_hash: state_hash(&state), market };
-    let payload = Payload { market: state, publisher: job.publisher.clone() }.encode();
+    let mut market_extra = Vec::new();
+    job.market.write_extra(&mut market_extra);
+    let payload = Payload { market: state, market_extra, publisher: job.publisher.clone() };
+    let payload = payload.encode();
     let path = store.write(&header, &payload)?;
     let bytes = (payload.len() + super::file::HEADER_BYTES) as u64;
     Ok(Written { path, header, bytes })

@@ -20,6 +20,7 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -27,7 +28,10 @@ use tokio::task::JoinHandle;
 use super::link::{CloseKind, Closing, Link, Out};
 use super::protocol::{self, Request, Stream};
 use super::subscription::{self, Sources, Start};
-use crate::gateway::commands::{enqueue, prepare_as, take_ip_token, Enqueued};
+use crate::gateway::commands::{
+    check_batch_len, enqueue, prepare_as, prepare_each, prepare_raw, split_raw, take_ip_token,
+    Enqueued,
+};
 use crate::gateway::error::ApiError;
 use crate::gateway::listener::Peer;
 use crate::gateway::sessions::Grant;
@@ -43,6 +47,8 @@ enum Pending {
 
 /// Serves one upgraded connection until it closes.
 pub async fn run(socket: WebSocket, state: Arc<AppState>, session: Option<Arc<Grant>>, peer: Peer) {
+    let stop = state.stop.clone();
+    let _open = stop.socket_opened();
     let limits = &state.config.limits;
     let timeouts = (
         Duration::from_millis(limits.idle_timeout_ms),
@@ -93,9 +99,15 @@ struct Reader {
 impl Reader {
     async fn read(&mut self, mut stream: SplitStream<WebSocket>, idle: Duration) {
         let mut closing = self.link.closing();
+        let stop = self.state.stop.clone();
         loop {
             let message = tokio::select! {
                 _ = closing.changed() => return,
+                cause = stop.stopped() => {
+                    let reason = format!("going away: {}", cause.describe());
+                    self.link.close(Closing::new(CloseKind::Stopping, 1001, reason));
+                    return;
+                }
                 next = tokio::time::timeout(idle, stream.next()) => next,
             };
             let text = match message {
@@ -144,7 +156,7 @@ impl Reader {
                 self.answer_now(protocol::error_frame(&bad.tag, &bad.error)).await
             }
             Ok(Request::Commands { tag, commands }) => {
-                let pending = match self.submit(commands) {
+                let pending = match self.submit(&commands) {
                     Ok((enqueued, batch)) => Pending::Waiting { tag, enqueued, batch },
                     Err(error) => {
                         self.state.metrics.refused(&error.code);
@@ -175,22 +187,25 @@ impl Reader {
     }
 
     /// Checks and sequences one frame's commands, as `POST /v1/commands` does.
-    fn submit(&self, commands: Value) -> Result<(Enqueued, bool), ApiError> {
+    fn submit(&self, commands: &RawValue) -> Result<(Enqueued, bool), ApiError> {
         take_ip_token(&self.state, &self.peer)?;
-        let (commands, batch) = match commands {
-            Value::Array(commands) => (commands, true),
-            single => (vec![single], false),
+        let session = self.session.as_deref();
+        let (prepared, batch) = match split_raw(commands.get()) {
+            Some((commands, batch)) => {
+                check_batch_len(&self.state, commands.len())?;
+                prepare_each(commands, batch, |c| prepare_raw(&self.state, c, session))?
+            }
+            None => {
+                let commands: Value = serde_json::from_str(commands.get())
+                    .expect("a frame's commands were read as JSON");
+                let (commands, batch) = match commands {
+                    Value::Array(commands) => (commands, true),
+                    single => (vec![single], false),
+                };
+                check_batch_len(&self.state, commands.len())?;
+                prepare_each(commands, batch, |c| prepare_as(&self.state, c, session))?
+            }
         };
-        let batch_max = self.state.config.limits.batch_max;
-        if commands.is_empty() || commands.len() > batch_max {
-            let detail = format!("a batch holds 1 to {batch_max} commands, got {}", commands.len());
-            return Err(ApiError::bad_request("bad_batch", detail, None));
-        }
-        let mut prepared = Vec::with_capacity(commands.len());
-        for (index, command) in commands.into_iter().enumerate() {
-            let checked = prepare_as(&self.state, command, self.session.as_deref());
-            prepared.push(if batch { checked.map_err(|e| e.in_batch(index)) } else { checked }?);
-        }
         Ok((enqueue(&self.state, prepared)?, batch))
     }
 

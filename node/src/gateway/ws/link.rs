@@ -48,6 +48,8 @@ pub enum CloseKind {
     TooBig,
     /// A broken invariant (a bug).
     Internal,
+    /// The node is stopping.
+    Stopping,
 }
 
 impl Closing {

@@ -1,6 +1,8 @@
 //! The frames of `/v1/ws` (docs/api.md, "WebSocket"): what a client may send, and the text of
 //! every frame the node sends back. Every frame is one JSON text message.
 
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::gateway::error::ApiError;
@@ -46,7 +48,7 @@ pub enum Request {
         /// Echoed in the answer.
         tag: Value,
         /// The command or commands, as sent.
-        commands: Value,
+        commands: Box<RawValue>,
     },
     /// Start a subscription.
     Subscribe {
@@ -82,8 +84,22 @@ fn bad(tag: &Value, code: &str, detail: impl Into<String>, field: Option<&str>) 
     }
 }
 
+/// A command frame, read without building a tree of its commands.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommandFrame {
+    #[serde(default)]
+    tag: Value,
+    command: Box<RawValue>,
+}
+
 /// Reads a client's text frame.
 pub fn parse(text: &str) -> Result<Request, BadFrame> {
+    if let Ok(CommandFrame { tag, command }) = serde_json::from_str(text) {
+        if tag.is_string() || tag.is_number() || tag.is_null() {
+            return Ok(Request::Commands { tag, commands: command });
+        }
+    }
     let mut frame: Map<String, Value> = match serde_json::from_str(text) {
         Ok(Value::Object(frame)) => frame,
         Ok(_) => return Err(bad(&Value::Null, "malformed_json", "a frame is a JSON object", None)),
@@ -95,6 +111,8 @@ pub fn parse(text: &str) -> Result<Request, BadFrame> {
     }
     if let Some(commands) = frame.remove("command") {
         only(&frame, &tag)?;
+        let commands =
+            serde_json::value::to_raw_value(&commands).expect("a JSON value writes out as JSON");
         return Ok(Request::Commands { tag, commands });
     }
     if let Some(which) = frame.remove("subscribe") {
@@ -217,7 +235,12 @@ mod tests {
         else {
             panic!("commands")
         };
-        assert_eq!((tag, commands.as_array().map(Vec::len)), (Value::from(7), Some(1)));
+        assert_eq!((tag, commands.get()), (Value::from(7), r#"[{"op":"cancel"}]"#));
+        let Ok(Request::Commands { tag, commands }) = parse(r#"{"command":{"op":"cancel"}}"#)
+        else {
+            panic!("a command without a tag")
+        };
+        assert_eq!((tag, commands.get()), (Value::Null, r#"{"op":"cancel"}"#));
         let Ok(Request::Subscribe { stream, after, .. }) = parse(
             r#"{"subscribe":"owner","owner":"0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf","after":5}"#,
         ) else {

@@ -7,9 +7,10 @@
 //! order state is one it knows, the windows hold no more than their bounds and name each key
 //! once, and each open order counts for its owner.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
+use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::{OrderStatus, Outcomes, Published, PublishedEvent, Publisher};
@@ -43,13 +44,13 @@ struct Order {
 
 type Key = (String, String);
 /// An event as written: its seq, JSON and the accounts it concerns.
-type Event = (u64, Box<str>, [Option<Box<str>>; 2]);
+type Event = (u64, Arc<str>, [Option<Arc<str>>; 2]);
 
 #[derive(Serialize, Deserialize)]
 struct State {
     last_seq: u64,
     subscribers_dropped: u64,
-    outcomes_by_op: Vec<(Key, u64)>,
+    outcomes_by_op: Vec<(String, Vec<(String, u64)>)>,
     events: Vec<Event>,
     /// In arrival order.
     orders: Vec<Order>,
@@ -113,7 +114,11 @@ impl Publisher {
         let state = State {
             last_seq: shared.last_seq,
             subscribers_dropped: shared.subscribers_dropped,
-            outcomes_by_op: shared.outcomes_by_op.iter().map(|(k, n)| (k.clone(), *n)).collect(),
+            outcomes_by_op: shared
+                .outcomes_by_op
+                .iter()
+                .map(|(op, by)| (op.clone(), by.iter().map(|(o, n)| (o.clone(), *n)).collect()))
+                .collect(),
             events: events.collect(),
             orders: orders.collect(),
             outcomes: outcomes.collect(),
@@ -168,7 +173,11 @@ impl Publisher {
             orders,
             order_arrivals,
             last_seq: state.last_seq,
-            outcomes_by_op: state.outcomes_by_op.into_iter().collect::<BTreeMap<_, _>>(),
+            outcomes_by_op: state
+                .outcomes_by_op
+                .into_iter()
+                .map(|(op, by)| (op, by.into_iter().collect::<BTreeMap<_, _>>()))
+                .collect(),
             subscribers_dropped: state.subscribers_dropped,
             open_orders,
         };
