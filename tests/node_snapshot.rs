@@ -3,11 +3,11 @@
 //! - a clean stop (SIGTERM) writes a last snapshot, and a restart starts from it;
 //! - that node and one started on a copy of the data directory without snapshots (the whole
 //!   journal replayed) answer `GET /v1/orders/{id}`, `GET /v1/events?after=`, an idempotent
-//!   retry and `GET /v1/book` alike, and report the same state hash in `GET /v1/health`.
+//!   retry, `GET /v1/book` and `GET /v1/price` (its recent deals included) alike, and report the same state hash in `GET /v1/health`.
 
 mod node_support;
 
-use node_support::{client, fresh_dir, Node};
+use node_support::{client, fresh_dir, urlencode, Node};
 use serde_json::{json, Value};
 
 const OWNER_A: &str = "0x00000000000000000000000000000000000000aa";
@@ -55,7 +55,12 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 
 /// What the two nodes are compared on.
 fn answers(url: &str, ids: &[String]) -> Vec<Value> {
-    let mut answers = vec![get(url, "/v1/events?after=0&limit=10000"), get(url, "/v1/book")];
+    let hw = r#"{"cpu":32,"mem":256,"gpu":"H100-80GB","gpus":1,"gpu_mem":80,"tee":null,"region":"eu-west"}"#;
+    let mut answers = vec![
+        get(url, "/v1/events?after=0&limit=10000"),
+        get(url, "/v1/book"),
+        get(url, &format!("/v1/price?hw={}", urlencode(hw))),
+    ];
     answers.extend(ids.iter().map(|id| get(url, &format!("/v1/orders/{id}"))));
     answers
 }
