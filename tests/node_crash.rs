@@ -142,35 +142,19 @@ fn after_kill_9_at_random_moments_nothing_acknowledged_is_lost_or_applied_twice(
     gridbook(&["journal", "export", data_arg, "--out", export.to_str().expect("UTF-8")]);
     let exported: Vec<String> =
         std::fs::read_to_string(&export).expect("export").lines().map(str::to_owned).collect();
-    let replayed = gridbook(&[
-        "replay",
-        export.to_str().expect("UTF-8"),
-        "--pricing",
-        "ewma",
-        "--book-interval-ms",
-        "60000",
-        "--publish-step-bps",
-        "10",
-    ]);
+    let replayed = replay_with_node_options(&[export.to_str().expect("UTF-8")]);
     let replay: HashMap<u64, &str> = replayed.lines().map(|l| (event_seq(l), l)).collect();
     // The state hash the recovered node reported is the replay's at the same seq.
     let hashed_seq = health["state_hash"]["seq"].as_u64().expect("a state hash after recovery");
     let prefix = data.join("prefix.jsonl");
     std::fs::write(&prefix, exported[..hashed_seq as usize].join("\n") + "\n").expect("prefix");
     let hash_file = data.join("state_hash");
-    gridbook(&[
-        "replay",
+    replay_with_node_options(&[
         prefix.to_str().expect("UTF-8"),
         "--out",
         data.join("prefix.events").to_str().expect("UTF-8"),
         "--state-hash",
         hash_file.to_str().expect("UTF-8"),
-        "--pricing",
-        "ewma",
-        "--book-interval-ms",
-        "60000",
-        "--publish-step-bps",
-        "10",
     ]);
     let offline = std::fs::read_to_string(&hash_file).expect("the hash");
     assert_eq!(offline.trim(), health["state_hash"]["hash"], "state hash at seq {hashed_seq}");
@@ -215,6 +199,13 @@ fn after_kill_9_at_random_moments_nothing_acknowledged_is_lost_or_applied_twice(
     );
     let _ = std::fs::remove_dir_all(&data);
     let _ = std::fs::remove_file(&config);
+}
+
+/// `gridbook replay ARGS` with the pricing options of the node's default market (what
+/// `gridbook journal export` prints for it).
+fn replay_with_node_options(args: &[&str]) -> String {
+    let market = ["--pricing", "ewma", "--book-interval-ms", "60000", "--publish-step-bps", "10"];
+    gridbook(&[&["replay"], args, &market].concat())
 }
 
 fn event_seq(line: &str) -> u64 {
