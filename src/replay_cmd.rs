@@ -43,6 +43,11 @@ pub(crate) struct ReplayArgs {
     /// Exit with an error when any line was rejected (after writing every event).
     #[arg(long)]
     pub(crate) strict: bool,
+    /// Write the state hash after the last line here (`0x` + 64 hex digits and a newline):
+    /// keccak-256 of the engine's, model's and driver's snapshot bytes — what a node that
+    /// journaled these lines reports in `GET /v1/health` at the same seq.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) state_hash: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) pricing_args: PricingArgs,
 }
@@ -136,6 +141,13 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<()> {
     output.flush().with_context(|| format!("cannot write {output_name}"))?;
     if let Some(csv) = prices.as_mut() {
         csv.finish()?;
+    }
+    if let Some(path) = &args.state_hash {
+        let mut state = Vec::new();
+        replay.write_snapshot(&mut state);
+        let hash = alloy_primitives::hex::encode_prefixed(alloy_primitives::keccak256(&state));
+        std::fs::write(path, format!("{hash}\n"))
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     let elapsed_s = started.elapsed().as_secs_f64();
     let (stats, resting) = (replay.stats(), replay.priced().engine().resting());

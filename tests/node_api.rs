@@ -9,7 +9,7 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use gridbook_node::auth::{message_of, Domain};
 use gridbook_node::config::{DEVNET_CHAIN_ID, DEVNET_SETTLEMENT};
-use node_support::{client, fresh_dir, gridbook, Node};
+use node_support::{client, fresh_dir, gridbook, urlencode, Node};
 use reqwest::blocking::Response;
 use serde_json::{json, Value};
 
@@ -516,13 +516,3 @@ fn price_quote_and_explain_answer_live_what_the_cli_answers_of_the_journal() {
 /// A request's answer and the refusal it must be: method and documented path, the answer, then
 /// the status, `error` code and `field` expected.
 type Refused = (&'static str, &'static str, Response, u16, &'static str, Option<&'static str>);
-
-/// `text` as a URL query value.
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}

@@ -4,7 +4,13 @@
 //! - no command was applied twice (clients resend unanswered commands, byte for byte);
 //! - every event a client saw is, byte for byte, the event of that `seq` in an offline replay of
 //!   the exported journal;
-//! - after recovery the node's whole event log equals that replay.
+//! - after recovery the node's whole event log equals that replay;
+//! - the node's state hash after recovery (`GET /v1/health`) equals the hash of the state an
+//!   offline replay of the exported journal up to that seq reaches (`gridbook replay
+//!   --state-hash`).
+//!
+//! The node snapshots every 40 commands, so kills also land while a snapshot is written and
+//! restarts start from snapshots.
 //!
 //! `GRIDBOOK_CRASH_KILLS` sets the number of kills (default 3; the long run uses 50).
 
@@ -98,7 +104,10 @@ fn after_kill_9_at_random_moments_nothing_acknowledged_is_lost_or_applied_twice(
         std::env::var("GRIDBOOK_CRASH_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
     let data = fresh_dir("crash");
     let data_arg = data.to_str().expect("UTF-8 path");
-    let mut node = Node::start(&data, &["--auth", "none"]);
+    let config = data.with_extension("toml");
+    std::fs::write(&config, "[snapshot]\nevery_commands = 40\nkeep = 2\n").expect("node.toml");
+    let args = ["--auth", "none", "--config", config.to_str().expect("UTF-8 path")];
+    let mut node = Node::start(&data, &args);
     let url = Arc::new(Mutex::new(node.url.clone()));
     let stop = Arc::new(AtomicBool::new(false));
     let acked: Acknowledged = Arc::default();
@@ -112,7 +121,7 @@ fn after_kill_9_at_random_moments_nothing_acknowledged_is_lost_or_applied_twice(
     for _ in 0..kills {
         std::thread::sleep(Duration::from_millis(rng.random_range(150..700)));
         node.kill9();
-        node = Node::start(&data, &["--auth", "none"]);
+        node = Node::start(&data, &args);
         *url.lock().expect("url") = node.url.clone();
     }
     std::thread::sleep(Duration::from_millis(300));
@@ -121,23 +130,34 @@ fn after_kill_9_at_random_moments_nothing_acknowledged_is_lost_or_applied_twice(
     let sent: u64 = counts.iter().map(|c| c.0).sum();
     let resent: u64 = counts.iter().map(|c| c.1).sum();
     let log = all_events(&node.url);
+    let health: Value = client()
+        .get(format!("{}/v1/health", node.url))
+        .send()
+        .expect("health")
+        .json()
+        .expect("JSON");
     assert!(node.terminate(), "a clean stop after SIGTERM");
 
     let export = data.join("export.jsonl");
     gridbook(&["journal", "export", data_arg, "--out", export.to_str().expect("UTF-8")]);
     let exported: Vec<String> =
         std::fs::read_to_string(&export).expect("export").lines().map(str::to_owned).collect();
-    let replayed = gridbook(&[
-        "replay",
-        export.to_str().expect("UTF-8"),
-        "--pricing",
-        "ewma",
-        "--book-interval-ms",
-        "60000",
-        "--publish-step-bps",
-        "10",
-    ]);
+    let replayed = replay_with_node_options(&[export.to_str().expect("UTF-8")]);
     let replay: HashMap<u64, &str> = replayed.lines().map(|l| (event_seq(l), l)).collect();
+    // The state hash the recovered node reported is the replay's at the same seq.
+    let hashed_seq = health["state_hash"]["seq"].as_u64().expect("a state hash after recovery");
+    let prefix = data.join("prefix.jsonl");
+    std::fs::write(&prefix, exported[..hashed_seq as usize].join("\n") + "\n").expect("prefix");
+    let hash_file = data.join("state_hash");
+    replay_with_node_options(&[
+        prefix.to_str().expect("UTF-8"),
+        "--out",
+        data.join("prefix.events").to_str().expect("UTF-8"),
+        "--state-hash",
+        hash_file.to_str().expect("UTF-8"),
+    ]);
+    let offline = std::fs::read_to_string(&hash_file).expect("the hash");
+    assert_eq!(offline.trim(), health["state_hash"]["hash"], "state hash at seq {hashed_seq}");
 
     let acked = acked.lock().expect("acked");
     assert!(acked.len() as u64 >= sent.min(50), "clients got answers ({} of {sent})", acked.len());
@@ -178,6 +198,14 @@ fn after_kill_9_at_random_moments_nothing_acknowledged_is_lost_or_applied_twice(
         exported.len()
     );
     let _ = std::fs::remove_dir_all(&data);
+    let _ = std::fs::remove_file(&config);
+}
+
+/// `gridbook replay ARGS` with the pricing options of the node's default market (what
+/// `gridbook journal export` prints for it).
+fn replay_with_node_options(args: &[&str]) -> String {
+    let market = ["--pricing", "ewma", "--book-interval-ms", "60000", "--publish-step-bps", "10"];
+    gridbook(&[&["replay"], args, &market].concat())
 }
 
 fn event_seq(line: &str) -> u64 {

@@ -7,7 +7,9 @@ use crate::hardware::Sym;
 
 /// The engine's handle for an accepted order: its arrival number (0 for the first accepted order).
 /// Arrival numbers also give time priority: a smaller number arrived earlier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct OrderRef(pub u32);
 
 /// Why a command was refused. The engine's state is unchanged by a refused command.

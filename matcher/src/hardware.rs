@@ -5,12 +5,14 @@
 //! [`crate::Symbols`], so the engine compares integers, never strings.
 
 /// An interned name: a GPU model, a TEE kind or a region.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Sym(pub u32);
 
 /// One machine configuration, as offered by an ask. `mem_gib` and `gpu_mem_gib` are per machine
 /// and per GPU respectively, as in the order stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Hardware {
     /// CPU cores.
     pub cpu: u32,
@@ -30,7 +32,7 @@ pub struct Hardware {
 
 /// What each slot of a bid needs. Lists are kept sorted and free of duplicates by
 /// [`Requirements::new`], so equal requirements compare and hash equal.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Requirements {
     /// Minimum CPU cores.
     pub cpu: u32,
@@ -124,6 +126,13 @@ impl Requirements {
             failed.push(Mismatch::Region);
         }
         failed
+    }
+
+    /// Whether the lists are in the canonical form [`Requirements::new`] gives (sorted, no
+    /// duplicates): what a restored snapshot must hold, since equal requirements must hash equal.
+    pub(crate) fn is_canonical(&self) -> bool {
+        let strictly_sorted = |list: &[Sym]| list.windows(2).all(|pair| pair[0] < pair[1]);
+        strictly_sorted(&self.gpu) && strictly_sorted(&self.regions)
     }
 
     /// Whether `hw` satisfies these requirements (matching rule 1).

@@ -28,7 +28,10 @@ pub mod validate;
 pub mod workload;
 
 pub use command::{Ask, Bid, Cancel, Command, Peg, Price, Tif};
-pub use engine::{Candidate, Engine, EngineConfig, Exclusion, Quote, QuoteFill, RestingView, Side};
+pub use engine::{
+    Candidate, Engine, EngineConfig, EngineCopy, Exclusion, Quote, QuoteFill, RestingView, Side,
+    SnapshotError, SNAPSHOT_VERSION,
+};
 pub use event::{Bound, CancelReason, Deal, Event, IdLookup, OrderRef, RejectReason};
 pub use hardware::{Hardware, Mismatch, Requirements, Sym};
 pub use owner::Owner;

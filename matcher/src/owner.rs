@@ -3,7 +3,19 @@
 use std::fmt;
 
 /// An Ethereum account address. Parsed case-insensitively; printed lower-case with `0x`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Owner(pub [u8; 20]);
 
 /// Why a text is not an address.

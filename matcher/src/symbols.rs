@@ -99,6 +99,23 @@ impl Symbols {
             + self.index.capacity() * (std::mem::size_of::<(Box<str>, Sym)>() + 1)
     }
 
+    /// Every name, by symbol (for a snapshot).
+    pub(crate) fn names(&self) -> &[Box<str>] {
+        &self.names
+    }
+
+    /// The table holding `names` in that order (from a snapshot); `None` if a name is there
+    /// twice, which no table ever holds.
+    pub(crate) fn from_names(names: Vec<Box<str>>, names_max: usize) -> Option<Symbols> {
+        let mut index = HashMap::with_capacity(names.len());
+        for (at, name) in names.iter().enumerate() {
+            if index.insert(name.clone(), Sym(u32::try_from(at).ok()?)).is_some() {
+                return None;
+            }
+        }
+        Some(Symbols { names, index, names_max })
+    }
+
     /// How many names are interned.
     pub fn len(&self) -> usize {
         self.names.len()

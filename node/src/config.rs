@@ -62,6 +62,8 @@ pub struct NodeConfig {
     pub chain: ChainConfig,
     /// Sequencing and the journal.
     pub journal: JournalSection,
+    /// Periodic snapshots of the market, so a restart replays only the journal after one.
+    pub snapshot: SnapshotSection,
     /// Bounds on what clients can make the node hold or do.
     pub limits: Limits,
 }
@@ -102,6 +104,19 @@ pub struct JournalSection {
     pub tick_interval_ms: u64,
     /// A journal segment is closed past this size, bytes.
     pub segment_bytes_max: u64,
+}
+
+/// Periodic snapshots (`DATA_DIR/snapshots/`). A snapshot is taken after whichever comes
+/// first; 0 turns that trigger off (both 0: only the snapshot at a clean stop).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SnapshotSection {
+    /// A snapshot after this many commands since the last one.
+    pub every_commands: u64,
+    /// A snapshot after this long since the last one (if any command was applied), ms.
+    pub every_ms: u64,
+    /// Snapshots kept: older ones are deleted once a new one is durable.
+    pub keep: usize,
 }
 
 /// Bounds on what clients can make the node hold or do.
@@ -160,6 +175,7 @@ impl Default for NodeConfig {
             market: MarketConfig::default(),
             chain: ChainConfig::default(),
             journal: JournalSection::default(),
+            snapshot: SnapshotSection::default(),
             limits: Limits::default(),
         }
     }
@@ -186,6 +202,12 @@ impl Default for ChainConfig {
 impl Default for JournalSection {
     fn default() -> JournalSection {
         JournalSection { group_max: 4096, tick_interval_ms: 1_000, segment_bytes_max: 256 << 20 }
+    }
+}
+
+impl Default for SnapshotSection {
+    fn default() -> SnapshotSection {
+        SnapshotSection { every_commands: 1_000_000, every_ms: 600_000, keep: 3 }
     }
 }
 
@@ -274,6 +296,7 @@ impl NodeConfig {
             ("limits.ws_frames_in_flight_max", limits.ws_frames_in_flight_max),
             ("limits.ws_subscriptions_max", limits.ws_subscriptions_max),
             ("journal.group_max", self.journal.group_max),
+            ("snapshot.keep", self.snapshot.keep),
         ] {
             if value == 0 {
                 return Err(format!("{key} must be at least 1"));

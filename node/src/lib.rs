@@ -7,6 +7,9 @@
 //! - [`journal`] — the durable command journal: the sequencer stamps each command with a
 //!   sequence number and the node's time, and a group commit makes a whole burst durable with
 //!   one fsync before any of it reaches the matching thread.
+//! - [`snapshot`] — periodic snapshots of the market and the publisher in
+//!   `DATA_DIR/snapshots/`, written atomically off the matching thread, with the state hash
+//!   an offline replay reproduces.
 //! - [`client`] — a client of the node's WebSocket protocol and sessions (load generator, demo,
 //!   tests).
 //!
@@ -23,6 +26,7 @@ pub mod market_file;
 pub mod metrics;
 pub mod node;
 pub mod pipeline;
+pub mod snapshot;
 
 pub use config::NodeConfig;
 pub use node::{serve, NodeError, Started};

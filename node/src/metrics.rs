@@ -1,6 +1,7 @@
 //! `/metrics` in Prometheus text format: commands by op and outcome, refusals before
 //! sequencing, journal fsync latency and group sizes, queue depths, the matching thread's busy
-//! time, resting orders, subscribers and their disconnections.
+//! time, resting orders, subscribers and their disconnections, snapshots and the matching
+//! thread's pause for them.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -13,6 +14,7 @@ use crate::gateway::listener::ConnectionStats;
 use crate::gateway::AppState;
 use crate::journal::sequencer::{SequencerStats, FSYNC_BUCKETS_US};
 use crate::pipeline::matching::MatchingStats;
+use crate::snapshot::SnapshotStats;
 
 /// The node's counters that are not kept by a pipeline stage itself.
 #[derive(Debug, Default)]
@@ -27,12 +29,18 @@ pub struct NodeMetrics {
     pub sequencer: Arc<SequencerStats>,
     /// The matching thread's counters.
     pub matching: Arc<MatchingStats>,
+    /// Snapshots: written, failed, skipped, sizes, the matching thread's pause.
+    pub snapshots: Arc<SnapshotStats>,
 }
 
 impl NodeMetrics {
-    /// Metrics over the two stages' counters.
-    pub fn new(sequencer: Arc<SequencerStats>, matching: Arc<MatchingStats>) -> NodeMetrics {
-        NodeMetrics { sequencer, matching, ..NodeMetrics::default() }
+    /// Metrics over the stages' counters.
+    pub fn new(
+        sequencer: Arc<SequencerStats>,
+        matching: Arc<MatchingStats>,
+        snapshots: Arc<SnapshotStats>,
+    ) -> NodeMetrics {
+        NodeMetrics { sequencer, matching, snapshots, ..NodeMetrics::default() }
     }
 
     /// Counts a refusal with `code`.
@@ -165,6 +173,50 @@ impl NodeMetrics {
             "Subscribers disconnected for falling behind.",
             subscribers_dropped,
         );
+        let snapshots = &self.snapshots;
+        for (name, kind, help, value) in [
+            ("gridbook_snapshots_total", "counter", "Snapshots written.", &snapshots.written),
+            (
+                "gridbook_snapshot_failures_total",
+                "counter",
+                "Snapshots that failed to write (the journal still holds everything).",
+                &snapshots.failed,
+            ),
+            (
+                "gridbook_snapshots_skipped_total",
+                "counter",
+                "Snapshots skipped because the previous one was still being written.",
+                &snapshots.skipped,
+            ),
+            ("gridbook_snapshot_seq", "gauge", "Sequence number of the newest snapshot.", &snapshots.last_seq),
+            (
+                "gridbook_snapshot_start_seq",
+                "gauge",
+                "Sequence number of the snapshot the node started from (0: the whole journal was replayed).",
+                &snapshots.start_seq,
+            ),
+            ("gridbook_snapshot_bytes", "gauge", "Size of the newest snapshot file.", &snapshots.last_bytes),
+            (
+                "gridbook_snapshot_write_us",
+                "gauge",
+                "Time to serialise, hash and write the newest snapshot, off the matching thread (µs).",
+                &snapshots.last_write_us,
+            ),
+            (
+                "gridbook_snapshot_pause_us",
+                "gauge",
+                "The matching thread's pause to copy the market for the newest snapshot (µs).",
+                &snapshots.last_pause_us,
+            ),
+            (
+                "gridbook_snapshot_pause_us_max",
+                "gauge",
+                "The longest such pause since start (µs).",
+                &snapshots.pause_us_max,
+            ),
+        ] {
+            gauge(&mut out, name, kind, help, value.load(Ordering::Relaxed));
+        }
         let connections = &self.connections;
         for (name, kind, help, value) in [
             ("gridbook_connections", "gauge", "Open connections (HTTP and WebSocket).", &connections.open),

@@ -25,9 +25,11 @@ use crate::journal::sequencer::{self, NodeClock, SequencerConfig, SequencerStats
 use crate::journal::{Journal, JournalConfig, JournalError, Recovered};
 use crate::market_file::MarketFile;
 use crate::metrics::NodeMetrics;
-use crate::pipeline::market::{Market, MarketError};
+use crate::pipeline::market::{Market, MarketError, Snapshots};
 use crate::pipeline::matching::{self, MatchingStats};
-use crate::pipeline::publisher::{Published, Publisher, PublisherBounds};
+use crate::pipeline::publisher::{Handoff, Published, Publisher, PublisherBounds};
+use crate::snapshot::start::{final_snapshot, restore_newest};
+use crate::snapshot::{self, SnapshotStats};
 
 /// The node cannot start or stopped on an error.
 #[derive(Debug, thiserror::Error)]
@@ -88,8 +90,10 @@ fn test_space_left_bytes() -> Option<u64> {
 pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(), NodeError> {
     config.check().map_err(NodeError::Config)?;
     let config = Arc::new(config);
-    let mut market = Market::new(&config.market)?;
-    MarketFile::of(&config.market)?.check_or_write(&config.data).map_err(NodeError::Config)?;
+    let market_file = MarketFile::of(&config.market)?;
+    market_file.check_or_write(&config.data).map_err(NodeError::Config)?;
+    let fingerprint = snapshot::market_fingerprint(&market_file);
+    let store = snapshot::Store::new(&config.data, config.snapshot.keep);
     let published = Arc::new(RwLock::new(Published::default()));
     let (live, _) = tokio::sync::broadcast::channel(1024);
     let bounds = PublisherBounds {
@@ -98,6 +102,12 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
         outcomes_kept: config.limits.outcomes_kept,
     };
     let mut publisher = Publisher::new(published.clone(), bounds, live.clone());
+    let restored = restore_newest(&store, &fingerprint, &config.market, &mut publisher)?;
+    let mut market = match restored {
+        Some(market) => market,
+        None => Market::new(&config.market)?,
+    };
+    let snapshot_seq = market.last_seq();
     let journal_config = JournalConfig {
         dir: config.data.clone(),
         segment_bytes_max: config.journal.segment_bytes_max,
@@ -105,15 +115,42 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
     let mut last_ts = 0;
     let sessions = Sessions::new(config.limits.sessions_max, config.limits.session_lifetime_max_ms);
     let started_ms = wall_ms();
+    // Every record is read (sessions spent before the snapshot stay spent); only those after
+    // it are applied.
     let (journal, recovered) = Journal::open(journal_config, 0, |seq, line| {
         let ts = line_ts(line)?;
         sessions.recover_line(line, started_ms);
+        last_ts = ts;
+        if seq <= snapshot_seq {
+            return Ok(());
+        }
         let mut events = Vec::new();
         market.apply(seq, line, &mut events);
         publisher.recover(seq, ts, line, events);
-        last_ts = ts;
         Ok(())
     })?;
+    if recovered.last_seq < snapshot_seq {
+        return Err(NodeError::Config(format!(
+            "the newest snapshot is at seq {snapshot_seq}, past the journal's end at seq {}: the journal lost acknowledged commands; move the snapshots away to start from the journal alone",
+            recovered.last_seq
+        )));
+    }
+    let snapshot_stats = Arc::new(SnapshotStats::default());
+    snapshot_stats.start_seq.store(snapshot_seq, std::sync::atomic::Ordering::Relaxed);
+    let mut state = Vec::new();
+    market.write_state(&mut state);
+    snapshot_stats.set_state_hash(market.last_seq(), snapshot::state_hash(&state));
+    drop(state);
+    let (copies_tx, copies_rx) = crossbeam_channel::bounded(1);
+    let (jobs_tx, jobs_rx) = crossbeam_channel::bounded(1);
+    let (spares_tx, spares_rx) = crossbeam_channel::bounded(1);
+    market.arm_snapshots(Snapshots {
+        schedule: snapshot::Schedule::new(&config.snapshot, last_ts),
+        copies: copies_tx,
+        spares: spares_rx,
+        stats: snapshot_stats.clone(),
+    });
+    publisher.set_snapshots(Handoff::new(copies_rx, jobs_tx, snapshot_stats.clone()));
 
     let mut journal = journal;
     if let Some(bytes) = test_space_left_bytes() {
@@ -156,16 +193,20 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
         })?,
         matching: spawn("gridbook-matching", {
             let stats = matching_stats.clone();
-            move || {
-                matching::run(market, groups_rx, queries_rx, applied_tx, stats);
-                Ok(())
-            }
+            move || Ok(matching::run(market, groups_rx, queries_rx, applied_tx, stats))
         })?,
         publisher: spawn("gridbook-publisher", move || {
             for group in applied_rx {
                 publisher.publish(group);
             }
-            Ok(())
+            Ok(publisher)
+        })?,
+        snapshots: spawn("gridbook-snapshots", {
+            let (store, stats) = (store.clone(), snapshot_stats.clone());
+            move || {
+                snapshot::writer::run(store, fingerprint, jobs_rx, spares_tx, &stats);
+                Ok(())
+            }
         })?,
     };
 
@@ -180,13 +221,20 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
         owner_limits: Buckets::new(limits.owner_commands_per_s, limits.owner_burst, 65_536),
         orders_in_flight: Arc::new(OrdersInFlight::default()),
         sessions,
-        metrics: Arc::new(NodeMetrics::new(sequencer_stats, matching_stats)),
+        metrics: Arc::new(NodeMetrics::new(
+            sequencer_stats,
+            matching_stats,
+            snapshot_stats.clone(),
+        )),
         config: config.clone(),
         stop,
     });
     let served = run_server(state, &config, recovered, ready);
-    // The server is gone and with it every sender to the sequencer: the stages drain and stop.
-    let stopped = threads.join();
+    // The server is gone and with it every sender to the sequencer: the stages drain and stop,
+    // and the last snapshot is taken of where they stopped.
+    let stopped = threads.join(|market, publisher_state| {
+        final_snapshot(&store, fingerprint, market, publisher_state, &snapshot_stats)
+    });
     served.and(stopped)
 }
 
@@ -259,14 +307,15 @@ async fn stop_signal() {
 
 struct Threads {
     sequencer: JoinHandle<Result<(), NodeError>>,
-    matching: JoinHandle<Result<(), NodeError>>,
-    publisher: JoinHandle<Result<(), NodeError>>,
+    matching: JoinHandle<Result<Market, NodeError>>,
+    publisher: JoinHandle<Result<Publisher, NodeError>>,
+    snapshots: JoinHandle<Result<(), NodeError>>,
 }
 
-fn spawn(
+fn spawn<T: Send + 'static>(
     name: &str,
-    body: impl FnOnce() -> Result<(), NodeError> + Send + 'static,
-) -> Result<JoinHandle<Result<(), NodeError>>, NodeError> {
+    body: impl FnOnce() -> Result<T, NodeError> + Send + 'static,
+) -> Result<JoinHandle<Result<T, NodeError>>, NodeError> {
     std::thread::Builder::new()
         .name(name.to_owned())
         .spawn(body)
@@ -274,10 +323,23 @@ fn spawn(
 }
 
 impl Threads {
-    fn join(self) -> Result<(), NodeError> {
+    /// Joins the stages in pipeline order; once all have stopped (the snapshot thread too, so
+    /// two snapshots are never written at once), `last` sees the market and the publisher's
+    /// state.
+    fn join(self, last: impl FnOnce(&Market, Vec<u8>)) -> Result<(), NodeError> {
         let sequencer = self.sequencer.join().map_err(|_| NodeError::Panicked("sequencer"))?;
         let matching = self.matching.join().map_err(|_| NodeError::Panicked("matching"))?;
         let publisher = self.publisher.join().map_err(|_| NodeError::Panicked("publisher"))?;
-        sequencer.and(matching).and(publisher)
+        let publisher_state = publisher.map(|publisher| {
+            let mut state = Vec::new();
+            publisher.write_snapshot(&mut state);
+            state
+        });
+        // The publisher held the snapshot thread's queue: with it gone, that thread ends.
+        let snapshots = self.snapshots.join().map_err(|_| NodeError::Panicked("snapshots"))?;
+        if let (Ok(market), Ok(publisher_state)) = (&matching, publisher_state) {
+            last(market, publisher_state);
+        }
+        sequencer.and(matching.map(drop)).and(snapshots)
     }
 }

@@ -26,6 +26,7 @@ use std::cmp::Reverse;
 use crate::book::{BookSummary, ClassBook};
 use crate::config::ClearingConfig;
 use crate::model::{slot_of, PricingModel};
+use crate::model_state::{self, ModelStateError};
 use crate::taxonomy::ClassId;
 
 /// The uniform-price clearing model.
@@ -135,6 +136,16 @@ impl PricingModel for Clearing {
     fn reference_nano(&self, class: ClassId) -> Option<u64> {
         let price = (*self.classes.get(class.index())?)?;
         Some(self.config.bounds().clamp(price))
+    }
+
+    fn save_state(&self, out: &mut Vec<u8>) {
+        model_state::save(self.name(), &self.config, &self.classes, out);
+    }
+
+    fn restore_state(&mut self, bytes: &[u8]) -> Result<(), ModelStateError> {
+        // Any price per class is a state the model can continue from.
+        self.classes = model_state::restore(self.name(), &self.config, bytes, |_| Ok(()))?;
+        Ok(())
     }
 }
 

@@ -56,7 +56,7 @@ impl Bounds {
 macro_rules! model_config {
     ($(#[$doc:meta])* $name:ident { $($(#[$fdoc:meta])* $field:ident : $default:expr),* $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
         #[serde(deny_unknown_fields, default)]
         pub struct $name {
             $($(#[$fdoc])* pub $field: u64,)*

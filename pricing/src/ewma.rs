@@ -23,6 +23,7 @@ use crate::book::{BookNeeds, BookSummary};
 use crate::config::EwmaConfig;
 use crate::fixed::{decay_q32, saturate_u64, Q32_ONE};
 use crate::model::{slot_of, PricingModel};
+use crate::model_state::{self, ModelStateError};
 use crate::taxonomy::ClassId;
 
 /// Most units one deal counts for.
@@ -30,7 +31,7 @@ const UNITS_MAX: u64 = 1 << 40;
 /// Most accumulated weight, Q32.
 const WEIGHT_MAX_Q32: u128 = 1 << 90;
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 struct ClassState {
     /// `None` until the class's first deal.
     price_nano: Option<u64>,
@@ -102,6 +103,28 @@ impl PricingModel for Ewma {
     fn reference_nano(&self, class: ClassId) -> Option<u64> {
         let price = self.classes.get(class.index())?.price_nano?;
         Some(self.config.bounds().clamp(price))
+    }
+
+    fn save_state(&self, out: &mut Vec<u8>) {
+        model_state::save(self.name(), &self.config, &(self.now_ms, &self.classes), out);
+    }
+
+    fn restore_state(&mut self, bytes: &[u8]) -> Result<(), ModelStateError> {
+        let (now_ms, classes) = model_state::restore(
+            self.name(),
+            &self.config,
+            bytes,
+            |(now_ms, classes): &(u64, Vec<ClassState>)| {
+                let reachable =
+                    |c: &ClassState| c.weight_q32 <= WEIGHT_MAX_Q32 && c.last_deal_ms <= *now_ms;
+                match classes.iter().all(reachable) {
+                    true => Ok(()),
+                    false => Err("a weight beyond its cap or a deal after the clock".into()),
+                }
+            },
+        )?;
+        (self.now_ms, self.classes) = (now_ms, classes);
+        Ok(())
     }
 }
 

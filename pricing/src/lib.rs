@@ -4,6 +4,8 @@
 //! - [`book`]: [`BookSummary`], the resting supply and demand of each class.
 //! - [`model`]: the [`PricingModel`] trait and the factory [`model_by_name`]; one file per model
 //!   ([`vwap`], [`ewma`], [`utilization`], [`clearing`]).
+//! - [`model_state`]: saving and restoring a model's state, checked against its name and
+//!   configuration (for snapshots).
 //! - [`config`]: [`PricingConfig`], every model's parameters, from TOML.
 //! - [`fixed`]: the integer fixed-point arithmetic the models share.
 //! - [`priced`]: [`PricedEngine`], the engine with an optional model applied inside each step
@@ -36,6 +38,7 @@ pub mod fixed;
 pub mod line_replay;
 pub mod lockstep;
 pub mod model;
+pub mod model_state;
 mod peg_classes;
 mod prepare;
 pub mod priced;
@@ -47,9 +50,10 @@ pub mod vwap;
 
 pub use book::{BookNeeds, BookSummary, ClassBook};
 pub use config::{Bounds, ConfigError, PricingConfig};
-pub use line_replay::LineReplay;
+pub use line_replay::{LineReplay, LineReplayCopy};
 pub use lockstep::{Divergence, Lockstep};
 pub use model::{model_by_name, PricingModel, UnknownModel, MODEL_NAMES};
-pub use priced::{PricedEngine, PricedOptions};
+pub use model_state::ModelStateError;
+pub use priced::{PricedCopy, PricedEngine, PricedOptions, PricedSnapshotError};
 pub use tape::{DealRow, PriceRow, PUBLISH_STEP_BPS_DEFAULT};
 pub use taxonomy::{Class, ClassId, Predicate, Taxonomy, TaxonomyError, TeeRule, Unit};

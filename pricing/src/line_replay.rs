@@ -9,13 +9,34 @@
 //! marked before decoding and rolled back when the line is refused, by the decoder or in the
 //! step. So the accepted lines of any stream give the events a stream without the rejected
 //! lines gives (`lockstep.rs` checks it).
+//!
+//! Its snapshot is the priced engine's with the number of events written before it, so a
+//! restored replay numbers its next event where the original would have; the tallies are
+//! per run and start again.
 
 use gridbook_matcher::stream::{
     decode_line, DecodeError, RejectContext, ReplayStats, StepSource, StepWriter,
 };
-use gridbook_matcher::{Command, Event, RejectReason};
+use gridbook_matcher::{Command, EngineConfig, Event, RejectReason};
 
-use crate::PricedEngine;
+use crate::priced::{PricedCopy, PricedOptions, PricedSnapshotError};
+use crate::{PricedEngine, PricingModel, Taxonomy};
+
+/// A [`LineReplay`]'s state copied for a snapshot; kept and reused between snapshots.
+#[derive(Debug, Default)]
+pub struct LineReplayCopy {
+    events_written: u64,
+    priced: PricedCopy,
+}
+
+impl LineReplayCopy {
+    /// Appends the snapshot of the copied replay to `out`: byte for byte what
+    /// [`LineReplay::write_snapshot`] wrote when the copy was taken.
+    pub fn write_snapshot(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.events_written.to_le_bytes());
+        self.priced.write_snapshot(out);
+    }
+}
 
 /// A priced engine driven by lines of the order stream.
 pub struct LineReplay {
@@ -27,6 +48,35 @@ impl LineReplay {
     /// Drives `priced` from lines, numbering events from 1.
     pub fn new(priced: PricedEngine) -> LineReplay {
         LineReplay { priced, writer: StepWriter::new() }
+    }
+
+    /// Appends this replay's snapshot to `out`: events written so far (u64 LE), then the
+    /// priced engine's ([`PricedEngine::write_snapshot`]).
+    pub fn write_snapshot(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.writer.events_written().to_le_bytes());
+        self.priced.write_snapshot(out);
+    }
+
+    /// Makes `copy` hold this replay's state ([`PricedEngine::copy_for_snapshot`]).
+    pub fn copy_for_snapshot(&self, copy: &mut LineReplayCopy) {
+        copy.events_written = self.writer.events_written();
+        self.priced.copy_for_snapshot(&mut copy.priced);
+    }
+
+    /// The replay `bytes` ([`LineReplay::write_snapshot`]) describe, as
+    /// [`PricedEngine::restore_snapshot`] restores its engine.
+    pub fn restore_snapshot(
+        bytes: &[u8],
+        config: EngineConfig,
+        taxonomy: Taxonomy,
+        model: Option<Box<dyn PricingModel>>,
+        options: PricedOptions,
+    ) -> Result<LineReplay, PricedSnapshotError> {
+        let not_one = gridbook_matcher::SnapshotError::NotASnapshot;
+        let (written, rest) = bytes.split_first_chunk::<8>().ok_or(not_one)?;
+        let priced = PricedEngine::restore_snapshot(rest, config, taxonomy, model, options)?;
+        let writer = StepWriter::resuming_after(u64::from_le_bytes(*written));
+        Ok(LineReplay { priced, writer })
     }
 
     /// The priced engine.

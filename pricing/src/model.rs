@@ -16,6 +16,7 @@ use crate::book::{BookNeeds, BookSummary};
 use crate::clearing::Clearing;
 use crate::config::PricingConfig;
 use crate::ewma::Ewma;
+use crate::model_state::ModelStateError;
 use crate::taxonomy::ClassId;
 use crate::utilization::Utilization;
 use crate::vwap::Vwap;
@@ -44,6 +45,16 @@ pub trait PricingModel: Send {
     /// book its first book mid — never a configured placeholder. It may change only through
     /// `on_deal` of that class or `on_time` (the driver asks only then).
     fn reference_nano(&self, class: ClassId) -> Option<u64>;
+
+    /// Appends the model's state, with its name and configuration, to `out` (for a snapshot;
+    /// canonical bytes: the same history gives the same bytes).
+    fn save_state(&self, out: &mut Vec<u8>);
+
+    /// Replaces the model's state with the one `bytes` hold ([`PricingModel::save_state`]).
+    /// State saved by another model or under another configuration is refused, as are bytes
+    /// that do not decode or hold state the model could never reach; on an error the model is
+    /// unchanged.
+    fn restore_state(&mut self, bytes: &[u8]) -> Result<(), ModelStateError>;
 }
 
 /// The names [`model_by_name`] knows, in the order docs/pricing.md presents them.

@@ -21,6 +21,8 @@
 
 use gridbook_matcher::{Command, Engine, EngineConfig, Event, RejectReason, Sym, Symbols};
 
+pub use snapshot::{PricedCopy, PricedSnapshotError};
+
 use crate::book::{BookNeeds, BookSummary};
 use crate::fixed::{div_round, saturate_u64};
 use crate::model::PricingModel;
@@ -59,7 +61,7 @@ impl Default for PricedOptions {
 }
 
 /// What the driver remembers between steps, besides the engine and the model.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct PricingState {
     /// When the next book summary is due; `None` before the first step.
     next_book_ms: Option<u64>,
@@ -69,8 +71,11 @@ struct PricingState {
     tapes: Vec<ClassTape>,
     /// Slots of every accepted bid, for fill rates.
     bid_slots_accepted: u64,
-    /// Kept for the caller (with the options' `record_rows` / `record_deals`).
+    /// Kept for the caller (with the options' `record_rows` / `record_deals`); outputs, not
+    /// state: a snapshot leaves them out.
+    #[serde(skip)]
     rows: Vec<PriceRow>,
+    #[serde(skip)]
     deals: Vec<DealRow>,
 }
 
@@ -345,5 +350,6 @@ impl PricedEngine {
     }
 }
 
+mod snapshot;
 #[cfg(test)]
 mod tests;

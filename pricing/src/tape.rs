@@ -36,7 +36,7 @@ pub struct PriceRow {
 pub type DealRow = (ClassId, u64, u64, u64);
 
 /// Per-class running figures for the price series.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ClassTape {
     /// The model may have moved this class's reference since publication last looked: set by
     /// a deal of the class and by every `on_time`, the only calls that change a reference.

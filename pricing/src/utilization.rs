@@ -26,12 +26,13 @@ use crate::book::{BookSummary, ClassBook};
 use crate::config::{UtilizationConfig, BPS};
 use crate::fixed::saturate_u64;
 use crate::model::{slot_of, PricingModel};
+use crate::model_state::{self, ModelStateError};
 use crate::taxonomy::ClassId;
 
 /// Most steps one book summary applies after a long gap.
 const CATCH_UP_STEPS_MAX: u64 = 1024;
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 struct ClassState {
     /// Price and the time of the last step, once the market has given the class a price.
     price: Option<(u64, u64)>,
@@ -121,6 +122,24 @@ impl PricingModel for Utilization {
     fn reference_nano(&self, class: ClassId) -> Option<u64> {
         let (price, _) = self.classes.get(class.index())?.price?;
         Some(self.config.bounds().clamp(price))
+    }
+
+    fn save_state(&self, out: &mut Vec<u8>) {
+        model_state::save(self.name(), &self.config, &(self.now_ms, &self.classes), out);
+    }
+
+    fn restore_state(&mut self, bytes: &[u8]) -> Result<(), ModelStateError> {
+        // Steps are counted from each class's last step up to the clock: never ahead of it.
+        let check = |(now_ms, classes): &(u64, Vec<ClassState>)| match classes
+            .iter()
+            .all(|c| c.price.is_none_or(|(_, last_ms)| last_ms <= *now_ms))
+        {
+            true => Ok(()),
+            false => Err("a class stepped after the clock".into()),
+        };
+        let (now_ms, classes) = model_state::restore(self.name(), &self.config, bytes, check)?;
+        (self.now_ms, self.classes) = (now_ms, classes);
+        Ok(())
     }
 }
 

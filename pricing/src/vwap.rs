@@ -13,12 +13,13 @@ use crate::book::{BookNeeds, BookSummary};
 use crate::config::VwapConfig;
 use crate::fixed::{div_round, saturate_u64};
 use crate::model::{slot_of, PricingModel};
+use crate::model_state::{self, ModelStateError};
 use crate::taxonomy::ClassId;
 
 /// Most units one deal counts for (far above any real deal: qty ≤ 10^6 slots).
 const UNITS_MAX: u64 = 1 << 40;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct ClassState {
     /// The reference, unclamped: the window's VWAP, else the last mid, else the last
     /// reference; `None` until the first deal or mid.
@@ -107,6 +108,39 @@ impl PricingModel for Vwap {
     fn reference_nano(&self, class: ClassId) -> Option<u64> {
         let reference = self.classes.get(class.index())?.reference_nano?;
         Some(self.config.bounds().clamp(reference))
+    }
+
+    fn save_state(&self, out: &mut Vec<u8>) {
+        model_state::save(self.name(), &self.config, &(self.now_ms, &self.classes), out);
+    }
+
+    fn restore_state(&mut self, bytes: &[u8]) -> Result<(), ModelStateError> {
+        let check = |(now_ms, classes): &(u64, Vec<ClassState>)| {
+            classes.iter().try_for_each(|class| class.check_restored(*now_ms))
+        };
+        let (now_ms, classes) = model_state::restore(self.name(), &self.config, bytes, check)?;
+        (self.now_ms, self.classes) = (now_ms, classes);
+        Ok(())
+    }
+}
+
+impl ClassState {
+    /// For restored state: the window's deals are in time order, none after `now_ms`, each
+    /// within the units cap, and the sums are theirs.
+    fn check_restored(&self, now_ms: u64) -> Result<(), String> {
+        let (mut value_sum, mut units_sum, mut last_ms) = (0u128, 0u128, 0u64);
+        for &(time_ms, price, units) in &self.deals {
+            if time_ms < last_ms || time_ms > now_ms || units == 0 || units > UNITS_MAX {
+                return Err(format!("a deal at {time_ms} ms out of order or of {units} units"));
+            }
+            value_sum = value_sum.wrapping_add(u128::from(price) * u128::from(units));
+            units_sum = units_sum.wrapping_add(u128::from(units));
+            last_ms = time_ms;
+        }
+        match (value_sum, units_sum) == (self.value_sum, self.units_sum) {
+            true => Ok(()),
+            false => Err("the window's sums are not its deals'".into()),
+        }
     }
 }
 

@@ -109,3 +109,13 @@ pub(crate) fn gridbook(args: &[&str]) -> String {
     );
     String::from_utf8(output.stdout).expect("UTF-8")
 }
+
+/// `text` as a URL query value.
+pub(crate) fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

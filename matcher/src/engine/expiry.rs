@@ -10,6 +10,7 @@
 //! Only stale entries are ever removed, and the entries' keys are unique, so the order in which
 //! entries are popped depends only on which live orders rest, never on when sweeps run.
 
+use super::slab::Slab;
 use crate::event::OrderRef;
 
 /// Heap entries examined by the sweep per command. Enough to finish a sweep long before the next
@@ -21,7 +22,7 @@ const SWEEP_STEP: usize = 8;
 type Entry = (u64, u32, u32);
 
 /// A binary min-heap of entries, with an incremental sweep of stale ones.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ExpiryQueue {
     /// Heap-ordered: every entry is no later than its children (`2i + 1`, `2i + 2`).
     heap: Vec<Entry>,
@@ -32,6 +33,12 @@ pub(crate) struct ExpiryQueue {
 impl ExpiryQueue {
     pub(crate) fn with_capacity(capacity: usize) -> ExpiryQueue {
         ExpiryQueue { heap: Vec::with_capacity(capacity), sweep_at: None }
+    }
+
+    /// Makes this queue a copy of `source`, reusing its allocation (as `Slab::copy_from`).
+    pub(crate) fn copy_from(&mut self, source: &ExpiryQueue) {
+        self.heap.clone_from(&source.heap);
+        self.sweep_at = source.sweep_at;
     }
 
     pub(crate) fn push(&mut self, expiry_ms: u64, order: OrderRef, slot: u32) {
@@ -89,6 +96,32 @@ impl ExpiryQueue {
 
     pub(crate) fn heap_bytes(&self) -> usize {
         self.heap.capacity() * std::mem::size_of::<Entry>()
+    }
+
+    /// For a queue read from a snapshot: heap-ordered, the sweep within the heap, and each of
+    /// the slab's live orders there exactly once with its own expiry time.
+    pub(crate) fn check_restored(&self, slab: &Slab) -> Result<(), String> {
+        if (1..self.heap.len()).any(|at| self.heap[(at - 1) / 2] > self.heap[at]) {
+            return Err("the expiry heap is out of order".into());
+        }
+        if self.sweep_at.is_some_and(|at| at >= self.heap.len()) {
+            return Err("the expiry sweep is past the heap".into());
+        }
+        let mut seen = vec![false; slab.slots()];
+        for &(expiry_ms, order, slot) in &self.heap {
+            if !slab.holds(slot, OrderRef(order)) {
+                continue; // stale: its order left the book
+            }
+            if slab.get(slot).expiry_ms != expiry_ms
+                || std::mem::replace(&mut seen[slot as usize], true)
+            {
+                return Err(format!("slot {slot}: expiry entry wrong or twice"));
+            }
+        }
+        match seen.iter().filter(|&&s| s).count() == slab.live() {
+            true => Ok(()),
+            false => Err("a resting order has no expiry entry".into()),
+        }
     }
 
     /// Removes and returns the entry at `at` (which must exist), keeping the heap ordered.

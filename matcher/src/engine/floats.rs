@@ -51,7 +51,7 @@ pub(crate) fn float_shift(reference_nano: u64, units: u32, is_bid: bool) -> u64 
 }
 
 /// One floating ladder.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Float {
     pub(crate) ladder: Ladder,
     /// The configuration (asks) or signature (bids) of its orders.
@@ -73,9 +73,11 @@ impl Float {
 }
 
 /// Every floating ladder, and which one serves a (group, class, units, side).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Floats {
     pub(crate) list: Vec<Float>,
+    /// Rebuilt from `list` on restore (`snapshot.rs`).
+    #[serde(skip)]
     index: HashMap<FloatKey, FloatId>,
     /// Released ladders, reused last-released first.
     free: Vec<FloatId>,
@@ -134,6 +136,42 @@ impl Floats {
                 .iter()
                 .enumerate()
                 .all(|(at, f)| !f.in_use || self.find(f.key()) == Some(FloatId::of(at)))
+    }
+
+    /// For floating ladders read from a snapshot: groups (`groups`: configurations,
+    /// signatures), classes and slots in range, the free list exactly the released ladders,
+    /// once each; then the index is rebuilt. Two ladders serving one key are refused.
+    pub(crate) fn restore_index(
+        &mut self,
+        groups: [usize; 2],
+        classes: usize,
+        slots: usize,
+    ) -> Result<(), String> {
+        for (at, float) in self.list.iter().enumerate() {
+            let group_ok = (float.group.0 as usize) < groups[usize::from(float.is_bid)];
+            if !group_ok || float.class as usize >= classes {
+                return Err(format!("floating ladder {at}: group or class out of range"));
+            }
+            float.ladder.check_restored(slots)?;
+        }
+        let mut free = vec![false; self.list.len()];
+        for &at in &self.free {
+            let is_free = free.get_mut(at.0 as usize);
+            let Some(is_free) = is_free.filter(|f| !**f) else {
+                return Err(format!("{at:?}: freed twice or out of range"));
+            };
+            *is_free = true;
+        }
+        self.index = HashMap::with_capacity(self.list.len());
+        for (at, float) in self.list.iter().enumerate() {
+            if float.in_use == free[at] {
+                return Err(format!("floating ladder {at}: in use and freed, or neither"));
+            }
+            if float.in_use && self.index.insert(float.key(), FloatId::of(at)).is_some() {
+                return Err(format!("floating ladder {at}: its key is another ladder's"));
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {

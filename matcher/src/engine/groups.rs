@@ -22,7 +22,7 @@ use super::ladder::Ladder;
 use crate::hardware::{Hardware, Requirements};
 
 /// One group: its orders' shared key and ladder, and what it can trade with.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Group<K> {
     /// The configuration (asks) or signature (bids).
     pub(crate) key: K,
@@ -41,8 +41,11 @@ pub(crate) struct Group<K> {
 
 /// One side's groups: every group by index, an index by key, and the idle ones in the order
 /// they became idle (the first is reclaimed first).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(bound(serialize = "K: serde::Serialize", deserialize = "K: serde::Deserialize<'de>"))]
 pub(crate) struct Table<K> {
+    /// Rebuilt from `list` on restore (`snapshot.rs`).
+    #[serde(skip)]
     index: HashMap<K, GroupId>,
     pub(crate) list: Vec<Group<K>>,
     idle_head: GroupId,
@@ -173,6 +176,37 @@ impl<K: Clone + Eq + Hash> Table<K> {
                 .all(|(at, g)| self.find(&g.key) == Some(GroupId::of(at)))
     }
 
+    /// For a table read from a snapshot: every idle link, compatibility entry (`other`: groups
+    /// on the other side), floating ladder (`floats`) and ladder slot (`slots`) is in range;
+    /// then the index is rebuilt. A key there twice is refused.
+    pub(crate) fn restore_index(
+        &mut self,
+        other: usize,
+        floats: usize,
+        slots: usize,
+    ) -> Result<(), String> {
+        let len = self.list.len();
+        let link = |id: GroupId| id == GroupId::NIL || (id.0 as usize) < len;
+        if !link(self.idle_head) || !link(self.idle_tail) || self.idle_len > len {
+            return Err("an idle list end is out of range".into());
+        }
+        for (at, group) in self.list.iter().enumerate() {
+            let related_ok = group.related.iter().all(|g| (g.0 as usize) < other);
+            let floats_ok = group.floats.iter().all(|f| (f.0 as usize) < floats);
+            if !link(group.idle_prev) || !link(group.idle_next) || !related_ok || !floats_ok {
+                return Err(format!("group {at}: a link is out of range"));
+            }
+            group.ladder.check_restored(slots)?;
+        }
+        self.index = HashMap::with_capacity(len);
+        for (at, group) in self.list.iter().enumerate() {
+            if self.index.insert(group.key.clone(), GroupId::of(at)).is_some() {
+                return Err(format!("group {at}: its key is another group's"));
+            }
+        }
+        Ok(())
+    }
+
     fn heap_bytes(&self, key_bytes: impl Fn(&K) -> usize) -> usize {
         let groups: usize = self
             .list
@@ -255,10 +289,12 @@ fn forget<K: Clone + Eq + Hash, O>(
     related
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Groups {
-    /// Price levels each new ladder is created with room for.
-    reserve_levels: usize,
+    /// Price levels each new ladder is created with room for (a reservation, not state: the
+    /// restoring engine's configuration sets it).
+    #[serde(skip)]
+    pub(crate) reserve_levels: usize,
     pub(crate) configs: Table<Hardware>,
     pub(crate) signatures: Table<Requirements>,
 }
@@ -316,6 +352,24 @@ impl Groups {
         } else {
             self.configs.leave(id)
         }
+    }
+
+    /// For groups read from a snapshot: as [`Table::restore_index`] on both sides, with
+    /// requirements in canonical form; new ladders will reserve `reserve_levels` levels.
+    pub(crate) fn restore(
+        &mut self,
+        floats: usize,
+        slots: usize,
+        reserve_levels: usize,
+    ) -> Result<(), String> {
+        if !self.signatures.list.iter().all(|s| s.key.is_canonical()) {
+            return Err("a signature's lists are not sorted and deduplicated".into());
+        }
+        let (configs, signatures) = (self.configs.list.len(), self.signatures.list.len());
+        self.configs.restore_index(signatures, floats, slots)?;
+        self.signatures.restore_index(configs, floats, slots)?;
+        self.reserve_levels = reserve_levels;
+        Ok(())
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {

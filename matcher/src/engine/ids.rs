@@ -19,7 +19,7 @@ pub(crate) const INACTIVE: u32 = u32::MAX;
 /// Id bytes kept in the bucket itself.
 const HEAD_LEN: usize = 15;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct Span {
     start: u32,
     len: u8,
@@ -38,12 +38,23 @@ struct Bucket {
     head: [u8; HEAD_LEN],
 }
 
+/// The registry's sources of truth without its table, for a snapshot's copy: serialised, it
+/// gives the very bytes [`IdRegistry`] does (postcard writes fields, not their names).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub(crate) struct IdsCopy {
+    arena: Vec<u8>,
+    spans: Vec<Span>,
+}
+
 /// Every accepted id, in arrival order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct IdRegistry {
     arena: Vec<u8>,
     spans: Vec<Span>,
+    /// Rebuilt from `spans` on restore (`snapshot.rs`), under a fresh hasher.
+    #[serde(skip)]
     table: HashTable<Bucket>,
+    #[serde(skip)]
     hasher: DefaultHashBuilder,
 }
 
@@ -64,9 +75,20 @@ impl IdRegistry {
         }
     }
 
+    /// Makes `copy` hold this registry's ids, reusing its allocations.
+    pub(crate) fn copy_into(&self, copy: &mut IdsCopy) {
+        copy.arena.clone_from(&self.arena);
+        copy.spans.clone_from(&self.spans);
+    }
+
     /// Ids registered; also the arrival number the next order gets.
     pub(crate) fn len(&self) -> usize {
         self.spans.len()
+    }
+
+    /// Bytes of ids held.
+    pub(crate) fn arena_len(&self) -> usize {
+        self.arena.len()
     }
 
     fn bytes(&self, span: Span) -> &[u8] {
@@ -107,13 +129,54 @@ impl IdRegistry {
         let span = Span { start: self.arena.len() as u32, len: bytes.len() as u8, slot };
         self.arena.extend_from_slice(bytes);
         self.spans.push(span);
-        let bucket = Bucket { number, slot, len: span.len, head: head_of(bytes) };
+        self.insert_bucket(number, hash);
+        OrderRef(number)
+    }
+
+    /// Files id `number` (in `spans` and the arena already) in the table under `hash`.
+    fn insert_bucket(&mut self, number: u32, hash: u64) {
+        let span = self.spans[number as usize];
+        let bucket =
+            Bucket { number, slot: span.slot, len: span.len, head: head_of(self.bytes(span)) };
         let (spans, arena, hasher) = (&self.spans, &self.arena, &self.hasher);
         self.table.insert_unique(hash, bucket, |bucket| {
             let span = spans[bucket.number as usize];
             hasher.hash_one(&arena[span.start as usize..span.start as usize + span.len as usize])
         });
-        OrderRef(number)
+    }
+
+    /// For a registry read from a snapshot: checks that the spans tile the arena in arrival
+    /// order, each id is UTF-8 and each slot is below `slots` (or [`INACTIVE`]), then rebuilds
+    /// the table under this process's hasher. An id there twice is refused.
+    pub(crate) fn restore_table(&mut self, slots: usize) -> Result<(), String> {
+        let mut start = 0usize;
+        for (number, span) in self.spans.iter().enumerate() {
+            let end = start + usize::from(span.len);
+            let bytes = self.arena.get(start..end).filter(|_| span.start as usize == start);
+            let Some(bytes) = bytes else {
+                return Err(format!("id {number} is not where the one before ends"));
+            };
+            if std::str::from_utf8(bytes).is_err() {
+                return Err(format!("id {number} is not UTF-8"));
+            }
+            if span.slot != INACTIVE && span.slot as usize >= slots {
+                return Err(format!("id {number} rests in slot {}, past the slab", span.slot));
+            }
+            start = end;
+        }
+        if start != self.arena.len() || self.spans.len() >= INACTIVE as usize {
+            return Err("the id arena holds bytes no id names".into());
+        }
+        self.table = HashTable::with_capacity(self.spans.len());
+        for number in 0..self.spans.len() as u32 {
+            let id = self.id(OrderRef(number));
+            let hash = self.hash(id);
+            if self.find(id, hash).is_some() {
+                return Err(format!("id {id:?} is registered twice"));
+            }
+            self.insert_bucket(number, hash);
+        }
+        Ok(())
     }
 
     pub(crate) fn id(&self, order: OrderRef) -> &str {

@@ -178,7 +178,7 @@ impl Engine {
             let (mut floating, mut switches) = (0usize, 0usize);
             while peg_at != NIL {
                 let entry = self.pegs.get(peg_at);
-                if entry.prev != prev || entry.class as usize != at {
+                if entry.prev != prev || entry.class as usize != at || entry.slot == NIL {
                     return Err(format!("class {at}: broken peg list at {peg_at}"));
                 }
                 let resting = self.slab.get(entry.slot);

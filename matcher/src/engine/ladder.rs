@@ -8,14 +8,14 @@
 
 use super::slab::{Slab, NIL};
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Level {
     pub(crate) rank: u64,
     pub(crate) head: u32,
     pub(crate) tail: u32,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Ladder {
     /// Worst to best.
     pub(crate) levels: Vec<Level>,
@@ -160,6 +160,16 @@ impl Ladder {
 
     pub(crate) fn heap_bytes(&self) -> usize {
         self.levels.capacity() * std::mem::size_of::<Level>()
+    }
+
+    /// For a ladder read from a snapshot: every level's ends are slots below `slots` (the
+    /// invariant checker then walks them).
+    pub(crate) fn check_restored(&self, slots: usize) -> Result<(), String> {
+        let in_range = |slot: u32| (slot as usize) < slots;
+        match self.levels.iter().all(|level| in_range(level.head) && in_range(level.tail)) {
+            true => Ok(()),
+            false => Err("a price level ends past the slab".into()),
+        }
     }
 }
 

@@ -32,12 +32,14 @@ mod plan;
 mod quote;
 mod repricing;
 mod slab;
+mod snapshot;
 mod switches;
 
 pub use config::EngineConfig;
 pub use explain::{Candidate, Exclusion};
 pub use inspect::{RestingView, Side};
 pub use quote::{Quote, QuoteFill};
+pub use snapshot::{EngineCopy, SnapshotError, SNAPSHOT_VERSION};
 
 use crate::command::Command;
 use crate::event::{CancelReason, Event, IdLookup, OrderRef};

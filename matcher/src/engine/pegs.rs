@@ -25,7 +25,7 @@ use crate::hardware::Sym;
 use crate::limits::PRICE_NANO_MAX;
 
 /// Where a pegged order's price comes from now, which decides where it rests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum PegState {
     /// No price (no reference, or a bid's `reference × units + offset ≤ 0`): on no ladder.
     Unpriced,
@@ -36,7 +36,7 @@ pub(crate) enum PegState {
 }
 
 /// A class: its reference price, if one was set, and the resting orders pegged to it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Class {
     pub(crate) sym: Sym,
     pub(crate) reference_nano: Option<u64>,
@@ -52,7 +52,7 @@ pub(crate) struct Class {
 }
 
 /// The peg of one resting order.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PegEntry {
     /// Class index (into [`Pegs::classes`]).
     pub(crate) class: u32,
@@ -76,8 +76,10 @@ pub(crate) struct PegEntry {
 }
 
 /// Every class, and the pegs of the resting pegged orders.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Pegs {
+    /// Rebuilt from `classes` on restore (`snapshot.rs`).
+    #[serde(skip)]
     index: HashMap<Sym, u32>,
     pub(crate) classes: Vec<Class>,
     entries: Vec<PegEntry>,
@@ -134,6 +136,11 @@ impl Pegs {
     /// The reference price of the class of `sym`, if it exists and has one.
     pub(crate) fn reference_of(&self, sym: Sym) -> Option<u64> {
         self.find(sym).and_then(|class| self.classes[class as usize].reference_nano)
+    }
+
+    /// Peg entries in use or free (the bound on every entry number).
+    pub(crate) fn entries_len(&self) -> usize {
+        self.entries.len()
     }
 
     /// Number of resting pegged orders.
@@ -245,6 +252,59 @@ impl Pegs {
         let entry = &self.entries[at as usize];
         let price_nano = reference_nano.and_then(|r| self.peg(at).effective_nano(r, entry.is_bid));
         state_of(price_nano, entry.limit_nano)
+    }
+
+    /// For pegs read from a snapshot: every link, class, slot (`slots`) and floating ladder in
+    /// range, the free list exactly the freed entries, once each, and every floating ladder
+    /// shifted as its class's reference says; then the indexes are rebuilt (`groups`:
+    /// configurations, signatures). A class there twice is refused.
+    pub(crate) fn restore_index(&mut self, slots: usize, groups: [usize; 2]) -> Result<(), String> {
+        let (len, floats) = (self.entries.len(), self.floats.list.len());
+        let link = |at: u32| at == NIL || (at as usize) < len;
+        for (at, class) in self.classes.iter().enumerate() {
+            let floats_ok = class.floats.iter().all(|f| (f.0 as usize) < floats);
+            if !link(class.head) || !link(class.tail) || !floats_ok {
+                return Err(format!("class {at}: a link is out of range"));
+            }
+            class.switches.check_restored(len)?;
+        }
+        let mut freed = 0usize;
+        for (at, entry) in self.entries.iter().enumerate() {
+            freed += usize::from(entry.slot == NIL);
+            let slot_ok = entry.slot == NIL || (entry.slot as usize) < slots;
+            let float_ok = entry.float == FloatId::NIL || (entry.float.0 as usize) < floats;
+            let class_ok = (entry.class as usize) < self.classes.len();
+            if !slot_ok || !float_ok || !class_ok || !link(entry.prev) || !link(entry.next) {
+                return Err(format!("peg entry {at}: a link is out of range"));
+            }
+        }
+        let (mut at, mut listed) = (self.free_head, 0usize);
+        while at != NIL {
+            if listed >= len || !link(at) || self.entries[at as usize].slot != NIL {
+                return Err("the pegs' free list is broken".into());
+            }
+            listed += 1;
+            at = self.entries[at as usize].next;
+        }
+        if listed != freed || len - freed != self.live {
+            return Err(format!("{freed} peg entries freed, {listed} listed, {} live", self.live));
+        }
+        self.floats.restore_index(groups, self.classes.len(), slots)?;
+        for (at, float) in self.floats.list.iter().enumerate().filter(|(_, f)| f.in_use) {
+            let reference_nano = self.classes[float.class as usize].reference_nano;
+            let shift =
+                reference_nano.map(|r| super::floats::float_shift(r, float.units, float.is_bid));
+            if shift != Some(float.shift) {
+                return Err(format!("floating ladder {at}: shifted off its class's reference"));
+            }
+        }
+        self.index = HashMap::with_capacity(self.classes.len());
+        for (at, class) in self.classes.iter().enumerate() {
+            if self.index.insert(class.sym, at as u32).is_some() {
+                return Err(format!("class {at}: its name is another class's"));
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {

@@ -12,14 +12,14 @@ pub(crate) const NIL: u32 = u32::MAX;
 const FREED: u32 = u32::MAX - 1;
 
 /// The terms that decide whether a pair can run in time (matching rule 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Terms {
     Ask { from_ms: u64, until_ms: u64 },
     Bid { not_before_ms: u64, deadline_ms: u64, duration_ms: u64 },
 }
 
 /// A resting order.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Resting {
     /// Ask price or bid limit, nano-units per slot-hour; 0 for a pegged order, whose price
     /// follows its class's reference and is read through `Engine::price_of`.
@@ -47,11 +47,17 @@ impl Resting {
 }
 
 /// Slot storage for resting orders.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Slab {
     entries: Vec<Resting>,
     free_head: u32,
     live: usize,
+}
+
+impl Default for Slab {
+    fn default() -> Slab {
+        Slab::with_capacity(0)
+    }
 }
 
 impl Slab {
@@ -106,6 +112,62 @@ impl Slab {
 
     pub(crate) fn heap_bytes(&self) -> usize {
         self.entries.capacity() * std::mem::size_of::<Resting>()
+    }
+
+    /// Makes this slab a copy of `source`, reusing its allocation (a snapshot's copy: the
+    /// matching thread's pause is then a memory copy, without fresh pages to fault in).
+    pub(crate) fn copy_from(&mut self, source: &Slab) {
+        self.entries.clone_from(&source.entries);
+        (self.free_head, self.live) = (source.free_head, source.live);
+    }
+
+    /// Slots in use or free (the bound on every slot number).
+    pub(crate) fn slots(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// For a slab read from a snapshot: every link, group (`groups`: configurations,
+    /// signatures), peg and order number is in range, a slot is freed exactly when it has no
+    /// quantity, and the free list holds exactly the freed slots, once each.
+    pub(crate) fn check_restored(
+        &self,
+        groups: [usize; 2],
+        pegs: usize,
+        orders: usize,
+    ) -> Result<(), String> {
+        let len = self.entries.len();
+        let link = |slot: u32| slot == NIL || (slot as usize) < len;
+        let mut freed = 0usize;
+        for (slot, entry) in self.entries.iter().enumerate() {
+            let is_freed = entry.prev == FREED;
+            freed += usize::from(is_freed);
+            if !(is_freed || link(entry.prev))
+                || !link(entry.next)
+                || is_freed != (entry.remaining == 0)
+            {
+                return Err(format!("slot {slot}: broken links or quantity"));
+            }
+            let group_ok = (entry.group.0 as usize) < groups[usize::from(entry.is_bid())];
+            let peg_ok = entry.peg == NIL || (entry.peg as usize) < pegs;
+            if !group_ok || !peg_ok || entry.order.0 as usize >= orders {
+                return Err(format!("slot {slot}: group, peg or order out of range"));
+            }
+        }
+        let (mut at, mut listed) = (self.free_head, 0usize);
+        while at != NIL {
+            if listed >= len || !link(at) || self.entries[at as usize].prev != FREED {
+                return Err("the slab's free list is broken".into());
+            }
+            listed += 1;
+            at = self.entries[at as usize].next;
+        }
+        if listed != freed || len - freed != self.live {
+            return Err(format!(
+                "{freed} slots freed, {listed} on the free list, {} live",
+                self.live
+            ));
+        }
+        Ok(())
     }
 }
 

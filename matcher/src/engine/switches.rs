@@ -25,7 +25,7 @@ pub(crate) type Threshold = (u64, u32, u32);
 const DEAD_SLACK: usize = 1024;
 
 /// One class's thresholds.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Switches {
     /// Thresholds above the reference (all of them while the class has no reference).
     above: BinaryHeap<Reverse<Threshold>>,
@@ -100,6 +100,16 @@ impl Switches {
         let above = self.above.iter().map(|&Reverse(t)| (t, false));
         let below = self.below.iter().map(|&t| (t, true));
         above.chain(below).filter(move |&((_, order, peg), _)| is_live(order, peg))
+    }
+
+    /// For thresholds read from a snapshot: each names a peg entry below `pegs`.
+    pub(crate) fn check_restored(&self, pegs: usize) -> Result<(), String> {
+        let above = self.above.iter().map(|&Reverse(t)| t);
+        let mut all = above.chain(self.below.iter().copied());
+        match all.all(|(_, _, peg)| (peg as usize) < pegs) {
+            true => Ok(()),
+            false => Err("a threshold names a peg entry out of range".into()),
+        }
     }
 
     pub(crate) fn live(&self) -> usize {

@@ -173,6 +173,12 @@ impl EventWriter {
         EventWriter::default()
     }
 
+    /// A writer going on after `written` events (a driver restored from a snapshot): its next
+    /// event gets `seq` `written + 1`.
+    pub fn resuming_after(written: u64) -> EventWriter {
+        EventWriter { seq: written }
+    }
+
     /// Events written so far.
     pub fn written(&self) -> u64 {
         self.seq

@@ -88,6 +88,17 @@ impl StepWriter {
         StepWriter::default()
     }
 
+    /// A writer going on after `written` events (a driver restored from a snapshot), with
+    /// empty tallies.
+    pub fn resuming_after(written: u64) -> StepWriter {
+        StepWriter { writer: EventWriter::resuming_after(written), stats: ReplayStats::default() }
+    }
+
+    /// Events written so far.
+    pub fn events_written(&self) -> u64 {
+        self.writer.written()
+    }
+
     /// Tallies so far.
     pub fn stats(&self) -> &ReplayStats {
         &self.stats

@@ -140,17 +140,23 @@ pub async fn ask_market_mut<T: Send + 'static>(
     })
 }
 
-/// `GET /v1/health`: `ok` (200), or `stopping` with the reason (503).
+/// `GET /v1/health`: `ok` (200), or `stopping` with the reason (503); with the newest known
+/// state hash and the seq it is after.
 pub async fn health(State(state): State<Arc<AppState>>) -> Response {
     let (seq, event_seq) = {
         let published = state.published.read();
         (published.last_seq, published.last_event_seq())
     };
+    let state_hash = state.metrics.snapshots.state_hash().map(
+        |(seq, hash)| json!({"seq": seq, "hash": alloy_primitives::hex::encode_prefixed(hash)}),
+    );
     match state.stop.cause() {
-        None => Json(json!({"status": "ok", "seq": seq, "event_seq": event_seq})).into_response(),
+        None => Json(json!({"status": "ok", "seq": seq, "event_seq": event_seq,
+            "state_hash": state_hash}))
+        .into_response(),
         Some(cause) => {
             let body = json!({"status": "stopping", "reason": cause.describe(), "seq": seq,
-                "event_seq": event_seq});
+                "event_seq": event_seq, "state_hash": state_hash});
             (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
         }
     }

@@ -6,15 +6,29 @@
 //! It also keeps the last hour of deals (bounded), for the recent deal prices of
 //! `GET /v1/price`, and answers probes (a machine to price, a bid to quote) under the market's
 //! own names without keeping any ([`Market::probe`]).
+//!
+//! Snapshots: once armed (after recovery), the market counts the commands it applies and, when
+//! the schedule says so, copies its state (`LineReplay::copy_for_snapshot`, into a copy that
+//! comes back from the snapshot thread to be reused, and the recent deals) and sends it to the
+//! publisher. That copy is the matching thread's whole pause for a snapshot; it is measured for
+//! `/metrics`. The recent deals travel beside the state the hash covers: they are the node's
+//! bookkeeping, which an offline replay does not keep.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Instant;
 
+use crossbeam_channel::{Receiver, Sender, TrySendError};
 use gridbook_matcher::stream::DecodeError;
 use gridbook_matcher::{Command, EngineConfig};
 use gridbook_pricing::answers::price::DealRecord;
 use gridbook_pricing::{
-    model_by_name, LineReplay, PricedEngine, PricedOptions, PricingConfig, PricingModel, Taxonomy,
+    model_by_name, ClassId, LineReplay, LineReplayCopy, PricedEngine, PricedOptions,
+    PricedSnapshotError, PricingConfig, PricingModel, Taxonomy,
 };
+
+use super::publisher::MarketCopyAt;
+use crate::snapshot::{MarketCopy, Schedule, SnapshotStats};
 
 use crate::config::MarketConfig;
 
@@ -47,6 +61,45 @@ pub struct Market {
     replay: LineReplay,
     /// Deals of the last [`RECENT_DEALS_KEPT_MS`], oldest first, at most [`RECENT_DEALS_MAX`].
     recent_deals: VecDeque<DealRecord>,
+    /// The last journal record applied.
+    last_seq: u64,
+    /// Taking snapshots, once armed.
+    snapshots: Option<Snapshots>,
+}
+
+/// What the market needs to take snapshots.
+pub struct Snapshots {
+    /// When one is due.
+    pub schedule: Schedule,
+    /// Copies out, to the publisher (at most one in flight).
+    pub copies: Sender<MarketCopyAt>,
+    /// Copies back from the snapshot thread, to be reused.
+    pub spares: Receiver<Box<dyn MarketCopy>>,
+    /// The pause, and skips.
+    pub stats: Arc<SnapshotStats>,
+}
+
+/// A copy of the market for a snapshot: the replay's state and the recent deals.
+#[derive(Debug, Default)]
+pub struct Copy {
+    replay: LineReplayCopy,
+    /// `(class, unit price, units, ts)` of each recent deal.
+    recent_deals: Vec<(u32, u64, u64, u64)>,
+}
+
+impl MarketCopy for Copy {
+    fn write_state(&self, out: &mut Vec<u8>) {
+        self.replay.write_snapshot(out);
+    }
+
+    fn write_extra(&self, out: &mut Vec<u8>) {
+        let written = postcard::to_extend(&self.recent_deals, std::mem::take(out));
+        *out = written.expect("postcard writes numbers into a Vec");
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+        self
+    }
 }
 
 impl std::fmt::Debug for Market {
@@ -62,9 +115,15 @@ fn read(path: &std::path::Path) -> Result<String, MarketError> {
         .map_err(|source| MarketError::Read { path: path.to_owned(), source })
 }
 
-impl Market {
-    /// An empty market as `config` describes it.
-    pub fn new(config: &MarketConfig) -> Result<Market, MarketError> {
+/// What a market is made of besides its state.
+struct Parts {
+    taxonomy: Taxonomy,
+    model: Box<dyn PricingModel>,
+    options: PricedOptions,
+}
+
+impl Parts {
+    fn of(config: &MarketConfig) -> Result<Parts, MarketError> {
         let taxonomy = match &config.classes {
             Some(path) => Taxonomy::from_toml_str(&read(path)?)
                 .map_err(|error| MarketError::Invalid(format!("{}: {error}", path.display())))?,
@@ -83,8 +142,74 @@ impl Market {
             record_deals: true,
             ..PricedOptions::default()
         };
+        Ok(Parts { taxonomy, model, options })
+    }
+}
+
+impl Market {
+    /// An empty market as `config` describes it.
+    pub fn new(config: &MarketConfig) -> Result<Market, MarketError> {
+        let Parts { taxonomy, model, options } = Parts::of(config)?;
         let priced = PricedEngine::new(EngineConfig::default(), taxonomy, Some(model), options);
-        Ok(Market { replay: LineReplay::new(priced), recent_deals: VecDeque::new() })
+        Ok(Market {
+            replay: LineReplay::new(priced),
+            recent_deals: VecDeque::new(),
+            last_seq: 0,
+            snapshots: None,
+        })
+    }
+
+    /// The market `config` describes in the state `bytes` hold ([`Market::write_state`]) with
+    /// the recent deals `extra` holds, after journal record `seq`.
+    pub fn restore(
+        config: &MarketConfig,
+        bytes: &[u8],
+        extra: &[u8],
+        seq: u64,
+    ) -> Result<Result<Market, PricedSnapshotError>, MarketError> {
+        let Parts { taxonomy, model, options } = Parts::of(config)?;
+        let config = EngineConfig::default();
+        let restored = LineReplay::restore_snapshot(bytes, config, taxonomy, Some(model), options);
+        let replay = match restored {
+            Ok(replay) => replay,
+            Err(error) => return Ok(Err(error)),
+        };
+        let deals = match postcard::from_bytes::<Vec<(u32, u64, u64, u64)>>(extra) {
+            Ok(deals) if deals.len() <= RECENT_DEALS_MAX => deals,
+            Ok(_) => return Ok(Err(PricedSnapshotError::Damaged("too many recent deals".into()))),
+            Err(error) => return Ok(Err(error.into())),
+        };
+        let recent_deals = deals.into_iter().map(|(c, p, u, t)| (ClassId(c), p, u, t)).collect();
+        Ok(Ok(Market { replay, recent_deals, last_seq: seq, snapshots: None }))
+    }
+
+    /// Appends the market's state bytes (what the state hash covers) to `out`.
+    pub fn write_state(&self, out: &mut Vec<u8>) {
+        self.replay.write_snapshot(out);
+    }
+
+    /// The last journal record applied.
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// Starts taking snapshots as `snapshots` says.
+    pub fn arm_snapshots(&mut self, snapshots: Snapshots) {
+        self.snapshots = Some(snapshots);
+    }
+
+    /// A copy of the market's state for a snapshot, reusing `spare` if given; the pause it
+    /// took is recorded in `stats`.
+    pub fn copy(&self, spare: Option<Box<dyn MarketCopy>>, stats: &SnapshotStats) -> MarketCopyAt {
+        let started = Instant::now();
+        let spare = spare.and_then(|spare| spare.into_any().downcast::<Copy>().ok());
+        let mut copy = spare.unwrap_or_default();
+        self.replay.copy_for_snapshot(&mut copy.replay);
+        copy.recent_deals.clear();
+        copy.recent_deals.extend(self.recent_deals.iter().map(|&(c, p, u, t)| (c.0, p, u, t)));
+        stats.paused(started.elapsed());
+        let ts_ms = self.replay.priced().engine().now_ms();
+        MarketCopyAt { seq: self.last_seq, ts_ms, market: copy }
     }
 
     /// Applies journal record `seq` (its line) and appends its events (JSON lines) to `out`.
@@ -100,6 +225,24 @@ impl Market {
             || self.recent_deals.len() > RECENT_DEALS_MAX
         {
             self.recent_deals.pop_front();
+        }
+        self.last_seq = seq;
+        self.snapshot_if_due(line);
+    }
+
+    /// After a command: a snapshot's copy, if the schedule says one is due.
+    fn snapshot_if_due(&mut self, line: &str) {
+        let Some(snapshots) = &mut self.snapshots else { return };
+        let commands = u64::from(!line.contains("\"op\":\"tick\""));
+        let now_ms = self.replay.priced().engine().now_ms();
+        if !snapshots.schedule.due(commands, now_ms) {
+            return;
+        }
+        let spare = snapshots.spares.try_recv().ok();
+        let copy = self.copy(spare, &self.snapshots.as_ref().expect("armed").stats);
+        let snapshots = self.snapshots.as_ref().expect("armed");
+        if let Err(TrySendError::Full(_)) = snapshots.copies.try_send(copy) {
+            snapshots.stats.skipped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
     }
 

@@ -39,6 +39,27 @@ impl OpenOrders {
         self.by_id.is_empty()
     }
 
+    /// Every open order as `(id, owner, remaining)`, by id (for a snapshot).
+    pub fn entries(&self) -> Vec<(Box<str>, Box<str>, u64)> {
+        let mut entries: Vec<_> =
+            self.by_id.iter().map(|(id, o)| (id.clone(), o.owner.clone(), o.remaining)).collect();
+        entries.sort_unstable();
+        entries
+    }
+
+    /// The open orders `entries` lists ([`OpenOrders::entries`]); `None` if an id is there
+    /// twice.
+    pub fn from_entries(entries: Vec<(Box<str>, Box<str>, u64)>) -> Option<OpenOrders> {
+        let mut open = OpenOrders::default();
+        for (id, owner, remaining) in entries {
+            *open.by_owner.entry(owner.clone()).or_default() += 1;
+            if open.by_id.insert(id, Open { owner, remaining }).is_some() {
+                return None;
+            }
+        }
+        Some(open)
+    }
+
     /// Order `id` of `owner` was accepted for `qty` slots.
     pub fn accepted(&mut self, id: &str, owner: &str, qty: u64) {
         let owner: Box<str> = owner.to_ascii_lowercase().into();

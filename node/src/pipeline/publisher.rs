@@ -2,6 +2,9 @@
 //! client, the in-memory event log behind `GET /v1/events`, order status behind
 //! `GET /v1/orders/{id}`, idempotent retries, and the live event stream for subscribers.
 //!
+//! Its state goes into the node's snapshots (`publisher/state.rs`), so a node started from a
+//! snapshot answers as one that replayed the whole journal.
+//!
 //! Every structure here is bounded by a configured count and forgets the oldest entries first.
 //! Order status is derived from the public events alone, so what `/v1/orders` says is what any
 //! subscriber could have computed.
@@ -19,6 +22,11 @@ use serde::{Deserialize, Serialize};
 use super::matching::Applied;
 use super::open_orders::OpenOrders;
 use super::{Item, Outcome};
+use crate::snapshot::writer::submit;
+use crate::snapshot::{Job, MarketCopy, SnapshotStats};
+
+mod state;
+pub use state::PublisherStateError;
 
 /// One published event.
 #[derive(Debug, Clone)]
@@ -87,6 +95,47 @@ pub struct Published {
     pub subscribers_dropped: u64,
     /// Resting orders by owner, for `limits.open_orders_per_owner`.
     pub open_orders: OpenOrders,
+}
+
+/// A copy of the market taken right after command `seq`, on its way to the publisher.
+pub struct MarketCopyAt {
+    /// The last command applied to the copy.
+    pub seq: u64,
+    /// Its `ts`, ms.
+    pub ts_ms: u64,
+    /// The copy.
+    pub market: Box<dyn MarketCopy>,
+}
+
+impl std::fmt::Debug for MarketCopyAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MarketCopyAt").field("seq", &self.seq).finish()
+    }
+}
+
+/// The publisher's side of snapshots: copies in from the matching thread (at most one in
+/// flight), jobs out to the snapshot thread.
+#[derive(Debug)]
+pub struct Handoff {
+    /// Market copies, each taken right after a command.
+    pub copies: crossbeam_channel::Receiver<MarketCopyAt>,
+    /// Where snapshot jobs go.
+    pub jobs: crossbeam_channel::Sender<Job>,
+    /// Counts the snapshots skipped because the writer was busy.
+    pub stats: Arc<SnapshotStats>,
+    /// A copy received, waiting for its command to be published.
+    pending: Option<MarketCopyAt>,
+}
+
+impl Handoff {
+    /// A handoff between these queues.
+    pub fn new(
+        copies: crossbeam_channel::Receiver<MarketCopyAt>,
+        jobs: crossbeam_channel::Sender<Job>,
+        stats: Arc<SnapshotStats>,
+    ) -> Handoff {
+        Handoff { copies, jobs, stats, pending: None }
+    }
 }
 
 /// Bounds of the publisher's memory.
@@ -174,6 +223,8 @@ pub struct Publisher {
     outcomes: Outcomes,
     bounds: PublisherBounds,
     live: tokio::sync::broadcast::Sender<Arc<Vec<PublishedEvent>>>,
+    /// Where market copies arrive and snapshot jobs leave, if the node takes snapshots.
+    snapshots: Option<Handoff>,
 }
 
 impl Publisher {
@@ -183,7 +234,33 @@ impl Publisher {
         bounds: PublisherBounds,
         live: tokio::sync::broadcast::Sender<Arc<Vec<PublishedEvent>>>,
     ) -> Publisher {
-        Publisher { shared, outcomes: Outcomes::default(), bounds, live }
+        Publisher { shared, outcomes: Outcomes::default(), bounds, live, snapshots: None }
+    }
+
+    /// Joins the publisher's state to each market copy that `handoff` brings, at the copy's
+    /// sequence number, and hands the pair on as one snapshot job.
+    pub fn set_snapshots(&mut self, handoff: Handoff) {
+        self.snapshots = Some(handoff);
+    }
+
+    /// After command `seq` (at `ts_ms`) is recorded: if a market copy was taken right after
+    /// that command, the publisher's state is now at the same point, so the snapshot job
+    /// leaves. A copy of an earlier command (taken while the journal was replayed, before
+    /// this publisher saw commands) is dropped.
+    fn snapshot_after(&mut self, seq: u64) {
+        let Some(handoff) = &mut self.snapshots else { return };
+        if handoff.pending.is_none() {
+            handoff.pending = handoff.copies.try_recv().ok();
+        }
+        let Some(copy) = handoff.pending.take_if(|copy| copy.seq <= seq) else { return };
+        if copy.seq < seq {
+            return;
+        }
+        let mut publisher = Vec::new();
+        self.write_snapshot(&mut publisher);
+        let Some(handoff) = &self.snapshots else { return };
+        let job = Job { seq, ts_ms: copy.ts_ms, market: copy.market, publisher };
+        submit(&handoff.jobs, job, &handoff.stats);
     }
 
     /// Records a group of applied commands, answers their clients and broadcasts their events.
@@ -205,6 +282,11 @@ impl Publisher {
                     &outcome,
                     &mut batch,
                 );
+                if self.snapshots.is_some() {
+                    drop(shared);
+                    self.snapshot_after(applied.seq);
+                    shared = self.shared.write();
+                }
                 if let Item::Client(submission) = applied.item {
                     let answer = self.outcomes.answer(
                         &submission.key,

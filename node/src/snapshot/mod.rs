@@ -1,0 +1,78 @@
+//! Snapshots of the node: the market's state (engine, model, driver) and the publisher's
+//! (order status, event log, idempotent retries, open orders) at one journal sequence number,
+//! so that a restart replays only the journal after it.
+//!
+//! - `file.rs` — one snapshot file: header (format version, seq, node ts, state hash, market
+//!   fingerprint, length, checksums) and payload.
+//! - `store.rs` — `DATA_DIR/snapshots/`: atomic writes, keeping the newest `snapshot.keep`,
+//!   loading the newest good one (a bad one is skipped and reported with its path and why).
+//! - `schedule.rs` — when one is due (`snapshot.every_commands`, `snapshot.every_ms`).
+//! - `writer.rs` — the snapshot thread: the matching thread only copies the market (its pause
+//!   is measured for `/metrics`); serialising, hashing and writing happen there.
+//!
+//! The **state hash** is keccak-256 of the market section alone: the bytes the engine and its
+//! model write are canonical (a pure function of the journaled commands), so the node's hash at
+//! seq N equals the hash of an offline replay of the exported journal up to N. The publisher's
+//! section is the node's own bookkeeping and is not part of it.
+//!
+//! The **market fingerprint** is keccak-256 of `market.json` as the node would write it (the
+//! pricing model, its parameters and the taxonomy): a snapshot taken under other pricing is
+//! refused, never loaded into a market it does not describe.
+
+pub mod file;
+pub mod schedule;
+pub mod start;
+pub mod store;
+pub mod writer;
+
+use alloy_primitives::keccak256;
+use serde::{Deserialize, Serialize};
+
+use crate::market_file::MarketFile;
+
+pub use file::{FileError, Header};
+pub use schedule::Schedule;
+pub use store::{Loaded, Skipped, Store, StoreError};
+pub use writer::{Job, MarketCopy, SnapshotStats, Written};
+
+/// What a snapshot file's payload holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payload {
+    /// The market's state: what the state hash covers.
+    pub market: Vec<u8>,
+    /// The node's bookkeeping about the market (recent deals), not hashed.
+    pub market_extra: Vec<u8>,
+    /// The publisher's state ([`crate::pipeline::publisher`]).
+    pub publisher: Vec<u8>,
+}
+
+/// A payload that does not decode.
+#[derive(Debug, thiserror::Error)]
+#[error("snapshot payload does not decode: {0}")]
+pub struct PayloadError(#[from] postcard::Error);
+
+impl Payload {
+    /// The payload's bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        postcard::to_stdvec(self).expect("postcard writes two byte vectors")
+    }
+
+    /// The payload `bytes` hold (all of them).
+    pub fn decode(bytes: &[u8]) -> Result<Payload, PayloadError> {
+        let (payload, rest) = postcard::take_from_bytes::<Payload>(bytes)?;
+        match rest.is_empty() {
+            true => Ok(payload),
+            false => Err(PayloadError(postcard::Error::DeserializeBadEncoding)),
+        }
+    }
+}
+
+/// The state hash of a market section.
+pub fn state_hash(market: &[u8]) -> [u8; 32] {
+    keccak256(market).0
+}
+
+/// The fingerprint of the market configuration `market` describes.
+pub fn market_fingerprint(market: &MarketFile) -> [u8; 32] {
+    keccak256(serde_json::to_vec(market).expect("plain data serialises")).0
+}
