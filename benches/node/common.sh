@@ -6,7 +6,9 @@ SCRATCH=$(mktemp -d)
 DATA=${DATA:-$SCRATCH/node-data}
 LOG=$SCRATCH/node.log
 NODE=""
-trap 'kill $NODE 2>/dev/null; rm -rf "$DATA" "$SCRATCH"' EXIT
+# Waits for the node to finish stopping (it drains and writes a last snapshot), so that the next
+# run never shares the machine with this one's shutdown.
+trap 'kill $NODE 2>/dev/null; wait $NODE 2>/dev/null; rm -rf "$DATA" "$SCRATCH"' EXIT
 
 # start_node AUTH PORT: starts `gridbook serve` on DATA and waits (at most 10 minutes: a
 # recovery can take a while) until it listens; NODE is its process id.
