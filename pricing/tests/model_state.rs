@@ -9,59 +9,23 @@
 //! - **damaged bytes are refused, never a panic**: every truncation is an error, and a model
 //!   restored from a flipped bit keeps running without panicking.
 
-use gridbook_matcher::workload::{Workload, WorkloadConfig};
-use gridbook_matcher::{Command, Engine, Event, Hardware};
+mod support;
+
+use gridbook_matcher::workload::WorkloadConfig;
 use gridbook_pricing::{
-    model_by_name, BookSummary, ClassId, ModelStateError, PricingConfig, PricingModel, Taxonomy,
-    MODEL_NAMES,
+    model_by_name, ClassId, ModelStateError, PricingConfig, PricingModel, MODEL_NAMES,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use support::model_inputs::{model_inputs, Input};
 
 const SUMMARY_EVERY_MS: u64 = 100;
 
-/// What a model is fed, in order.
-enum Input {
-    Deal { class: ClassId, price_nano: u64, units: u64, ts_ms: u64 },
-    Time { ts_ms: u64, summary: BookSummary },
-}
-
 /// The inputs a generated market gives the models, and the number of classes.
 fn inputs(seed: u64) -> (Vec<Input>, usize) {
-    let taxonomy = Taxonomy::default_taxonomy();
     let config =
         WorkloadConfig { seed, configs: 32, resting: 400, orders: 2500, ..Default::default() };
-    let workload = Workload::new(config);
-    let symbols = workload.symbols().clone();
-    let mut engine = Engine::default();
-    let mut ask_hw: Vec<Option<Hardware>> = Vec::new();
-    let mut summary = BookSummary::default();
-    let (mut next_summary_ms, mut inputs) = (0u64, Vec::new());
-    for (ts_ms, command) in workload {
-        for event in engine.apply(&command, ts_ms) {
-            match (event, &command) {
-                (Event::Accepted { order }, Command::Ask(ask)) => {
-                    let at = order.0 as usize;
-                    ask_hw.resize(ask_hw.len().max(at + 1), None);
-                    ask_hw[at] = Some(ask.hw);
-                }
-                (Event::Deal(deal), _) => {
-                    let hw = ask_hw[deal.ask.0 as usize].expect("a deal's ask was accepted");
-                    let Some(class) = taxonomy.classify(&hw, &symbols) else { continue };
-                    let price_nano = taxonomy.normalise_nano(class, &hw, deal.price_nano);
-                    let units = taxonomy.units(class, &hw, deal.qty);
-                    inputs.push(Input::Deal { class, price_nano, units, ts_ms });
-                }
-                _ => {}
-            }
-        }
-        if ts_ms >= next_summary_ms {
-            summary.rebuild(&engine, &taxonomy, &symbols);
-            inputs.push(Input::Time { ts_ms, summary: summary.clone() });
-            next_summary_ms = ts_ms + SUMMARY_EVERY_MS;
-        }
-    }
-    (inputs, taxonomy.len())
+    model_inputs(config, SUMMARY_EVERY_MS)
 }
 
 fn pricing() -> PricingConfig {

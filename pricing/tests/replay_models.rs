@@ -3,11 +3,11 @@
 //! every simulated minute. Checks that the classes that trade get plausible prices and that a
 //! second run gives the same prices.
 
-use gridbook_matcher::workload::{Workload, WorkloadConfig};
-use gridbook_matcher::{Command, Engine, Event, Hardware};
-use gridbook_pricing::{
-    model_by_name, BookSummary, ClassId, PricingConfig, PricingModel, Taxonomy, MODEL_NAMES,
-};
+mod support;
+
+use gridbook_matcher::workload::WorkloadConfig;
+use gridbook_pricing::{model_by_name, ClassId, PricingConfig, PricingModel, MODEL_NAMES};
+use support::model_inputs::{model_inputs, Input};
 
 /// The generator's commands are 0–2 ms apart, so the models run on a compressed scale: a
 /// summary every 100 ms, a 100 ms utilisation interval, a 1 s VWAP window.
@@ -17,11 +17,9 @@ const TOKEN_NANO: u64 = 1_000_000_000;
 /// Every model's reference for every class after each book summary, and the classes that
 /// traded.
 fn run() -> (Vec<Vec<Option<u64>>>, Vec<ClassId>) {
-    let taxonomy = Taxonomy::default_taxonomy();
     let config =
         WorkloadConfig { seed: 3, configs: 32, resting: 800, orders: 4000, ..Default::default() };
-    let workload = Workload::new(config);
-    let symbols = workload.symbols().clone();
+    let (inputs, classes) = model_inputs(config, SUMMARY_EVERY_MS);
     let mut pricing = PricingConfig::default();
     pricing.vwap.window_ms = 1_000;
     pricing.ewma.half_life_ms = 500;
@@ -30,39 +28,22 @@ fn run() -> (Vec<Vec<Option<u64>>>, Vec<ClassId>) {
         .iter()
         .map(|name| model_by_name(name, &pricing).expect("a known model"))
         .collect();
-    let mut engine = Engine::default();
-    let mut ask_hw: Vec<Option<Hardware>> = Vec::new();
-    let mut summary = BookSummary::default();
-    let (mut next_summary_ms, mut outputs, mut traded) = (0u64, Vec::new(), Vec::new());
-    for (ts_ms, command) in workload {
-        for event in engine.apply(&command, ts_ms) {
-            match (event, &command) {
-                (Event::Accepted { order }, Command::Ask(ask)) => {
-                    let at = order.0 as usize;
-                    ask_hw.resize(ask_hw.len().max(at + 1), None);
-                    ask_hw[at] = Some(ask.hw);
+    let (mut outputs, mut traded) = (Vec::new(), Vec::new());
+    for input in inputs {
+        match input {
+            Input::Deal { class, price_nano, units, ts_ms } => {
+                for model in &mut models {
+                    model.on_deal(class, price_nano, units, ts_ms);
                 }
-                (Event::Deal(deal), _) => {
-                    let hw = ask_hw[deal.ask.0 as usize].expect("a deal's ask was accepted");
-                    let Some(class) = taxonomy.classify(&hw, &symbols) else { continue };
-                    let price = taxonomy.normalise_nano(class, &hw, deal.price_nano);
-                    let units = taxonomy.units(class, &hw, deal.qty);
-                    for model in &mut models {
-                        model.on_deal(class, price, units, ts_ms);
-                    }
-                    traded.push(class);
+                traded.push(class);
+            }
+            Input::Time { ts_ms, summary } => {
+                for model in &mut models {
+                    model.on_time(ts_ms, &summary);
+                    let references = (0..classes as u32).map(|c| model.reference_nano(ClassId(c)));
+                    outputs.push(references.collect());
                 }
-                _ => {}
             }
-        }
-        if ts_ms >= next_summary_ms {
-            summary.rebuild(&engine, &taxonomy, &symbols);
-            for model in &mut models {
-                model.on_time(ts_ms, &summary);
-                let classes = (0..taxonomy.len() as u32).map(|c| model.reference_nano(ClassId(c)));
-                outputs.push(classes.collect());
-            }
-            next_summary_ms = ts_ms + SUMMARY_EVERY_MS;
         }
     }
     traded.sort_unstable();
