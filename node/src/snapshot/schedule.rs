@@ -12,18 +12,20 @@ pub struct Schedule {
     every_ms: u64,
     /// Commands applied since the last snapshot, ticks excluded.
     commands: u64,
-    /// Node time of the last snapshot (or of the start).
-    last_ms: u64,
+    /// Node time of the last snapshot (or of the start); `None` on a fresh journal until its
+    /// first command, so that a new node is not snapshotted at once for the time since 1970.
+    last_ms: Option<u64>,
 }
 
 impl Schedule {
-    /// A schedule as `section` says, counting from node time `start_ms`.
+    /// A schedule as `section` says, counting from node time `start_ms` (0: a fresh journal,
+    /// counted from its first command).
     pub fn new(section: &SnapshotSection, start_ms: u64) -> Schedule {
         Schedule {
             every_commands: section.every_commands,
             every_ms: section.every_ms,
             commands: 0,
-            last_ms: start_ms,
+            last_ms: (start_ms > 0).then_some(start_ms),
         }
     }
 
@@ -31,12 +33,13 @@ impl Schedule {
     /// snapshot is due. When it is, the count starts again from here.
     pub fn due(&mut self, commands: u64, ts_ms: u64) -> bool {
         self.commands += commands;
+        let last_ms = *self.last_ms.get_or_insert(ts_ms);
         let by_count = self.every_commands > 0 && self.commands >= self.every_commands;
         let by_time = self.every_ms > 0
             && self.commands > 0
-            && ts_ms.saturating_sub(self.last_ms) >= self.every_ms;
+            && ts_ms.saturating_sub(last_ms) >= self.every_ms;
         if by_count || by_time {
-            (self.commands, self.last_ms) = (0, ts_ms);
+            (self.commands, self.last_ms) = (0, Some(ts_ms));
         }
         by_count || by_time
     }
@@ -66,6 +69,15 @@ mod tests {
         assert!(schedule.due(1, 10_000));
         assert!(!schedule.due(1, 10_499));
         assert!(schedule.due(0, 10_500), "a command since the last one");
+    }
+
+    #[test]
+    fn a_fresh_journal_counts_time_from_its_first_command_not_from_1970() {
+        let section = SnapshotSection { every_commands: 0, every_ms: 500, keep: 1 };
+        let mut schedule = Schedule::new(&section, 0);
+        assert!(!schedule.due(1, 1_796_000_000_000), "the first command of a new node");
+        assert!(!schedule.due(1, 1_796_000_000_499));
+        assert!(schedule.due(1, 1_796_000_000_500));
     }
 
     #[test]
