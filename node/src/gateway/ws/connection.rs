@@ -149,7 +149,7 @@ impl Reader {
     }
 
     /// Handles one frame; `false` once the connection is gone.
-    async fn handle(&mut self, frame: Result<Request, protocol::BadFrame>) -> bool {
+    async fn handle(&mut self, frame: Result<Request<'_>, protocol::BadFrame>) -> bool {
         match frame {
             Err(bad) => {
                 self.state.metrics.refused(&bad.error.code);

@@ -1,6 +1,8 @@
 //! The frames of `/v1/ws` (docs/api.md, "WebSocket"): what a client may send, and the text of
 //! every frame the node sends back. Every frame is one JSON text message.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -40,15 +42,16 @@ impl Stream {
     }
 }
 
-/// A client's frame.
+/// A client's frame (its commands borrowed from the frame's text).
 #[derive(Debug)]
-pub enum Request {
+pub enum Request<'a> {
     /// Commands to submit: one command object, or an array.
     Commands {
         /// Echoed in the answer.
         tag: Value,
-        /// The command or commands, as sent.
-        commands: Box<RawValue>,
+        /// The command or commands, as sent (borrowed: a frame of a thousand commands is not
+        /// copied to be read).
+        commands: Cow<'a, RawValue>,
     },
     /// Start a subscription.
     Subscribe {
@@ -87,17 +90,18 @@ fn bad(tag: &Value, code: &str, detail: impl Into<String>, field: Option<&str>) 
 /// A command frame, read without building a tree of its commands.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CommandFrame {
+struct CommandFrame<'a> {
     #[serde(default)]
     tag: Value,
-    command: Box<RawValue>,
+    #[serde(borrow)]
+    command: &'a RawValue,
 }
 
 /// Reads a client's text frame.
-pub fn parse(text: &str) -> Result<Request, BadFrame> {
+pub fn parse(text: &str) -> Result<Request<'_>, BadFrame> {
     if let Ok(CommandFrame { tag, command }) = serde_json::from_str(text) {
         if tag.is_string() || tag.is_number() || tag.is_null() {
-            return Ok(Request::Commands { tag, commands: command });
+            return Ok(Request::Commands { tag, commands: Cow::Borrowed(command) });
         }
     }
     let mut frame: Map<String, Value> = match serde_json::from_str(text) {
@@ -113,7 +117,7 @@ pub fn parse(text: &str) -> Result<Request, BadFrame> {
         only(&frame, &tag)?;
         let commands =
             serde_json::value::to_raw_value(&commands).expect("a JSON value writes out as JSON");
-        return Ok(Request::Commands { tag, commands });
+        return Ok(Request::Commands { tag, commands: Cow::Owned(commands) });
     }
     if let Some(which) = frame.remove("subscribe") {
         let stream = stream(&which, &mut frame, "subscribe", &tag)?;
