@@ -42,6 +42,13 @@ impl<R: BufRead> LineReader<R> {
     /// Reads the next line into `buf` (cleared first); `None` at the end of input.
     pub(crate) fn next_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<Line>> {
         buf.clear();
+        self.append_line(buf)
+    }
+
+    /// Reads the next line onto the end of `buf`, leaving what `buf` held before as it was
+    /// (for a reader that gathers many lines in one buffer); `None` at the end of input.
+    pub(crate) fn append_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<Line>> {
+        let start = buf.len();
         let starts_input = self.consumed_bytes == 0;
         let mut len_bytes: u64 = 0;
         let mut too_long = false;
@@ -57,16 +64,16 @@ impl<R: BufRead> LineReader<R> {
                 }
                 break;
             }
-            let (part, found_newline) = match chunk.iter().position(|&b| b == b'\n') {
+            let (part, found_newline) = match memchr::memchr(b'\n', chunk) {
                 Some(at) => (&chunk[..at], true),
                 None => (chunk, false),
             };
             len_bytes += part.len() as u64;
-            if !too_long && buf.len() + part.len() <= self.max_len_bytes + 1 {
+            if !too_long && buf.len() - start + part.len() <= self.max_len_bytes + 1 {
                 buf.extend_from_slice(part);
             } else if !too_long {
                 too_long = true;
-                buf.clear();
+                buf.truncate(start);
             }
             let consumed = part.len() + usize::from(found_newline);
             self.inner.consume(consumed);
@@ -76,14 +83,14 @@ impl<R: BufRead> LineReader<R> {
                 break;
             }
         }
-        if buf.last() == Some(&b'\r') {
+        if buf.len() > start && buf.last() == Some(&b'\r') {
             buf.pop();
         }
-        if starts_input && buf.starts_with(BOM) {
-            buf.drain(..BOM.len());
+        if starts_input && buf[start..].starts_with(BOM) {
+            buf.drain(start..start + BOM.len());
         }
-        if too_long || buf.len() > self.max_len_bytes {
-            buf.clear();
+        if too_long || buf.len() - start > self.max_len_bytes {
+            buf.truncate(start);
             return Ok(Some(Line::TooLong { len_bytes }));
         }
         Ok(Some(Line::Text))
@@ -109,6 +116,25 @@ mod tests {
             lines.push((line, buf.clone()));
         }
         lines
+    }
+
+    /// Lines appended one after another to one buffer (the replay's reader thread) are the
+    /// lines `next_line` gives, with the same kinds: carriage returns, the byte order mark and
+    /// over-long lines are handled on the appended part alone.
+    #[test]
+    fn appended_lines_are_the_lines_next_line_gives() {
+        let input = b"\xef\xbb\xbfa\r\n\nbbbbbbbbbbbb\nccc\r\nlast".as_slice();
+        let expected = read_all(input, 8);
+        let mut reader = LineReader::new(io::BufReader::with_capacity(4, input), 8);
+        let mut buf = b"kept".to_vec();
+        let mut got = Vec::new();
+        loop {
+            let start = buf.len();
+            let Some(line) = reader.append_line(&mut buf).unwrap() else { break };
+            got.push((line, buf[start..].to_vec()));
+        }
+        assert_eq!(got, expected);
+        assert!(buf.starts_with(b"kept"));
     }
 
     #[test]

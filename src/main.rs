@@ -21,6 +21,7 @@ mod pricing_args;
 mod progress;
 mod quote_cmd;
 mod replay_cmd;
+mod replay_pipeline;
 mod serve_cmd;
 mod settle_cmd;
 mod settlement_cmd;

@@ -17,10 +17,11 @@ use gridbook_matcher::money::format_nano_wide;
 use gridbook_matcher::stream::{RejectContext, ReplayStats};
 use gridbook_matcher::RejectReason;
 
-use crate::lines::{Line, LineReader};
+use crate::lines::LineReader;
 use crate::plural::count;
 use crate::price_csv::PriceCsv;
 use crate::pricing_args::PricingArgs;
+use crate::replay_pipeline::{Kind, Pipeline};
 
 /// Longest line accepted, in bytes. Real commands are well under 2 KiB.
 pub(crate) const LINE_LEN_MAX_BYTES: usize = 1 << 20;
@@ -52,9 +53,9 @@ pub(crate) struct ReplayArgs {
     pub(crate) pricing_args: PricingArgs,
 }
 
-fn open_input(path: &PathBuf) -> Result<Box<dyn Read>> {
+fn open_input(path: &PathBuf) -> Result<Box<dyn Read + Send>> {
     if path.as_os_str() == "-" {
-        return Ok(Box::new(io::stdin().lock()));
+        return Ok(Box::new(io::stdin()));
     }
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     Ok(Box::new(file))
@@ -91,52 +92,57 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<()> {
         args.out.as_ref().map_or("standard output".into(), |p| p.display().to_string());
     let input = open_input(&args.input)?;
     let mut output = BufWriter::with_capacity(1 << 20, open_output(&args.out)?);
-    let mut reader = LineReader::new(BufReader::with_capacity(1 << 20, input), LINE_LEN_MAX_BYTES);
+    let reader = LineReader::new(BufReader::with_capacity(1 << 20, input), LINE_LEN_MAX_BYTES);
     let options = args.pricing_args.options(args.prices_out.is_some(), false);
     let mut replay = args.pricing_args.line_replay(args.pricing.as_deref(), options)?;
     let mut prices = match &args.prices_out {
         Some(path) => Some(PriceCsv::create(path)?),
         None => None,
     };
-    let (mut line, mut events) = (Vec::with_capacity(4096), Vec::with_capacity(1 << 16));
+    let mut events = Vec::with_capacity(1 << 16);
     let mut first_line: Option<Vec<u8>> = None;
-    let mut line_no = 0u64;
     let live = output_is_live(&args.out);
     let started = Instant::now();
-    loop {
-        // Before waiting for input, hand over what the lines so far produced.
-        if live && !events.is_empty() && !reader.line_buffered() {
+    let pipeline = Pipeline::start(reader);
+    for batch in &pipeline.batches {
+        let mut batch = batch.with_context(|| format!("cannot read {input_name}"))?;
+        let mut lines = std::mem::take(&mut batch.lines);
+        for line in &mut lines {
+            match &mut line.kind {
+                Kind::Blank => continue,
+                Kind::Text { decoded, trace } => {
+                    let bytes = &batch.text[line.span.clone()];
+                    let sniff = &bytes[..bytes.len().min(SNIFF_LEN_BYTES)];
+                    first_line.get_or_insert_with(|| sniff.to_vec());
+                    let trace = &batch.traces[trace.clone()];
+                    let (line_no, names) = (line.line_no, &mut batch.names);
+                    replay.line_decoded(line_no, bytes, decoded.take(), trace, names, &mut events);
+                }
+                Kind::TooLong { len_bytes } => {
+                    let detail = format!("{len_bytes} bytes; at most {LINE_LEN_MAX_BYTES}");
+                    let context =
+                        RejectContext { id: None, line: Some(line.line_no), detail: Some(&detail) };
+                    replay.reject(RejectReason::LineTooLong, context, &mut events);
+                }
+            }
+            if let Some(csv) = prices.as_mut() {
+                csv.write(replay.priced_mut())?;
+            }
+            if events.len() >= 1 << 16 {
+                output.write_all(&events).with_context(|| format!("cannot write {output_name}"))?;
+                events.clear();
+            }
+        }
+        batch.lines = lines;
+        // Before the reader waits for input, hand over what the lines so far produced.
+        if live && batch.input_idle && !events.is_empty() {
             output.write_all(&events).with_context(|| format!("cannot write {output_name}"))?;
             output.flush().with_context(|| format!("cannot write {output_name}"))?;
             events.clear();
         }
-        let Some(kind) =
-            reader.next_line(&mut line).with_context(|| format!("cannot read {input_name}"))?
-        else {
-            break;
-        };
-        line_no += 1;
-        match kind {
-            Line::Text if line.iter().all(u8::is_ascii_whitespace) => continue,
-            Line::Text => {
-                first_line.get_or_insert_with(|| line[..line.len().min(SNIFF_LEN_BYTES)].to_vec());
-                replay.line(line_no, &line, &mut events);
-            }
-            Line::TooLong { len_bytes } => {
-                let detail = format!("{len_bytes} bytes; at most {LINE_LEN_MAX_BYTES}");
-                let context =
-                    RejectContext { id: None, line: Some(line_no), detail: Some(&detail) };
-                replay.reject(RejectReason::LineTooLong, context, &mut events);
-            }
-        }
-        if let Some(csv) = prices.as_mut() {
-            csv.write(replay.priced_mut())?;
-        }
-        if events.len() >= 1 << 16 {
-            output.write_all(&events).with_context(|| format!("cannot write {output_name}"))?;
-            events.clear();
-        }
+        pipeline.recycle(batch);
     }
+    pipeline.finish();
     output.write_all(&events).with_context(|| format!("cannot write {output_name}"))?;
     output.flush().with_context(|| format!("cannot write {output_name}"))?;
     if let Some(csv) = prices.as_mut() {

@@ -4,7 +4,8 @@
 //!   replayed in [`Lockstep`], every accepted line must give the events of the stream without
 //!   the rejected lines, with the same names and engine memory (issue 9, item 1's rule), and
 //!   the name table stays within its bound.
-//! - [`decode`]: every line the decoder accepts encodes back to a line that decodes to the same
+//! - [`decode`]: the hand-written reader and serde decode every line alike; every line the
+//!   decoder accepts encodes back to a line that decodes to the same
 //!   command; a refused line leaves the name table as it was once the replay rolls it back.
 //!
 //! A broken rule panics, which libFuzzer reports with the input that broke it.
@@ -58,10 +59,13 @@ pub fn priced_replay(data: &[u8]) {
     assert!(names <= config().names_max + classes, "{names} names");
 }
 
-/// Decodes every line of `data`; what decodes must round-trip through the encoder.
+/// Decodes every line of `data`: the fast paths and serde's two-step path must agree, and what
+/// decodes must round-trip through the encoder.
 pub fn decode(data: &[u8]) {
     let mut decoder = Decoder::with_names_max(config().names_max);
     for line in data.split(|&b| b == b'\n') {
+        let agree = gridbook_matcher::stream::decode_paths_agree(line);
+        assert!(agree, "decode paths disagree on {}", String::from_utf8_lossy(line));
         let Ok((ts_ms, command)) = decoder.decode(line) else { continue };
         let again = encode_command(decoder.symbols(), ts_ms, &command);
         match decoder.decode(again.as_bytes()) {

@@ -15,9 +15,9 @@
 //! per run and start again.
 
 use gridbook_matcher::stream::{
-    decode_line, DecodeError, RejectContext, ReplayStats, StepSource, StepWriter,
+    decode_line, BatchNames, DecodeError, RejectContext, ReplayStats, StepSource, StepWriter,
 };
-use gridbook_matcher::{Command, EngineConfig, Event, RejectReason};
+use gridbook_matcher::{Command, EngineConfig, Event, RejectReason, Sym};
 
 use crate::priced::{PricedCopy, PricedOptions, PricedSnapshotError};
 use crate::{PricedEngine, PricingModel, Taxonomy};
@@ -109,17 +109,55 @@ impl LineReplay {
 
     fn step_line(&mut self, line_no: u64, line: &[u8], out: Option<&mut Vec<u8>>) -> bool {
         let mark = self.priced.symbols().mark();
-        let accepted = match decode_line(self.priced.symbols_mut(), line) {
+        let decoded = decode_line(self.priced.symbols_mut(), line);
+        let accepted = self.step_decoded(line_no, decoded, out);
+        if !accepted {
+            self.priced.symbols_mut().rollback(mark);
+        }
+        accepted
+    }
+
+    /// [`LineReplay::line`] for a line another thread already decoded with `names` (a batch's
+    /// table, [`BatchNames::decode`]): `decoded` is that decode's command and `trace` the names
+    /// it interned, or `None` when it refused the line — which is then decoded here, so every
+    /// refusal is the one [`LineReplay::line`] gives. Same events, same names, same tallies.
+    pub fn line_decoded(
+        &mut self,
+        line_no: u64,
+        line: &[u8],
+        decoded: Option<(u64, Command)>,
+        trace: &[Sym],
+        names: &mut BatchNames,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        let mark = self.priced.symbols().mark();
+        let decoded = match decoded {
+            Some((ts_ms, mut command)) => names
+                .remap(trace, self.priced.symbols_mut(), &mut command)
+                .map(|()| (ts_ms, command)),
+            None => decode_line(self.priced.symbols_mut(), line),
+        };
+        let accepted = self.step_decoded(line_no, decoded, Some(out));
+        if !accepted {
+            self.priced.symbols_mut().rollback(mark);
+            names.forget_rolled_back(self.priced.symbols());
+        }
+        accepted
+    }
+
+    fn step_decoded(
+        &mut self,
+        line_no: u64,
+        decoded: Result<(u64, Command), DecodeError>,
+        out: Option<&mut Vec<u8>>,
+    ) -> bool {
+        match decoded {
             Ok((ts_ms, command)) => self.step(line_no, ts_ms, &command, out),
             Err(error) => {
                 self.reject_undecodable(line_no, &error, out);
                 false
             }
-        };
-        if !accepted {
-            self.priced.symbols_mut().rollback(mark);
         }
-        accepted
     }
 
     /// Applies a command decoded by [`LineReplay::decode`] from line `line_no`, at `ts_ms`, and

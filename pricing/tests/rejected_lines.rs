@@ -181,3 +181,65 @@ fn a_rejected_tick_publishes_nothing() {
     assert!(accepted > 2_500 && fed - accepted >= 3_200, "{fed} lines, {accepted} accepted");
     assert!(lockstep.replay().stats().deals > 100, "the market trades");
 }
+
+/// `gridbook replay` decodes on a reader thread against a batch's own name table and applies
+/// on another (`LineReplay::line_decoded`): for the same mutated market the events, tallies and
+/// name table must be byte for byte those of `LineReplay::line` — names interned in the same
+/// order, rejected lines' names forgotten, a new name beyond `names_max` refused alike — for
+/// batches of any size, under a model and without one.
+#[test]
+fn lines_decoded_on_another_thread_give_the_same_bytes() {
+    use gridbook_matcher::stream::BatchNames;
+    // Few names, so that the fresh names of hostile lines reach the bound.
+    let config = EngineConfig { names_max: 48, ..EngineConfig::default() };
+    let make = |model: Option<&str>| {
+        let model = model.map(|m| model_by_name(m, &PricingConfig::default()).expect("a model"));
+        let options = PricedOptions { book_interval_ms: 50, ..Default::default() };
+        let taxonomy = Taxonomy::default_taxonomy();
+        LineReplay::new(PricedEngine::new(config.clone(), taxonomy, model, options))
+    };
+    for (seed, model) in [(3, None), (4, Some("ewma"))] {
+        let lines: Vec<Vec<u8>> = Mutated::new(seed, 3_000).collect();
+        let (mut sequential, mut batched) = (make(model), make(model));
+        let (mut expected, mut got) = (Vec::new(), Vec::new());
+        for (at, line) in lines.iter().enumerate() {
+            sequential.line(at as u64 + 1, line, &mut expected);
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let (mut names, mut trace) = (BatchNames::new(), Vec::new());
+        let mut at = 0;
+        while at < lines.len() {
+            let batch = rng.random_range(1..200).min(lines.len() - at);
+            names.clear();
+            let decoded: Vec<_> = lines[at..at + batch]
+                .iter()
+                .map(|line| {
+                    let first = trace.len();
+                    (names.decode(line, &mut trace).ok(), first..trace.len())
+                })
+                .collect();
+            for (offset, (decoded, span)) in decoded.into_iter().enumerate() {
+                let line_no = (at + offset) as u64 + 1;
+                let line = &lines[at + offset];
+                batched.line_decoded(line_no, line, decoded, &trace[span], &mut names, &mut got);
+            }
+            trace.clear();
+            at += batch;
+        }
+        assert!(expected == got, "{model:?}: the events differ");
+        assert_eq!(sequential.stats(), batched.stats(), "{model:?}");
+        let symbols = |replay: &LineReplay| {
+            let table = replay.priced().symbols();
+            (0..table.len())
+                .map(|i| table.name(gridbook_matcher::Sym(i as u32)).to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(symbols(&sequential), symbols(&batched), "{model:?}: the name tables");
+        let refused = sequential
+            .stats()
+            .rejected
+            .iter()
+            .find(|(reason, _)| matches!(reason, gridbook_matcher::RejectReason::Capacity(_)));
+        assert!(refused.is_some(), "{model:?}: the stream reaches names_max");
+    }
+}

@@ -6,9 +6,11 @@
 
 use std::io::Write;
 
+use std::borrow::Cow;
+
 use super::wire::{
-    WireAsk, WireBid, WireCancel, WireHardware, WirePeg, WireReference, WireRequirements, WireTick,
-    WireTif,
+    Text, WireAsk, WireBid, WireCancel, WireHardware, WirePeg, WireReference, WireRequirements,
+    WireTick, WireTif,
 };
 use crate::command::{Command, Price, Tif};
 use crate::event::{Event, IdLookup};
@@ -25,44 +27,48 @@ fn wire_tif(tif: Tif) -> WireTif {
     }
 }
 
-fn names(symbols: &Symbols, syms: &[Sym]) -> Vec<String> {
-    syms.iter().map(|&sym| symbols.name(sym).to_string()).collect()
+fn name(symbols: &Symbols, sym: Sym) -> Text<'_> {
+    Cow::Borrowed(symbols.name(sym))
 }
 
-fn wire_hardware(symbols: &Symbols, hw: &Hardware) -> WireHardware {
+fn names<'a>(symbols: &'a Symbols, syms: &[Sym]) -> Vec<Text<'a>> {
+    syms.iter().map(|&sym| name(symbols, sym)).collect()
+}
+
+fn wire_hardware<'a>(symbols: &'a Symbols, hw: &Hardware) -> WireHardware<'a> {
     WireHardware {
         cpu: hw.cpu,
         mem: hw.mem_gib,
-        gpu: hw.gpu.map(|sym| symbols.name(sym).to_string()),
+        gpu: hw.gpu.map(|sym| name(symbols, sym)),
         gpus: hw.gpus,
         gpu_mem: hw.gpu_mem_gib,
-        tee: hw.tee.map(|sym| symbols.name(sym).to_string()),
-        region: symbols.name(hw.region).to_string(),
+        tee: hw.tee.map(|sym| name(symbols, sym)),
+        region: name(symbols, hw.region),
     }
 }
 
-fn wire_requirements(symbols: &Symbols, req: &Requirements) -> WireRequirements {
+fn wire_requirements<'a>(symbols: &'a Symbols, req: &Requirements) -> WireRequirements<'a> {
     WireRequirements {
         cpu: req.cpu,
         mem: req.mem_gib,
         gpu: names(symbols, &req.gpu),
         gpus: req.gpus,
         gpu_mem: req.gpu_mem_gib,
-        tee: req.tee.map(|sym| symbols.name(sym).to_string()),
+        tee: req.tee.map(|sym| name(symbols, sym)),
         regions: names(symbols, &req.regions),
     }
 }
 
 /// A price as the wire has it: the fixed text, or the peg.
-fn wire_price(symbols: &Symbols, price: &Price) -> (Option<String>, Option<WirePeg>) {
+fn wire_price<'a>(symbols: &'a Symbols, price: &Price) -> (Option<Text<'a>>, Option<WirePeg<'a>>) {
     match price {
-        Price::Fixed(price_nano) => (Some(format_nano(*price_nano)), None),
+        Price::Fixed(price_nano) => (Some(Cow::Owned(format_nano(*price_nano))), None),
         Price::Pegged(peg) => (
             None,
             Some(WirePeg {
-                class: symbols.name(peg.class).to_string(),
-                offset: format_offset_nano(peg.offset_nano),
-                limit: format_nano(peg.limit_nano),
+                class: name(symbols, peg.class),
+                offset: Cow::Owned(format_offset_nano(peg.offset_nano)),
+                limit: Cow::Owned(format_nano(peg.limit_nano)),
             }),
         ),
     }
@@ -76,8 +82,8 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
             serde_json::to_string(&WireAsk {
                 ts: ts_ms,
                 op: "ask".into(),
-                id: ask.id.clone(),
-                owner: ask.owner.to_string(),
+                id: Cow::Borrowed(&ask.id),
+                owner: Cow::Owned(ask.owner.to_string()),
                 price,
                 peg,
                 qty: ask.qty,
@@ -95,8 +101,8 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
             serde_json::to_string(&WireBid {
                 ts: ts_ms,
                 op: "bid".into(),
-                id: bid.id.clone(),
-                owner: bid.owner.to_string(),
+                id: Cow::Borrowed(&bid.id),
+                owner: Cow::Owned(bid.owner.to_string()),
                 limit,
                 peg,
                 qty: bid.qty,
@@ -113,8 +119,8 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
         Command::Cancel(cancel) => serde_json::to_string(&WireCancel {
             ts: ts_ms,
             op: "cancel".into(),
-            id: cancel.id.clone(),
-            owner: cancel.owner.to_string(),
+            id: Cow::Borrowed(&cancel.id),
+            owner: Cow::Owned(cancel.owner.to_string()),
             sig: None,
             session: None,
         }),
@@ -122,8 +128,8 @@ pub fn encode_command(symbols: &Symbols, ts_ms: u64, command: &Command) -> Strin
         Command::Reference { class, price_nano } => serde_json::to_string(&WireReference {
             ts: ts_ms,
             op: "reference".into(),
-            class: symbols.name(*class).to_string(),
-            price: format_nano(*price_nano),
+            class: name(symbols, *class),
+            price: Cow::Owned(format_nano(*price_nano)),
         }),
     };
     line.expect("serialising these plain structs to a String cannot fail")
@@ -162,9 +168,51 @@ fn echo(text: &str) -> std::borrow::Cow<'_, str> {
     format!("{}… ({} bytes)", &text[..cut], text.len()).into()
 }
 
+/// Writes `text` as a JSON string, escaped as serde_json escapes it (only `"`, `\\` and control
+/// characters); text without any of those — ids, names, reason codes — is copied as it is.
 fn push_json_str(out: &mut Vec<u8>, text: &str) {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.reserve(text.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+        return;
+    }
     // Writing a &str into a Vec<u8> cannot fail.
     let _ = serde_json::to_writer(&mut *out, text);
+}
+
+fn push_u64(out: &mut Vec<u8>, value: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+}
+
+/// Writes a price as `"…"`, byte for byte what [`format_nano`] gives, without allocating.
+fn push_price(out: &mut Vec<u8>, price_nano: u64) {
+    out.push(b'"');
+    push_nano(out, price_nano);
+    out.push(b'"');
+}
+
+/// [`format_nano`] into `out`: the whole part, then the fraction without trailing zeros.
+fn push_nano(out: &mut Vec<u8>, nano: u64) {
+    const NANO_PER_TOKEN: u64 = 1_000_000_000;
+    push_u64(out, nano / NANO_PER_TOKEN);
+    let mut frac = nano % NANO_PER_TOKEN;
+    if frac == 0 {
+        return;
+    }
+    let mut digits = 9;
+    while frac.is_multiple_of(10) {
+        frac /= 10;
+        digits -= 1;
+    }
+    out.push(b'.');
+    let mut text = [b'0'; 9];
+    for slot in text[..digits].iter_mut().rev() {
+        *slot = b'0' + (frac % 10) as u8;
+        frac /= 10;
+    }
+    out.extend_from_slice(&text[..digits]);
 }
 
 impl EventWriter {
@@ -194,7 +242,11 @@ impl EventWriter {
         reject: RejectContext<'_>,
     ) {
         self.seq += 1;
-        let _ = write!(out, "{{\"seq\":{},\"ts\":{ts_ms},\"type\":", self.seq);
+        out.extend_from_slice(b"{\"seq\":");
+        push_u64(out, self.seq);
+        out.extend_from_slice(b",\"ts\":");
+        push_u64(out, ts_ms);
+        out.extend_from_slice(b",\"type\":");
         match *event {
             Event::Accepted { order } => {
                 out.extend_from_slice(b"\"accepted\",\"id\":");
@@ -216,7 +268,9 @@ impl EventWriter {
                 push_json_str(out, &echo(reject.detail.unwrap_or(reason.describe())));
             }
             Event::Deal(deal) => {
-                let _ = write!(out, "\"deal\",\"deal\":{},\"bid\":", deal.deal);
+                out.extend_from_slice(b"\"deal\",\"deal\":");
+                push_u64(out, deal.deal);
+                out.extend_from_slice(b",\"bid\":");
                 push_json_str(out, ids.order_id(deal.bid));
                 out.extend_from_slice(b",\"ask\":");
                 push_json_str(out, ids.order_id(deal.ask));
@@ -224,24 +278,28 @@ impl EventWriter {
                 push_owner(out, deal.requester);
                 out.extend_from_slice(b",\"provider\":");
                 push_owner(out, deal.provider);
-                let _ = write!(
-                    out,
-                    ",\"qty\":{},\"price\":\"{}\",\"start\":{},\"end\":{}",
-                    deal.qty,
-                    format_nano(deal.price_nano),
-                    deal.start_ms,
-                    deal.end_ms
-                );
+                out.extend_from_slice(b",\"qty\":");
+                push_u64(out, deal.qty);
+                out.extend_from_slice(b",\"price\":");
+                push_price(out, deal.price_nano);
+                out.extend_from_slice(b",\"start\":");
+                push_u64(out, deal.start_ms);
+                out.extend_from_slice(b",\"end\":");
+                push_u64(out, deal.end_ms);
             }
             Event::Cancelled { order, remaining, reason } => {
                 out.extend_from_slice(b"\"cancelled\",\"id\":");
                 push_json_str(out, ids.order_id(order));
-                let _ = write!(out, ",\"remaining\":{remaining},\"reason\":\"{}\"", reason.code());
+                out.extend_from_slice(b",\"remaining\":");
+                push_u64(out, remaining);
+                out.extend_from_slice(b",\"reason\":");
+                push_json_str(out, reason.code());
             }
             Event::Expired { order, remaining } => {
                 out.extend_from_slice(b"\"expired\",\"id\":");
                 push_json_str(out, ids.order_id(order));
-                let _ = write!(out, ",\"remaining\":{remaining}");
+                out.extend_from_slice(b",\"remaining\":");
+                push_u64(out, remaining);
             }
             Event::Reference { class, price_nano, repriced } => {
                 out.extend_from_slice(b"\"reference\",\"class\":");
@@ -249,8 +307,10 @@ impl EventWriter {
                     Some(name) => push_json_str(out, name),
                     None => push_json_str(out, &format!("#{}", class.0)),
                 }
-                let price = format_nano(price_nano);
-                let _ = write!(out, ",\"price\":\"{price}\",\"repriced\":{repriced}");
+                out.extend_from_slice(b",\"price\":");
+                push_price(out, price_nano);
+                out.extend_from_slice(b",\"repriced\":");
+                push_u64(out, repriced);
             }
         }
         out.extend_from_slice(b"}\n");
@@ -272,6 +332,37 @@ fn push_owner(out: &mut Vec<u8>, owner: crate::owner::Owner) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The event writer's prices are byte for byte what `format_nano` (the edges' one decimal
+    /// form) writes: every fraction length, zeros inside and at the end, the extremes.
+    #[test]
+    fn prices_written_in_place_are_the_decimal_text_of_format_nano() {
+        let mut values = vec![0, 1, 10, 999_999_999, 1_000_000_000, 1_000_000_001, u64::MAX];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(x >> (x % 64));
+            values.push((x % 1_000_000) * 10u64.pow((x % 10) as u32));
+        }
+        for nano in values {
+            let mut out = Vec::new();
+            push_nano(&mut out, nano);
+            assert_eq!(String::from_utf8(out).unwrap(), format_nano(nano), "{nano}");
+        }
+    }
+
+    /// Strings go out escaped exactly as serde_json escapes them, whether or not they take the
+    /// copy-as-is path.
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        for text in ["o1", "", "a\"b", "back\\slash", "tab\there", "\u{7f}del", "é ü", "\u{1}"] {
+            let mut out = Vec::new();
+            push_json_str(&mut out, text);
+            assert_eq!(out, serde_json::to_vec(text).unwrap(), "{text:?}");
+        }
+    }
 
     #[test]
     fn echoed_text_is_bounded_and_cut_on_a_character_boundary() {

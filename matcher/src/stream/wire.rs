@@ -9,6 +9,12 @@
 
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
+use std::borrow::Cow;
+
+/// A string field: borrowed from the line by the hand-written reader ([`super::scan`]), owned
+/// when serde read it (the fallback path, which is not the hot one), borrowed from the name
+/// table when encoding.
+pub(crate) type Text<'a> = Cow<'a, str>;
 
 /// A field that must be present but may be `null`.
 fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
@@ -30,103 +36,104 @@ impl DecimalText {
 }
 
 impl Visitor<'_> for DecimalText {
-    type Value = String;
+    type Value = Text<'static>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} as a decimal string such as \"1.5\"", self.field)
     }
 
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<String, E> {
-        Ok(text.to_owned())
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Text<'static>, E> {
+        Ok(Cow::Owned(text.to_owned()))
     }
 
-    fn visit_string<E: de::Error>(self, text: String) -> Result<String, E> {
-        Ok(text)
+    fn visit_string<E: de::Error>(self, text: String) -> Result<Text<'static>, E> {
+        Ok(Cow::Owned(text))
     }
 
-    fn visit_u64<E: de::Error>(self, number: u64) -> Result<String, E> {
+    fn visit_u64<E: de::Error>(self, number: u64) -> Result<Text<'static>, E> {
         Err(self.number(number))
     }
 
-    fn visit_i64<E: de::Error>(self, number: i64) -> Result<String, E> {
+    fn visit_i64<E: de::Error>(self, number: i64) -> Result<Text<'static>, E> {
         Err(self.number(number))
     }
 
-    fn visit_f64<E: de::Error>(self, number: f64) -> Result<String, E> {
+    fn visit_f64<E: de::Error>(self, number: f64) -> Result<Text<'static>, E> {
         Err(self.number(number))
     }
 }
 
-fn decimal<'de, D: Deserializer<'de>>(d: D, field: &'static str) -> Result<String, D::Error> {
-    d.deserialize_any(DecimalText { field })
+fn decimal<'de, 'a, D: Deserializer<'de>>(d: D, field: &'static str) -> Result<Text<'a>, D::Error> {
+    d.deserialize_any(DecimalText { field }).map(|text| Cow::Owned(text.into_owned()))
 }
 
 /// An optional decimal field (`price`, `limit`): absent or `null` is `None`.
-fn optional_decimal<'de, D: Deserializer<'de>>(
+fn optional_decimal<'de, 'a, D: Deserializer<'de>>(
     d: D,
     field: &'static str,
-) -> Result<Option<String>, D::Error> {
+) -> Result<Option<Text<'a>>, D::Error> {
     struct Optional(&'static str);
     impl<'de> Visitor<'de> for Optional {
-        type Value = Option<String>;
+        type Value = Option<Text<'static>>;
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             write!(f, "{} as a decimal string such as \"1.5\"", self.0)
         }
-        fn visit_none<E: de::Error>(self) -> Result<Option<String>, E> {
+        fn visit_none<E: de::Error>(self) -> Result<Option<Text<'static>>, E> {
             Ok(None)
         }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<Text<'static>>, D::Error> {
             decimal(d, self.0).map(Some)
         }
     }
-    d.deserialize_option(Optional(field))
+    // Owned (`'static`) text outlives any `'a` the caller asks for.
+    d.deserialize_option(Optional(field)).map(|text| text.map(|t| Cow::Owned(t.into_owned())))
 }
 
-fn ask_price<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+fn ask_price<'de, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Text<'a>>, D::Error> {
     optional_decimal(d, "price")
 }
 
-fn bid_limit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+fn bid_limit<'de, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Text<'a>>, D::Error> {
     optional_decimal(d, "limit")
 }
 
-fn peg_offset<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+fn peg_offset<'de, 'a, D: Deserializer<'de>>(d: D) -> Result<Text<'a>, D::Error> {
     decimal(d, "peg.offset")
 }
 
-fn peg_limit<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+fn peg_limit<'de, 'a, D: Deserializer<'de>>(d: D) -> Result<Text<'a>, D::Error> {
     decimal(d, "peg.limit")
 }
 
-fn reference_price<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+fn reference_price<'de, 'a, D: Deserializer<'de>>(d: D) -> Result<Text<'a>, D::Error> {
     decimal(d, "price")
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct WireHardware {
+pub(crate) struct WireHardware<'a> {
     pub(crate) cpu: u32,
     pub(crate) mem: u32,
     #[serde(deserialize_with = "nullable")]
-    pub(crate) gpu: Option<String>,
+    pub(crate) gpu: Option<Text<'a>>,
     pub(crate) gpus: u32,
     pub(crate) gpu_mem: u32,
     #[serde(deserialize_with = "nullable")]
-    pub(crate) tee: Option<String>,
-    pub(crate) region: String,
+    pub(crate) tee: Option<Text<'a>>,
+    pub(crate) region: Text<'a>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct WireRequirements {
+pub(crate) struct WireRequirements<'a> {
     pub(crate) cpu: u32,
     pub(crate) mem: u32,
-    pub(crate) gpu: Vec<String>,
+    pub(crate) gpu: Vec<Text<'a>>,
     pub(crate) gpus: u32,
     pub(crate) gpu_mem: u32,
     #[serde(deserialize_with = "nullable")]
-    pub(crate) tee: Option<String>,
-    pub(crate) regions: Vec<String>,
+    pub(crate) tee: Option<Text<'a>>,
+    pub(crate) regions: Vec<Text<'a>>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -141,29 +148,29 @@ pub(crate) enum WireTif {
 /// A peg: `{"class":"gpu.a100-80gb","offset":"-0.05","limit":"2.00"}`.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct WirePeg {
-    pub(crate) class: String,
+pub(crate) struct WirePeg<'a> {
+    pub(crate) class: Text<'a>,
     #[serde(deserialize_with = "peg_offset")]
-    pub(crate) offset: String,
+    pub(crate) offset: Text<'a>,
     #[serde(deserialize_with = "peg_limit")]
-    pub(crate) limit: String,
+    pub(crate) limit: Text<'a>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct WireAsk {
+pub(crate) struct WireAsk<'a> {
     pub(crate) ts: u64,
     /// Checked before this struct is read (see [`WireOp`]); kept so the field is not unknown.
-    pub(crate) op: String,
-    pub(crate) id: String,
-    pub(crate) owner: String,
+    pub(crate) op: Text<'a>,
+    pub(crate) id: Text<'a>,
+    pub(crate) owner: Text<'a>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "ask_price")]
-    pub(crate) price: Option<String>,
+    pub(crate) price: Option<Text<'a>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) peg: Option<WirePeg>,
+    pub(crate) peg: Option<WirePeg<'a>>,
     pub(crate) qty: u64,
     pub(crate) tif: WireTif,
-    pub(crate) hw: WireHardware,
+    pub(crate) hw: WireHardware<'a>,
     pub(crate) from: u64,
     pub(crate) until: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,28 +178,28 @@ pub(crate) struct WireAsk {
     /// The owner's EIP-712 signature, as a node journals it (docs/api.md); carried, never
     /// checked here: the node verifies it before the command is journaled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) sig: Option<String>,
+    pub(crate) sig: Option<Text<'a>>,
     /// The owner's signed session, which a node journals in place of `sig` for a command
     /// sent on a session (docs/api.md); carried, never checked here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) session: Option<WireSession>,
+    pub(crate) session: Option<WireSession<'a>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct WireBid {
+pub(crate) struct WireBid<'a> {
     pub(crate) ts: u64,
     /// Checked before this struct is read (see [`WireOp`]); kept so the field is not unknown.
-    pub(crate) op: String,
-    pub(crate) id: String,
-    pub(crate) owner: String,
+    pub(crate) op: Text<'a>,
+    pub(crate) id: Text<'a>,
+    pub(crate) owner: Text<'a>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "bid_limit")]
-    pub(crate) limit: Option<String>,
+    pub(crate) limit: Option<Text<'a>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) peg: Option<WirePeg>,
+    pub(crate) peg: Option<WirePeg<'a>>,
     pub(crate) qty: u64,
     pub(crate) tif: WireTif,
-    pub(crate) req: WireRequirements,
+    pub(crate) req: WireRequirements<'a>,
     pub(crate) duration: u64,
     pub(crate) not_before: u64,
     pub(crate) deadline: u64,
@@ -201,57 +208,57 @@ pub(crate) struct WireBid {
     /// The owner's EIP-712 signature, as a node journals it (docs/api.md); carried, never
     /// checked here: the node verifies it before the command is journaled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) sig: Option<String>,
+    pub(crate) sig: Option<Text<'a>>,
     /// The owner's signed session, which a node journals in place of `sig` for a command
     /// sent on a session (docs/api.md); carried, never checked here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) session: Option<WireSession>,
+    pub(crate) session: Option<WireSession<'a>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct WireCancel {
+pub(crate) struct WireCancel<'a> {
     pub(crate) ts: u64,
     /// Checked before this struct is read (see [`WireOp`]); kept so the field is not unknown.
-    pub(crate) op: String,
-    pub(crate) id: String,
-    pub(crate) owner: String,
+    pub(crate) op: Text<'a>,
+    pub(crate) id: Text<'a>,
+    pub(crate) owner: Text<'a>,
     /// The owner's EIP-712 signature, as a node journals it (docs/api.md); carried, never
     /// checked here: the node verifies it before the command is journaled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) sig: Option<String>,
+    pub(crate) sig: Option<Text<'a>>,
     /// The owner's signed session, which a node journals in place of `sig` for a command
     /// sent on a session (docs/api.md); carried, never checked here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) session: Option<WireSession>,
+    pub(crate) session: Option<WireSession<'a>>,
 }
 
 /// A session's signed request, `Session{owner, expires, nonce}` with the command's `owner`.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct WireSession {
+pub(crate) struct WireSession<'a> {
     pub(crate) expires: u64,
-    pub(crate) nonce: String,
-    pub(crate) sig: String,
+    pub(crate) nonce: Text<'a>,
+    pub(crate) sig: Text<'a>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct WireTick {
+pub(crate) struct WireTick<'a> {
     pub(crate) ts: u64,
     /// Checked before this struct is read (see [`WireOp`]); kept so the field is not unknown.
-    pub(crate) op: String,
+    pub(crate) op: Text<'a>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct WireReference {
+pub(crate) struct WireReference<'a> {
     pub(crate) ts: u64,
     /// Checked before this struct is read (see [`WireOp`]); kept so the field is not unknown.
-    pub(crate) op: String,
-    pub(crate) class: String,
+    pub(crate) op: Text<'a>,
+    pub(crate) class: Text<'a>,
     #[serde(deserialize_with = "reference_price")]
-    pub(crate) price: String,
+    pub(crate) price: Text<'a>,
 }
 
 /// The first pass over a line: only its `op`, every other value skipped unparsed. Deserializing
