@@ -23,6 +23,7 @@ mod quote_cmd;
 mod replay_cmd;
 mod serve_cmd;
 mod settle_cmd;
+mod settlement_account_cmd;
 mod settlement_cmd;
 mod simulate_cmd;
 mod sniff;

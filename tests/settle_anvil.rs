@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, U256};
 use anvil_support::{fast_config, Anvil};
+use gridbook_settlement::audit::{read_balances, settled_batches};
+use gridbook_settlement::journal::read_state;
 use gridbook_settlement::{Chain, Deployment};
 
 const EVENTS: &str = "examples/market.events.jsonl";
@@ -69,19 +71,22 @@ fn owed_from_events(events: &Path) -> (BTreeMap<Address, U256>, BTreeMap<Address
 }
 
 /// Every account holds exactly what paying each deal once leaves it: each requester was funded
-/// exactly what its deals cost, so escrow + credit (netting may leave an account that both buys
-/// and sells either) equals what it earned.
+/// exactly what its deals cost, so escrow + credit equals what it earned. Balances are read
+/// back from the chain's totals and the journal's batches beside the deployment file (every
+/// batch the chain settled, each batch's account root compared with the chain's).
 fn assert_paid_once(anvil: &Anvil, deployment: &Path, events: &Path) {
     let deployed: Deployment =
         serde_json::from_str(&std::fs::read_to_string(deployment).expect("deployment"))
             .expect("deployment json");
+    let journal = deployment.with_file_name("settlement.journal");
+    let batches = settled_batches(&read_state(&journal).expect("journal"));
     let mut chain = anvil.client(fast_config());
     let (paid, earned) = owed_from_events(events);
-    for account in paid.keys().chain(earned.keys()) {
-        let escrow = chain.escrow_of(&deployed, *account).expect("escrow");
-        let credit = chain.credit_of(&deployed, *account).expect("credit");
+    let accounts = paid.keys().chain(earned.keys()).copied();
+    let balances = read_balances(&mut chain, &deployed, &batches, accounts).expect("reads back");
+    for (account, balance) in &balances {
         let owed = earned.get(account).copied().unwrap_or(U256::ZERO);
-        assert_eq!(escrow + credit, owed, "{account}");
+        assert_eq!(balance.escrow + balance.credit, owed, "{account}");
     }
 }
 
