@@ -20,7 +20,7 @@ pub struct AccountFlow {
     pub received: U256,
 }
 
-/// The netted flows of a set of deals.
+/// The per-account flows of a set of deals (what each paid and received, both kept).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Netting {
     /// Per account, in address order (deterministic).

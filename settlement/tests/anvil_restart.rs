@@ -23,7 +23,8 @@ fn deployed(anvil: &Anvil) -> (Deployment, SettlementDeal) {
 
 /// The provider's credit read back with the one batch (which must be all the chain settled).
 fn credit(chain: &mut RpcChain, d: &Deployment, deal: SettlementDeal) -> U256 {
-    let balances = read_balances(chain, d, &[(1, vec![deal])], [deal.provider]).unwrap();
+    let balances =
+        read_balances(chain, d, &[(1, vec![deal])], [deal.provider]).expect("reads back");
     balances[&deal.provider].credit
 }
 
