@@ -86,15 +86,7 @@ pub fn leaf_proof(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn deal(deal_id: u64, requester: u8, provider: u8, amount: u64) -> SettlementDeal {
-        SettlementDeal {
-            deal_id,
-            requester: Address::repeat_byte(requester),
-            provider: Address::repeat_byte(provider),
-            amount: U256::from(amount),
-        }
-    }
+    use crate::netting::tests::deal;
 
     #[test]
     fn account_leaf_is_keccak_of_the_abi_encoding() {

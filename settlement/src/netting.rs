@@ -50,10 +50,11 @@ pub fn net(deals: &[SettlementDeal], fee_bps: u16) -> Netting {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn deal(deal_id: u64, requester: u8, provider: u8, amount: u64) -> SettlementDeal {
+    /// A deal between accounts `repeat_byte(requester)` and `repeat_byte(provider)`.
+    pub(crate) fn deal(deal_id: u64, requester: u8, provider: u8, amount: u64) -> SettlementDeal {
         SettlementDeal {
             deal_id,
             requester: Address::repeat_byte(requester),
