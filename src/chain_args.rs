@@ -12,6 +12,7 @@ use anyhow::{bail, Context, Result};
 use gridbook_settlement::amount::deal_amount;
 use gridbook_settlement::deals::{read_deals as read_deal_lines, DealRecord};
 use gridbook_settlement::devnet::DEV_ACCOUNTS;
+use gridbook_settlement::ledger::account_of;
 use gridbook_settlement::rpc::{RpcChain, RpcConfig, SigningKey};
 use gridbook_settlement::{Chain, Deployment};
 
@@ -135,7 +136,8 @@ pub(crate) fn requester_totals(
 }
 
 /// Tops up every requester's escrow to what its deals cost (test token only), and returns each
-/// requester's escrow afterwards. Running it twice funds nothing the second time.
+/// requester's funds afterwards (deposited less withdrawn: settling draws no stored balance
+/// down, so deals settled already stay covered). Running it twice funds nothing the second time.
 pub(crate) fn fund_requesters<C: Chain + ?Sized>(
     chain: &mut C,
     deployment: &Deployment,
@@ -144,7 +146,7 @@ pub(crate) fn fund_requesters<C: Chain + ?Sized>(
     let mut funded = BTreeMap::new();
     let mut top_ups = Vec::new();
     for (requester, needed) in requester_totals(deals, deployment.token_decimals)? {
-        let escrow = chain.escrow_of(deployment, requester)?;
+        let escrow = account_of(chain, deployment, requester)?.funds();
         if escrow < needed {
             top_ups.push((requester, needed - escrow));
         }
@@ -173,6 +175,21 @@ pub(crate) fn format_units(amount: U256, decimals: u8) -> String {
     }
 }
 
+/// A decimal token amount (`12.5`) in base units, exactly; more fraction digits than the token
+/// has, or anything but digits and one point, is refused.
+pub(crate) fn parse_units(text: &str, decimals: u8) -> Result<U256> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) {
+        bail!("{text:?} is not a decimal token amount");
+    }
+    if fraction.len() > usize::from(decimals) {
+        bail!("{text:?} has more than {decimals} decimals");
+    }
+    let scaled = format!("{whole}{fraction:0<width$}", width = usize::from(decimals));
+    U256::from_str_radix(&scaled, 10).with_context(|| format!("{text:?} is too large"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +200,15 @@ mod tests {
         assert_eq!(format_units(U256::from(5u8), 9), "0.000000005");
         assert_eq!(format_units(U256::from(7u8), 0), "7");
         assert_eq!(format_units(U256::ZERO, 9), "0");
+    }
+
+    #[test]
+    fn token_amounts_parse_exactly_and_refuse_excess_decimals() {
+        assert_eq!(parse_units("12.5", 9).unwrap(), U256::from(12_500_000_000u64));
+        assert_eq!(parse_units("7", 0).unwrap(), U256::from(7u8));
+        assert_eq!(parse_units("0.000000001", 9).unwrap(), U256::from(1u8));
+        for bad in ["0.0000000001", "", ".5", "1e3", "-1", "1.2.3"] {
+            assert!(parse_units(bad, 9).is_err(), "{bad}");
+        }
     }
 }

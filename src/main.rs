@@ -24,6 +24,7 @@ mod replay_cmd;
 mod replay_pipeline;
 mod serve_cmd;
 mod settle_cmd;
+mod settlement_account_cmd;
 mod settlement_cmd;
 mod simulate_cmd;
 mod sniff;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use gridbook_settlement::audit::{check_balances, expected_balances};
+use gridbook_settlement::audit::{check_balances, expected_balances, settled_batches};
 use gridbook_settlement::batcher::{Batcher, BatcherConfig, SettleReport};
 use gridbook_settlement::deals::DealRecord;
 use gridbook_settlement::devnet::{Devnet, DEVNET_CHAIN_ID};
@@ -84,10 +84,10 @@ fn settle_on_devnet(args: &SettleArgs, deals: &[DealRecord], config: BatcherConf
     let funded = chain_args::fund_requesters(&mut devnet, &deployment, deals)?;
     let report = settle(&mut devnet, &deployment, &journal, config, deals)?;
     print_report(&report, &deployment, &journal, "the embedded devnet (chain 1337)");
-    let state = journal::read_state(&journal)?;
-    let batches: Vec<_> = state.batches.into_values().map(|batch| batch.deals).collect();
+    let settled = settled_batches(&journal::read_state(&journal)?);
+    let batches: Vec<_> = settled.iter().map(|(_, deals)| deals.clone()).collect();
     let expected = expected_balances(&batches, &funded, deployment.fee_bps, deployment.settler);
-    let mismatches = check_balances(&mut devnet, &deployment, &expected)?;
+    let mismatches = check_balances(&mut devnet, &deployment, &settled, &expected)?;
     if !mismatches.is_empty() {
         bail!("balances differ from the deals: {mismatches:?}");
     }

@@ -1,5 +1,6 @@
 //! `gridbook settlement …`: deploy the contracts, fund requesters on a development chain, show
-//! the journal's state, and prove that a deal was part of a settled batch.
+//! the journal's state, and prove that a deal was part of a settled batch; an account's
+//! balance, claims, charges and withdrawals are in `settlement_account_cmd`.
 
 use std::path::PathBuf;
 
@@ -11,6 +12,7 @@ use gridbook_settlement::journal_state::JournalState;
 use gridbook_settlement::{merkle, Chain, DeployParams};
 
 use crate::chain_args::{self, ChainArgs};
+use crate::settlement_account_cmd as account;
 
 /// Arguments of `gridbook settlement`.
 #[derive(Debug, clap::Args)]
@@ -31,6 +33,17 @@ enum SettlementCommand {
     Status(StatusArgs),
     /// Print a deal's Merkle proof and check it against the batch root (on chain with --rpc).
     Prove(ProveArgs),
+    /// An account's escrow and credit, derived from the chain's totals and the journal's
+    /// batches (each batch's account root checked on chain).
+    Balance(account::BalanceArgs),
+    /// Claim the signer's credit with its account leaves' proofs (and the fees, as settler).
+    Claim(account::ClaimArgs),
+    /// Charge an account's settled debits to its escrow with their proofs (anyone may; the
+    /// settler does it when the account asks to withdraw).
+    Charge(account::ChargeArgs),
+    /// Ask to withdraw escrow (AMOUNT), or after the delay charge the signer's debits and pay
+    /// the withdrawal out (--complete).
+    Withdraw(account::WithdrawArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -86,6 +99,10 @@ pub(crate) fn run(args: &SettlementArgs) -> Result<()> {
         SettlementCommand::Fund(args) => fund(args),
         SettlementCommand::Status(args) => status(args),
         SettlementCommand::Prove(args) => prove(args),
+        SettlementCommand::Balance(args) => account::balance(args),
+        SettlementCommand::Claim(args) => account::claim(args),
+        SettlementCommand::Charge(args) => account::charge(args),
+        SettlementCommand::Withdraw(args) => account::withdraw(args),
     }
 }
 

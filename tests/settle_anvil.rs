@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, U256};
 use anvil_support::{fast_config, Anvil};
+use gridbook_settlement::audit::{read_balances, settled_batches};
+use gridbook_settlement::devnet::DEV_ACCOUNTS;
+use gridbook_settlement::journal::read_state;
 use gridbook_settlement::{Chain, Deployment};
 
 const EVENTS: &str = "examples/market.events.jsonl";
@@ -69,19 +72,22 @@ fn owed_from_events(events: &Path) -> (BTreeMap<Address, U256>, BTreeMap<Address
 }
 
 /// Every account holds exactly what paying each deal once leaves it: each requester was funded
-/// exactly what its deals cost, so escrow + credit (netting may leave an account that both buys
-/// and sells either) equals what it earned.
+/// exactly what its deals cost, so escrow + credit equals what it earned. Balances are read
+/// back from the chain's totals and the journal's batches beside the deployment file (every
+/// batch the chain settled, each batch's account root compared with the chain's).
 fn assert_paid_once(anvil: &Anvil, deployment: &Path, events: &Path) {
     let deployed: Deployment =
         serde_json::from_str(&std::fs::read_to_string(deployment).expect("deployment"))
             .expect("deployment json");
+    let journal = deployment.with_file_name("settlement.journal");
+    let batches = settled_batches(&read_state(&journal).expect("journal"));
     let mut chain = anvil.client(fast_config());
     let (paid, earned) = owed_from_events(events);
-    for account in paid.keys().chain(earned.keys()) {
-        let escrow = chain.escrow_of(&deployed, *account).expect("escrow");
-        let credit = chain.credit_of(&deployed, *account).expect("credit");
+    let accounts = paid.keys().chain(earned.keys()).copied();
+    let balances = read_balances(&mut chain, &deployed, &batches, accounts).expect("reads back");
+    for (account, balance) in &balances {
         let owed = earned.get(account).copied().unwrap_or(U256::ZERO);
-        assert_eq!(escrow + credit, owed, "{account}");
+        assert_eq!(balance.escrow + balance.credit, owed, "{account}");
     }
 }
 
@@ -214,4 +220,75 @@ fn a_deployment_of_another_chain_is_refused_naming_both_chains() {
     assert!(!output.status.success());
     assert!(stderr.contains("is on chain 1, the node is chain 31337"), "{stderr}");
     assert!(!dir.join("settlement.journal").exists(), "nothing journaled for a wrong chain");
+}
+
+/// Two deals from development account 1 to development account 2 (anvil knows their keys), one
+/// token-hour each at 1.5 tokens.
+fn deals_between_dev_accounts(dir: &Path) -> PathBuf {
+    let (requester, provider) = (DEV_ACCOUNTS[1].address, DEV_ACCOUNTS[2].address);
+    let start = 1_767_225_600_000u64;
+    let lines: String = (1..=2u64)
+        .map(|id| {
+            format!(
+                "{{\"seq\":{id},\"ts\":{start},\"type\":\"deal\",\"deal\":{id},\"bid\":\"b{id}\",\
+                 \"ask\":\"a{id}\",\"requester\":\"{requester}\",\"provider\":\"{provider}\",\
+                 \"qty\":1,\"price\":\"1.5\",\"start\":{start},\"end\":{}}}\n",
+                start + 3_600_000
+            )
+        })
+        .collect();
+    let events = dir.join("dev.events.jsonl");
+    std::fs::write(&events, lines).expect("write events");
+    events
+}
+
+fn key_file(dir: &Path, n: usize) -> PathBuf {
+    let path = dir.join(format!("key{n}"));
+    std::fs::write(&path, DEV_ACCOUNTS[n].private_key_hex).expect("write key");
+    path
+}
+
+/// `settlement balance|claim|withdraw` from the accounts' own keys against anvil: the provider
+/// sees and claims its credit once with proofs; the requester's withdrawal of its whole deposit
+/// pays nothing, because `--complete` charges its settled deals first.
+#[test]
+fn accounts_read_balances_claim_and_withdraw_with_proofs_through_the_cli_on_anvil() {
+    let anvil = Anvil::start();
+    let dir = temp_dir("claim");
+    let events = deals_between_dev_accounts(&dir);
+    let deployment = dir.join("deployment.json");
+    let url = anvil.url();
+    let chain = ["--rpc", &url, "--deployment", path_str(&deployment)];
+    let run = |args: &[&str], key: Option<&Path>| {
+        let key_flags = key.map(|k| vec!["--key-file", path_str(k)]).unwrap_or_default();
+        let output = gridbook(&[args, &chain, &key_flags].concat());
+        let stdout = text(&output.stdout);
+        assert!(output.status.success(), "{args:?}: {stdout}\n{}", text(&output.stderr));
+        stdout
+    };
+    let deploy = ["settlement", "deploy", "--test-token", "--fee-bps", "100"];
+    run(&[&deploy[..], &["--withdrawal-delay-s", "0"]].concat(), None);
+    run(&["settlement", "fund", path_str(&events)], None);
+    run(&["settle", path_str(&events)], None);
+    let provider = DEV_ACCOUNTS[2].address.to_string();
+    let balance = run(&["settlement", "balance", &provider], None);
+    // 2 × (1.5 − 1%) = 2.97 tokens.
+    assert!(balance.contains("credit       2.97 tokens"), "{balance}");
+
+    let provider_key = key_file(&dir, 2);
+    let claimed = run(&["settlement", "claim"], Some(&provider_key));
+    assert!(claimed.contains("claimed      2.97 tokens"), "{claimed}");
+    let again = run(&["settlement", "claim"], Some(&provider_key));
+    assert!(again.contains("claimed      0 tokens"), "claimed once: {again}");
+    let balance = run(&["settlement", "balance", &provider], None);
+    assert!(balance.contains("credit       0 tokens"), "{balance}");
+
+    let requester_key = key_file(&dir, 1);
+    run(&["settlement", "withdraw", "3"], Some(&requester_key));
+    let withdrawn = run(&["settlement", "withdraw", "--complete"], Some(&requester_key));
+    assert!(withdrawn.contains("withdrawn    0 tokens"), "{withdrawn}");
+    let requester = DEV_ACCOUNTS[1].address.to_string();
+    let balance = run(&["settlement", "balance", &requester], None);
+    assert!(balance.contains("deposited 3, withdrawn 0, charged 3, claimed 0"), "{balance}");
+    assert!(balance.contains("escrow       0 tokens"), "{balance}");
 }

@@ -6,7 +6,7 @@
 //! between them, so that a crash after sending is recovered by confirming (or replacing) that
 //! very transaction instead of sending a second one.
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, Bytes, B256, U256};
 use serde::{Deserialize, Serialize};
 
 use crate::rpc::NodeErrorKind;
@@ -126,17 +126,6 @@ pub enum ChainError {
         /// Its balance.
         balance_wei: U256,
     },
-    /// A requester's escrow cannot cover its net debit in the batch; the whole batch reverted.
-    /// The batcher holds that requester's deals out and retries the rest.
-    #[error("escrow of {account} is short: {escrow} base units, batch needs {needed}")]
-    InsufficientEscrow {
-        /// The requester.
-        account: Address,
-        /// Its escrow when the batch ran.
-        escrow: U256,
-        /// Its net debit in the batch.
-        needed: U256,
-    },
     /// The request was refused before anything was sent (e.g. `fund` without the test token,
     /// a fee above 10,000 bps, an amount the contract cannot hold).
     #[error("refused: {0}")]
@@ -224,11 +213,16 @@ pub trait Chain {
 
     /// The contract's `lastBatchId`.
     fn last_batch_id(&mut self, deployment: &Deployment) -> Result<u64, ChainError>;
-    /// A requester's escrowed balance that settlement may draw on.
-    fn escrow_of(&mut self, deployment: &Deployment, account: Address) -> Result<U256, ChainError>;
-    /// What a provider has been credited (claimable), and the operator's accrued fees for the
-    /// settler's account.
-    fn credit_of(&mut self, deployment: &Deployment, account: Address) -> Result<U256, ChainError>;
+    /// A read-only call of the settlement contract with ABI-encoded `input`; its output.
+    /// The account operations of [`crate::ledger`] are built on it.
+    fn call_settlement(
+        &mut self,
+        deployment: &Deployment,
+        input: Bytes,
+    ) -> Result<Bytes, ChainError>;
+    /// A transaction from the signer to the settlement contract with ABI-encoded `input`,
+    /// waited for until mined; a revert is an error.
+    fn send_settlement(&mut self, deployment: &Deployment, input: Bytes) -> Result<(), ChainError>;
     /// The Merkle root stored for a settled batch, `None` if the batch is not settled.
     fn batch_root(
         &mut self,

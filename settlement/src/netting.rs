@@ -20,7 +20,7 @@ pub struct AccountFlow {
     pub received: U256,
 }
 
-/// The netted flows of a set of deals.
+/// The per-account flows of a set of deals (what each paid and received, both kept).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Netting {
     /// Per account, in address order (deterministic).
@@ -50,10 +50,11 @@ pub fn net(deals: &[SettlementDeal], fee_bps: u16) -> Netting {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn deal(deal_id: u64, requester: u8, provider: u8, amount: u64) -> SettlementDeal {
+    /// A deal between accounts `repeat_byte(requester)` and `repeat_byte(provider)`.
+    pub(crate) fn deal(deal_id: u64, requester: u8, provider: u8, amount: u64) -> SettlementDeal {
         SettlementDeal {
             deal_id,
             requester: Address::repeat_byte(requester),

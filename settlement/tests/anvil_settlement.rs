@@ -1,5 +1,6 @@
 //! The JSON-RPC client against a real anvil node: deploy, fund and settle a few hundred deals
-//! and check every balance against an independent computation; exactly once when a batch is
+//! and check every balance against an independent computation; claims and a withdrawal with
+//! account-tree proofs from the accounts' own keys; exactly once when a batch is
 //! sent twice; a stuck transaction replaced with higher fees; and clear errors for an
 //! unreachable node, a wrong chain id and a key without funds.
 
@@ -10,8 +11,11 @@ use std::time::Duration;
 
 use alloy_primitives::{Address, U256};
 use anvil_support::{fast_config, free_port, Anvil};
+use gridbook_settlement::account_tree::{leaf_proof, LeafProof};
+use gridbook_settlement::audit::read_balances;
 use gridbook_settlement::devnet::gas::workload_deal;
-use gridbook_settlement::devnet::DEV_ACCOUNTS;
+use gridbook_settlement::devnet::{DevAccount, DEV_ACCOUNTS};
+use gridbook_settlement::ledger::{self, account_of};
 use gridbook_settlement::rpc::{RpcChain, RpcConfig, SigningKey};
 use gridbook_settlement::{merkle, Chain, ChainError, DeployParams, Deployment, SettlementDeal};
 
@@ -54,7 +58,9 @@ fn a_few_hundred_deals_settle_and_every_balance_matches_the_deal_amounts() {
     for requester in owed.keys() {
         chain.fund(&d, *requester, deposit).unwrap();
     }
+    let mut batches = Vec::new();
     for (batch_id, chunk) in (1u64..).zip(deals.chunks(128)) {
+        batches.push((batch_id, chunk.to_vec()));
         let receipt = settle(&mut chain, &d, batch_id, chunk).unwrap();
         let root = merkle::root(&merkle::leaves(batch_id, chunk)).unwrap();
         assert_eq!(
@@ -64,13 +70,60 @@ fn a_few_hundred_deals_settle_and_every_balance_matches_the_deal_amounts() {
         assert_eq!(chain.batch_root(&d, batch_id).unwrap(), Some(root));
     }
     assert_eq!(chain.last_batch_id(&d).unwrap(), 3);
+    let accounts = owed.keys().chain(earned.keys()).copied().chain([d.settler]);
+    let balances = read_balances(&mut chain, &d, &batches, accounts).unwrap();
     for (requester, amount) in &owed {
-        assert_eq!(chain.escrow_of(&d, *requester).unwrap(), deposit - amount, "{requester}");
+        assert_eq!(balances[requester].escrow, deposit - amount, "{requester}");
     }
     for (provider, amount) in &earned {
-        assert_eq!(chain.credit_of(&d, *provider).unwrap(), *amount, "{provider}");
+        assert_eq!(balances[provider].credit, *amount, "{provider}");
     }
-    assert_eq!(chain.credit_of(&d, d.settler).unwrap(), fees);
+    assert_eq!(balances[&d.settler].credit, fees);
+}
+
+/// Claiming and charging with account-tree proofs over JSON-RPC: a provider is paid its
+/// credit once, and a requester's withdrawal pays only what its charged debits left.
+#[test]
+fn a_provider_claims_with_proofs_and_a_requester_withdraws_what_is_left_on_anvil() {
+    let anvil = Anvil::start();
+    let mut settler = anvil.client(fast_config());
+    let params = DeployParams { token: None, fee_bps: FEE_BPS, withdrawal_delay_s: 0 };
+    let d = settler.deploy(&params).expect("deploys");
+    let (requester, provider) = (DEV_ACCOUNTS[1], DEV_ACCOUNTS[2]);
+    settler.fund(&d, requester.address, U256::from(10_000)).unwrap();
+    let deals = [1u64, 2].map(|deal_id| SettlementDeal {
+        deal_id,
+        requester: requester.address,
+        provider: provider.address,
+        amount: U256::from(4_000),
+    });
+    for (batch_id, deal) in (1u64..).zip(deals) {
+        settle(&mut settler, &d, batch_id, &[deal]).unwrap();
+    }
+    let proofs = |who: Address| -> Vec<LeafProof> {
+        (1u64..)
+            .zip(deals)
+            .map(|(batch_id, deal)| leaf_proof(batch_id, &[deal], FEE_BPS, who).unwrap())
+            .collect()
+    };
+    let as_account = |account: DevAccount| {
+        let key = SigningKey::parse(account.private_key_hex, "test key").unwrap();
+        RpcChain::connect(&anvil.url(), key, fast_config()).unwrap()
+    };
+
+    let mut provider_chain = as_account(provider);
+    ledger::claim(&mut provider_chain, &d, &proofs(provider.address)).unwrap();
+    let error = ledger::claim(&mut provider_chain, &d, &proofs(provider.address)).unwrap_err();
+    assert!(error.to_string().contains("AlreadyApplied"), "{error}");
+    // 2 × (4,000 − 10 fee).
+    assert_eq!(account_of(&mut settler, &d, provider.address).unwrap().claimed, U256::from(7_980));
+
+    let mut requester_chain = as_account(requester);
+    ledger::request_withdrawal(&mut requester_chain, &d, U256::from(10_000)).unwrap();
+    ledger::charge(&mut settler, &d, requester.address, &proofs(requester.address)).unwrap();
+    ledger::withdraw(&mut requester_chain, &d).unwrap();
+    let totals = account_of(&mut settler, &d, requester.address).unwrap();
+    assert_eq!((totals.charged, totals.withdrawn), (U256::from(8_000), U256::from(2_000)));
 }
 
 #[test]
@@ -83,13 +136,16 @@ fn the_same_batch_sent_twice_pays_once_and_reports_already_settled() {
         chain.fund(&d, requester, U256::from(1_000_000_000_000u64)).unwrap();
     }
     settle(&mut chain, &d, 1, &deals).unwrap();
-    let escrow = chain.escrow_of(&d, deals[0].requester).unwrap();
+    let batches = [(1, deals.clone())];
+    let requester = deals[0].requester;
+    let escrow = read_balances(&mut chain, &d, &batches, [requester]).unwrap()[&requester];
     let error = settle(&mut chain, &d, 1, &deals).unwrap_err();
     assert!(
         matches!(error, ChainError::AlreadySettled { batch_id: 1, last_batch_id: 1 }),
         "{error}"
     );
-    assert_eq!(chain.escrow_of(&d, deals[0].requester).unwrap(), escrow, "no double payment");
+    let again = read_balances(&mut chain, &d, &batches, [requester]).unwrap()[&requester];
+    assert_eq!(again, escrow, "no double payment");
 }
 
 #[test]

@@ -6,12 +6,12 @@ mod batcher_support;
 
 use std::path::PathBuf;
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, Bytes, B256, U256};
 
 use batcher_support::*;
 use gridbook_settlement::batcher::{Batcher, BatcherConfig, SettleError};
 use gridbook_settlement::deals::DealRecord;
-use gridbook_settlement::devnet::Devnet;
+use gridbook_settlement::devnet::{Devnet, DEV_ACCOUNTS};
 use gridbook_settlement::journal::{Journal, Record};
 use gridbook_settlement::{
     BatchReceipt, Chain, ChainError, DeployParams, Deployment, PendingTx, SettlementDeal,
@@ -28,7 +28,7 @@ fn every_deal_is_settled_once_in_batches_and_balances_equal_the_deals() {
     assert!(report.held.is_empty());
     assert_eq!(devnet.last_batch_id(&deployment).expect("devnet test step"), 3);
     assert_eq!(report.volume, deals.iter().map(cost).sum::<U256>());
-    assert_balances_match(&mut devnet, &deployment, &deals);
+    assert_balances_match(&mut devnet, &deployment, &journal, &deals);
 }
 
 #[test]
@@ -42,7 +42,7 @@ fn settling_the_same_events_again_pays_nothing_twice() {
     assert_eq!((again.deals_settled, again.deals_already_journaled), (0, 40));
     assert_every_deal_counted_once(&again);
     assert_eq!(devnet.last_batch_id(&deployment).expect("devnet test step"), 3);
-    assert_balances_match(&mut devnet, &deployment, &deals);
+    assert_balances_match(&mut devnet, &deployment, &journal, &deals);
 }
 
 #[test]
@@ -71,7 +71,7 @@ fn a_crash_between_send_and_confirmation_is_resumed_exactly_once() {
     assert_eq!((report.deals_settled, report.deals_already_journaled), (20, 0));
     assert_every_deal_counted_once(&report);
     assert_eq!(devnet.last_batch_id(&deployment).expect("devnet test step"), 3);
-    assert_balances_match(&mut devnet, &deployment, &deals);
+    assert_balances_match(&mut devnet, &deployment, &journal, &deals);
 }
 
 /// A journal as a batcher leaves it when it crashes right after journaling batch 1 (`deals`),
@@ -99,7 +99,7 @@ fn a_batch_journaled_but_never_sent_is_sent_on_restart() {
     let report = settle(&mut devnet, &deployment, &journal, 100, &deals).expect("devnet test step");
     assert_eq!((report.batches_confirmed, report.deals_settled), (2, 10));
     assert_every_deal_counted_once(&report);
-    assert_balances_match(&mut devnet, &deployment, &deals);
+    assert_balances_match(&mut devnet, &deployment, &journal, &deals);
 }
 
 /// Ten funded deals and a journal whose batch 1 (deals 1–4) the chain has settled, but whose
@@ -123,7 +123,7 @@ fn a_batch_sent_but_not_journaled_as_sent_is_recognised_by_its_root_not_paid_twi
     assert_eq!(report.deals_settled, 10);
     assert_every_deal_counted_once(&report);
     assert_eq!(devnet.last_batch_id(&deployment).expect("devnet test step"), 2);
-    assert_balances_match(&mut devnet, &deployment, &deals);
+    assert_balances_match(&mut devnet, &deployment, &journal, &deals);
 }
 
 #[test]
@@ -159,7 +159,42 @@ fn deals_of_a_short_requester_are_held_with_the_reason_and_settled_once_funded()
     let later = settle(&mut devnet, &deployment, &journal, 64, &deals).expect("devnet test step");
     assert_eq!(later.deals_settled, theirs.len() as u64);
     assert!(later.held.is_empty());
-    assert_balances_match(&mut devnet, &deployment, &deals);
+    assert_balances_match(&mut devnet, &deployment, &journal, &deals);
+}
+
+/// The contract keeps no per-batch balance, so the batcher's escrow check must take out what
+/// earlier batches already committed, and a withdrawal the requester asked for.
+#[test]
+fn escrow_taken_by_earlier_batches_or_a_requested_withdrawal_is_not_available_again() {
+    let (mut devnet, deployment) = setup(0);
+    // The short requester is a development account: it has ether to ask for a withdrawal.
+    let short = DEV_ACCOUNTS[1].address;
+    let mut deals = deals(64);
+    for deal in deals.iter_mut().filter(|deal| deal.requester == requester(3)) {
+        deal.requester = short;
+    }
+    let theirs: Vec<&DealRecord> = deals.iter().filter(|deal| deal.requester == short).collect();
+    let others: Vec<DealRecord> =
+        deals.iter().filter(|deal| deal.requester != short).cloned().collect();
+    fund_all(&mut devnet, &deployment, &others);
+    // Enough for its first two deals only; they fall in different batches of eight.
+    let two: U256 = theirs[..2].iter().copied().map(cost).sum();
+    devnet.fund(&deployment, short, two).expect("devnet test step");
+    let journal = journal_path("committed");
+    let report = settle(&mut devnet, &deployment, &journal, 8, &deals).expect("devnet test step");
+    let held: Vec<u64> = report.held.iter().map(|h| h.deal.deal_id).collect();
+    assert_eq!(held, theirs[2..].iter().map(|d| d.deal_id).collect::<Vec<_>>());
+
+    // Funded for the rest, but asks to withdraw as much: still held.
+    let rest: U256 = theirs[2..].iter().copied().map(cost).sum();
+    devnet.fund(&deployment, short, rest).expect("devnet test step");
+    let signer = devnet.signer_address();
+    devnet.set_signer(short);
+    gridbook_settlement::ledger::request_withdrawal(&mut devnet, &deployment, rest)
+        .expect("devnet test step");
+    devnet.set_signer(signer);
+    let later = settle(&mut devnet, &deployment, &journal, 8, &deals).expect("devnet test step");
+    assert_eq!((later.deals_settled, later.held.len()), (0, theirs.len() - 2));
 }
 
 #[test]
@@ -216,11 +251,11 @@ impl Chain for Faulty<'_> {
     fn last_batch_id(&mut self, d: &Deployment) -> Result<u64, ChainError> {
         self.devnet.last_batch_id(d)
     }
-    fn escrow_of(&mut self, d: &Deployment, account: Address) -> Result<U256, ChainError> {
-        self.devnet.escrow_of(d, account)
+    fn call_settlement(&mut self, d: &Deployment, input: Bytes) -> Result<Bytes, ChainError> {
+        self.devnet.call_settlement(d, input)
     }
-    fn credit_of(&mut self, d: &Deployment, account: Address) -> Result<U256, ChainError> {
-        self.devnet.credit_of(d, account)
+    fn send_settlement(&mut self, d: &Deployment, input: Bytes) -> Result<(), ChainError> {
+        self.devnet.send_settlement(d, input)
     }
     fn batch_root(&mut self, d: &Deployment, batch_id: u64) -> Result<Option<B256>, ChainError> {
         if self.roots_missing {
@@ -264,10 +299,10 @@ fn a_batch_abandoned_while_opening_pays_its_deals_once_when_they_are_read_again(
     let report = batcher.finish().expect("devnet test step");
     assert_eq!((report.batches_abandoned, report.deals_settled), (1, 10));
     assert_every_deal_counted_once(&report);
+    let balances = chain_balances(&mut devnet, &deployment, &journal, (0..16).map(provider));
     for n in 0..16 {
         let owed: U256 = deals.iter().filter(|d| d.provider == provider(n)).map(cost).sum();
-        let credit = devnet.credit_of(&deployment, provider(n)).expect("credit");
-        assert_eq!(credit, owed, "provider {n} paid once");
+        assert_eq!(balances[&provider(n)].credit, owed, "provider {n} paid once");
     }
 }
 

@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 
 use alloy_primitives::{Address, U256};
 use batcher_support::*;
+use gridbook_settlement::audit::{read_balances, settled_batches};
 use gridbook_settlement::batcher::SettleError;
 use gridbook_settlement::deals::DealRecord;
 use gridbook_settlement::devnet::Devnet;
-use gridbook_settlement::journal::JournalError;
-use gridbook_settlement::{Chain, Deployment};
+use gridbook_settlement::journal::{read_state, JournalError};
+use gridbook_settlement::{Chain, Deployment, SettlementDeal};
 
 /// A market settled in five batches of eight, escrow topped up again afterwards.
 struct Settled {
@@ -24,6 +25,8 @@ struct Settled {
     journal: PathBuf,
     /// Every provider's credit after the one settlement.
     credits: Vec<(Address, U256)>,
+    /// The batches of that settlement, read before the journal is damaged.
+    batches: Vec<(u64, Vec<SettlementDeal>)>,
 }
 
 fn settled(name: &str) -> Settled {
@@ -34,10 +37,10 @@ fn settled(name: &str) -> Settled {
     settle(&mut devnet, &deployment, &journal, 8, &deals).expect("devnet test step");
     assert_eq!(devnet.last_batch_id(&deployment).expect("devnet test step"), 5);
     fund_all(&mut devnet, &deployment, &deals);
-    let credits = (0..16)
-        .map(|n| (provider(n), devnet.credit_of(&deployment, provider(n)).expect("credit")))
-        .collect();
-    Settled { devnet, deployment, deals, journal, credits }
+    let balances = chain_balances(&mut devnet, &deployment, &journal, (0..16).map(provider));
+    let credits = balances.into_iter().map(|(account, b)| (account, b.credit)).collect();
+    let batches = settled_batches(&read_state(&journal).expect("journal reads"));
+    Settled { devnet, deployment, deals, journal, credits, batches }
 }
 
 impl Settled {
@@ -46,9 +49,13 @@ impl Settled {
         let error = settle(&mut self.devnet, &self.deployment, &self.journal, 8, &self.deals)
             .expect_err("a damaged journal must not settle");
         assert_eq!(self.devnet.last_batch_id(&self.deployment).expect("lastBatchId"), 5);
+        // Read back against the batches of the one settlement: a batch more on chain, or
+        // another root, would fail here.
+        let accounts = self.credits.iter().map(|(account, _)| *account);
+        let now = read_balances(&mut self.devnet, &self.deployment, &self.batches, accounts)
+            .expect("the chain still has exactly the one settlement");
         for (account, credit) in &self.credits {
-            let now = self.devnet.credit_of(&self.deployment, *account).expect("credit");
-            assert_eq!(now, *credit, "provider {account} paid again");
+            assert_eq!(now[account].credit, *credit, "provider {account} paid again");
         }
         error
     }

@@ -3,9 +3,12 @@
 //! A batch closes every `batch_size_max` deals or when its first deal is `batch_interval_ms`
 //! old on the deals' own clock (their `ts`), and at the end of the input; so settling a replay
 //! is deterministic. Closing a batch:
-//! 1. checks each requester's escrow on chain; deals that do not fit are **held** (policy:
-//!    in deal order, a requester's deals are taken while its escrow covers them; the rest wait,
-//!    are reported with the shortfall, and are retried first at every later close);
+//! 1. checks each requester's escrow: what it deposited and did not withdraw (on chain), less
+//!    a withdrawal it requested, less what its journaled deals cost (the contract no longer
+//!    keeps a per-batch balance: a batch only commits its accounts' totals); deals that do not
+//!    fit are **held** (policy: in deal order, a requester's deals are taken while its escrow
+//!    covers them; the rest wait, are reported with the shortfall, and are retried first at
+//!    every later close);
 //! 2. writes the batch to the journal (fsync) — only then
 //! 3. sends it, journals the sent transaction, waits for confirmation and journals the receipt.
 //!
@@ -28,12 +31,13 @@ pub use error::SettleError;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use alloy_primitives::U256;
+use alloy_primitives::{Address, U256};
 
 use crate::amount::deal_amount;
 use crate::chain::{Chain, ChainError, Deployment, PendingTx, SettlementDeal};
 use crate::deals::DealRecord;
 use crate::journal::{Journal, Record};
+use crate::ledger::{account_of, pending_withdrawal};
 
 /// When batches close.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +95,8 @@ pub struct Batcher<'c, C: Chain + ?Sized> {
     config: BatcherConfig,
     /// Every deal in a batch that is settled or in flight, by deal id, with its batch.
     journaled: BTreeMap<u64, (u64, SettlementDeal)>,
+    /// What the deals of `journaled` cost each requester: the part of its escrow they take.
+    committed: BTreeMap<Address, U256>,
     next_batch_id: u64,
     open: Vec<SettlementDeal>,
     open_since_ms: Option<u64>,
@@ -128,6 +134,7 @@ impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
             journal,
             config,
             journaled: BTreeMap::new(),
+            committed: BTreeMap::new(),
             next_batch_id: last_batch_id + 1,
             open: Vec::new(),
             open_since_ms: None,
@@ -212,7 +219,7 @@ impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
         self.open_since_ms = None;
         let mut available = BTreeMap::new();
         for requester in candidates.iter().map(|deal| deal.requester).collect::<BTreeSet<_>>() {
-            available.insert(requester, self.chain.escrow_of(&self.deployment, requester)?);
+            available.insert(requester, self.available_escrow(requester)?);
         }
         let mut batch = Vec::new();
         for deal in candidates {
@@ -239,6 +246,32 @@ impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
         Ok(())
     }
 
+    /// What `requester` may still be charged: deposited less withdrawn on chain, less its
+    /// requested withdrawal, less the cost of its deals already in batches.
+    fn available_escrow(&mut self, requester: Address) -> Result<U256, ChainError> {
+        let funds = account_of(&mut *self.chain, &self.deployment, requester)?.funds();
+        let (withdrawing, _) = pending_withdrawal(&mut *self.chain, &self.deployment, requester)?;
+        let committed = self.committed.get(&requester).copied().unwrap_or_default();
+        Ok(funds.saturating_sub(withdrawing).saturating_sub(committed))
+    }
+
+    /// Records `deal` as part of journaled batch `batch_id`.
+    fn journal_deal(&mut self, batch_id: u64, deal: SettlementDeal) {
+        *self.committed.entry(deal.requester).or_default() += deal.amount;
+        self.journaled.insert(deal.deal_id, (batch_id, deal));
+    }
+
+    /// `deal`'s batch was abandoned: it is in no batch any more.
+    fn unjournal_deal(&mut self, deal: &SettlementDeal) {
+        if self.journaled.remove(&deal.deal_id).is_some() {
+            let committed = self
+                .committed
+                .get_mut(&deal.requester)
+                .expect("a journaled deal's cost was added to its requester's");
+            *committed -= deal.amount;
+        }
+    }
+
     fn hold(
         &mut self,
         deal: SettlementDeal,
@@ -259,7 +292,7 @@ impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
         let batch_id = self.next_batch_id;
         self.journal.append(Record::Batch { batch_id, deals: deals.clone() })?;
         for deal in &deals {
-            self.journaled.insert(deal.deal_id, (batch_id, *deal));
+            self.journal_deal(batch_id, *deal);
         }
         self.finish_batch(batch_id, deals, None)
     }
@@ -306,7 +339,7 @@ impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
     ) -> Result<(), SettleError> {
         match error {
             ChainError::AlreadySettled { .. } => self.record_recovered(batch_id, &deals),
-            error @ (ChainError::Reverted { .. } | ChainError::InsufficientEscrow { .. }) => {
+            error @ ChainError::Reverted { .. } => {
                 // A revert of a batch the chain has settled anyway (an earlier transaction of
                 // ours got there first) must never send its deals round again.
                 if self.chain.last_batch_id(&self.deployment)? >= batch_id {
@@ -317,7 +350,7 @@ impl<'c, C: Chain + ?Sized> Batcher<'c, C> {
                 self.report.batches_abandoned += 1;
                 let none = BTreeSet::new();
                 for deal in deals {
-                    self.journaled.remove(&deal.deal_id);
+                    self.unjournal_deal(&deal);
                     self.hold(deal, format!("batch {batch_id} reverted: {reason}"), &none)?;
                 }
                 Ok(())

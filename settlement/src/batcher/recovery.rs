@@ -55,7 +55,7 @@ impl<C: Chain + ?Sized> Batcher<'_, C> {
     ) -> Result<(), SettleError> {
         for (&batch_id, batch) in &state.batches {
             for deal in &batch.deals {
-                self.journaled.insert(deal.deal_id, (batch_id, *deal));
+                self.journal_deal(batch_id, *deal);
             }
             if batch_id > last_batch_id + 1
                 || (batch.settled_root.is_some() && batch_id > last_batch_id)

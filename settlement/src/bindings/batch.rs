@@ -1,34 +1,39 @@
-//! A batch of [`SettlementDeal`]s as `settleBatch` takes it: a table of the batch's distinct
-//! accounts and deals that name accounts by their index in it, so that netting on chain is an
-//! array access and each address is paid for in calldata once.
+//! A batch of [`SettlementDeal`]s as `settleBatch` takes it, packed: the batch's distinct
+//! accounts, 20 bytes each in ascending address order (the contract requires it, so that each
+//! account has one leaf in the batch's account tree), and one 32-byte word per deal,
+//! `dealId << 192 | requester << 160 | provider << 128 | amount`, naming accounts by their index
+//! in the table, so that each address is paid for in calldata once and no byte is ABI padding.
 
-use std::collections::HashMap;
+use std::collections::BTreeSet;
 
 use alloy::sol_types::{SolCall, SolEvent};
-use alloy_primitives::{Address, Bytes, Log, B256};
+use alloy_primitives::{Address, Bytes, Log, B256, U256};
 
 use super::Settlement;
 use crate::chain::{BatchReceipt, ChainError, SettlementDeal};
 
-/// The `settleBatch(batchId, accounts, deals)` call for `deals`, accounts in order of first
-/// appearance. A deal amount above 2^128 − 1 is refused (the contract keeps balances in 128 bits).
+/// The `settleBatch(batchId, accounts, deals)` call for `deals`. A deal amount above
+/// 2^128 − 1 is refused (the contract packs it in 128 bits).
 pub fn settle_batch_call(
     batch_id: u64,
     deals: &[SettlementDeal],
 ) -> Result<Settlement::settleBatchCall, ChainError> {
-    let mut accounts: Vec<Address> = Vec::new();
-    let mut index_of: HashMap<Address, u32> = HashMap::new();
-    let mut index = |account: Address| -> Result<u32, ChainError> {
-        if let Some(index) = index_of.get(&account) {
-            return Ok(*index);
-        }
-        let index = u32::try_from(accounts.len())
-            .map_err(|_| ChainError::Refused("more than 2^32 accounts in one batch".into()))?;
-        accounts.push(account);
-        index_of.insert(account, index);
-        Ok(index)
+    let accounts: Vec<Address> = deals
+        .iter()
+        .flat_map(|deal| [deal.requester, deal.provider])
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if u32::try_from(accounts.len()).is_err() {
+        return Err(ChainError::Refused("more than 2^32 accounts in one batch".into()));
+    }
+    let index = |account: Address| -> U256 {
+        let position = accounts
+            .binary_search(&account)
+            .expect("the table holds every requester and provider of the batch");
+        U256::from(position)
     };
-    let mut encoded = Vec::with_capacity(deals.len());
+    let mut words = Vec::with_capacity(deals.len());
     for deal in deals {
         let amount = u128::try_from(deal.amount).map_err(|_| {
             ChainError::Refused(format!(
@@ -36,14 +41,15 @@ pub fn settle_batch_call(
                 deal.deal_id, deal.amount
             ))
         })?;
-        encoded.push(Settlement::Deal {
-            dealId: deal.deal_id,
-            requester: index(deal.requester)?,
-            provider: index(deal.provider)?,
-            amount,
-        });
+        words.push(
+            U256::from(deal.deal_id) << 192
+                | index(deal.requester) << 160
+                | index(deal.provider) << 128
+                | U256::from(amount),
+        );
     }
-    Ok(Settlement::settleBatchCall { batchId: batch_id, accounts, deals: encoded })
+    let packed: Vec<u8> = accounts.iter().flat_map(|account| account.into_array()).collect();
+    Ok(Settlement::settleBatchCall { batchId: batch_id, accounts: packed.into(), deals: words })
 }
 
 /// The calldata of [`settle_batch_call`].
@@ -86,20 +92,25 @@ pub(crate) fn batch_receipt<'l>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy_primitives::{address, U256};
+    use alloy_primitives::address;
 
     fn deal(deal_id: u64, requester: Address, provider: Address, amount: u64) -> SettlementDeal {
         SettlementDeal { deal_id, requester, provider, amount: U256::from(amount) }
     }
 
     #[test]
-    fn each_account_appears_once_in_the_table_and_deals_index_it() {
+    fn each_account_appears_once_in_the_table_ascending_and_deals_index_it() {
         let r = address!("0x2000000000000000000000000000000000000001");
         let p = address!("0x1000000000000000000000000000000000000001");
         let call = settle_batch_call(4, &[deal(1, r, p, 10), deal(2, p, r, 5)]).unwrap();
-        assert_eq!(call.accounts, vec![r, p]);
-        assert_eq!((call.deals[1].requester, call.deals[1].provider), (1, 0));
-        assert_eq!(call.deals[1].amount, 5);
+        assert_eq!(call.accounts.to_vec(), [p.as_slice(), r.as_slice()].concat());
+        let word = |id: u64, requester: u64, provider: u64, amount: u64| {
+            U256::from(id) << 192
+                | U256::from(requester) << 160
+                | U256::from(provider) << 128
+                | U256::from(amount)
+        };
+        assert_eq!(call.deals, vec![word(1, 1, 0, 10), word(2, 0, 1, 5)]);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Revert data (custom errors of the contracts, `Error(string)`, `Panic(uint256)`) decoded into a
-//! [`ChainError`], so that the batcher can tell "already settled" and "escrow short" from other
+//! [`ChainError`], so that the batcher can tell "already settled" from other
 //! failures on either chain.
 
 use alloy::sol_types::{Panic, Revert, SolError, SolInterface};
@@ -38,11 +38,6 @@ fn settlement_error(error: SettlementErrors) -> ChainError {
                 e.batchId,
                 e.expected.saturating_sub(1)
             ),
-        },
-        SettlementErrors::InsufficientEscrow(e) => ChainError::InsufficientEscrow {
-            account: e.account,
-            escrow: e.escrow,
-            needed: e.needed,
         },
         other => ChainError::Reverted { reason: format!("{other:?}") },
     }

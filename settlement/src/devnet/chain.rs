@@ -110,14 +110,18 @@ impl Chain for Devnet {
         self.view(deployment.settlement, Settlement::lastBatchIdCall {})
     }
 
-    fn escrow_of(&mut self, deployment: &Deployment, account: Address) -> Result<U256, ChainError> {
+    fn call_settlement(
+        &mut self,
+        deployment: &Deployment,
+        input: Bytes,
+    ) -> Result<Bytes, ChainError> {
         self.check_chain(deployment)?;
-        self.view(deployment.settlement, Settlement::escrowOfCall { account })
+        self.call(deployment.settlement, input)
     }
 
-    fn credit_of(&mut self, deployment: &Deployment, account: Address) -> Result<U256, ChainError> {
+    fn send_settlement(&mut self, deployment: &Deployment, input: Bytes) -> Result<(), ChainError> {
         self.check_chain(deployment)?;
-        self.view(deployment.settlement, Settlement::creditOfCall { account })
+        self.transact(TxKind::Call(deployment.settlement), input).map(|_| ())
     }
 
     fn batch_root(

@@ -1,6 +1,7 @@
-//! The gas workload of BENCHMARKS.md: gas per deal of `settleBatch` on the devnet at a given
+//! The gas workloads of BENCHMARKS.md: gas per deal of `settleBatch` on the devnet at a given
 //! batch size, with deals spread over a fixed set of distinct accounts (half requesters, half
-//! providers), in steady state (every account already has a balance, as after the first batch).
+//! providers), in steady state (every account already has a balance, as after the first batch);
+//! and a generated market's deals (`gridbook gen` replayed), settled batch after batch.
 
 use alloy_primitives::{Address, U256};
 
@@ -78,4 +79,97 @@ pub fn measure(
         figure.deal_count += receipt.deal_count;
     }
     Ok(figure)
+}
+
+/// Gas of a generated market's deals, settled in consecutive batches (the account mix of a real
+/// market: many requesters with a few deals each, fewer providers with many).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarketGasFigure {
+    /// Gas and deals of all batches (the last one may be short).
+    pub figure: GasFigure,
+    /// Batches sent.
+    pub batches: u64,
+    /// Distinct accounts (requesters and providers) of each batch, in batch order.
+    pub accounts_per_batch: Vec<usize>,
+    /// Distinct accounts of the whole market.
+    pub accounts: usize,
+}
+
+/// The deals of `gridbook gen --seed SEED --orders ORDERS` replayed (`gridbook replay`), priced
+/// as the batcher prices them (9-decimal token), in deal order.
+pub fn market_deals(seed: u64, orders: usize) -> Vec<SettlementDeal> {
+    use gridbook_matcher::stream::{encode_command, Replay};
+    use gridbook_matcher::workload::{Workload, WorkloadConfig};
+    use gridbook_matcher::Event;
+
+    let mut workload = Workload::new(WorkloadConfig { seed, orders, ..WorkloadConfig::default() });
+    let mut replay = Replay::default();
+    let mut sink = Vec::new();
+    let mut deals = Vec::new();
+    let mut line_no = 0;
+    while let Some((ts_ms, command)) = workload.next() {
+        line_no += 1;
+        let line = encode_command(workload.symbols(), ts_ms, &command);
+        sink.clear();
+        replay.line(line_no, line.as_bytes(), &mut sink);
+        for event in replay.events() {
+            if let Event::Deal(deal) = event {
+                let amount = crate::amount::deal_amount(
+                    deal.price_nano,
+                    deal.qty,
+                    deal.end_ms - deal.start_ms,
+                    9,
+                )
+                .expect("a generated deal's amount fits 256 bits");
+                deals.push(SettlementDeal {
+                    deal_id: deal.deal,
+                    requester: Address::from(deal.requester.0),
+                    provider: Address::from(deal.provider.0),
+                    amount,
+                });
+            }
+        }
+    }
+    deals
+}
+
+/// Gas per deal of settling `deals` in batches of `batch_size` on a fresh devnet, every
+/// requester funded with what its deals cost first.
+pub fn measure_deals(
+    deals: &[SettlementDeal],
+    batch_size: usize,
+) -> Result<MarketGasFigure, ChainError> {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    let mut devnet = Devnet::new();
+    let params = DeployParams { token: None, fee_bps: WORKLOAD_FEE_BPS, withdrawal_delay_s: 0 };
+    let deployment = devnet.deploy(&params)?;
+    let mut costs: BTreeMap<Address, U256> = BTreeMap::new();
+    for deal in deals {
+        *costs.entry(deal.requester).or_default() += deal.amount;
+    }
+    let grants: Vec<(Address, U256)> =
+        costs.into_iter().filter(|(_, cost)| !cost.is_zero()).collect();
+    devnet.fund_many(&deployment, &grants)?;
+    let mut market = MarketGasFigure {
+        figure: GasFigure { batch_size, gas_used: 0, deal_count: 0 },
+        batches: 0,
+        accounts_per_batch: Vec::new(),
+        accounts: deals
+            .iter()
+            .flat_map(|d| [d.requester, d.provider])
+            .collect::<BTreeSet<_>>()
+            .len(),
+    };
+    for (index, batch) in deals.chunks(batch_size.max(1)).enumerate() {
+        let pending = devnet.send_batch(&deployment, index as u64 + 1, batch)?;
+        let receipt = devnet.confirm(&deployment, &pending)?;
+        market.figure.gas_used += receipt.gas_used;
+        market.figure.deal_count += receipt.deal_count;
+        market.batches += 1;
+        let accounts: BTreeSet<Address> =
+            batch.iter().flat_map(|d| [d.requester, d.provider]).collect();
+        market.accounts_per_batch.push(accounts.len());
+    }
+    Ok(market)
 }

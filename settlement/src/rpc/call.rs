@@ -12,7 +12,7 @@ use alloy::rpc::types::TransactionRequest;
 use alloy::sol_types::SolCall;
 use alloy::transports::RpcError;
 use alloy::transports::{TransportErrorKind, TransportResult};
-use alloy_primitives::Address;
+use alloy_primitives::{Address, Bytes};
 
 use super::{Inner, NodeErrorKind};
 use crate::bindings::revert::decode_revert;
@@ -94,19 +94,21 @@ impl Inner {
         to: Address,
         call: C,
     ) -> Result<C::Return, ChainError> {
-        let request = TransactionRequest::default()
-            .with_from(self.signer)
-            .with_to(to)
-            .with_input(call.abi_encode());
-        // At the latest block, not alloy's default "pending": a batch waiting in the pool must
-        // not look settled, or recovery would record as settled a batch that may never be mined.
-        let output = self
-            .retrying(|| async {
-                self.provider.call(request.clone()).block(BlockId::latest()).await
-            })
-            .await?;
+        let output = self.call_raw(to, call.abi_encode().into()).await?;
         C::abi_decode_returns(&output).map_err(|error| {
             ChainError::BadAnswer(format!("cannot decode {}: {error}", C::SIGNATURE))
         })
+    }
+
+    /// A read-only call of `to` with `input` at the latest block; the raw output.
+    pub(super) async fn call_raw(&self, to: Address, input: Bytes) -> Result<Bytes, ChainError> {
+        let request =
+            TransactionRequest::default().with_from(self.signer).with_to(to).with_input(input);
+        // At the latest block, not alloy's default "pending": a batch waiting in the pool must
+        // not look settled, or recovery would record as settled a batch that may never be mined.
+        self.retrying(|| async {
+            self.provider.call(request.clone()).block(BlockId::latest()).await
+        })
+        .await
     }
 }

@@ -181,16 +181,19 @@ impl Chain for RpcChain {
             .block_on(self.inner.view(deployment.settlement, Settlement::lastBatchIdCall {}))
     }
 
-    fn escrow_of(&mut self, deployment: &Deployment, account: Address) -> Result<U256, ChainError> {
+    fn call_settlement(
+        &mut self,
+        deployment: &Deployment,
+        input: Bytes,
+    ) -> Result<Bytes, ChainError> {
         self.inner.check_chain(deployment)?;
-        self.runtime
-            .block_on(self.inner.view(deployment.settlement, Settlement::escrowOfCall { account }))
+        self.runtime.block_on(self.inner.call_raw(deployment.settlement, input))
     }
 
-    fn credit_of(&mut self, deployment: &Deployment, account: Address) -> Result<U256, ChainError> {
+    fn send_settlement(&mut self, deployment: &Deployment, input: Bytes) -> Result<(), ChainError> {
         self.inner.check_chain(deployment)?;
-        self.runtime
-            .block_on(self.inner.view(deployment.settlement, Settlement::creditOfCall { account }))
+        let to = TxKind::Call(deployment.settlement);
+        self.runtime.block_on(self.inner.execute(to, input)).map(|_| ())
     }
 
     fn batch_root(

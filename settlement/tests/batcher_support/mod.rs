@@ -9,9 +9,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use alloy_primitives::{Address, U256};
+use gridbook_settlement::audit::{read_balances, settled_batches, Balances};
 use gridbook_settlement::batcher::{Batcher, BatcherConfig, SettleError, SettleReport};
 use gridbook_settlement::deals::DealRecord;
 use gridbook_settlement::devnet::Devnet;
+use gridbook_settlement::journal::read_state;
 use gridbook_settlement::{Chain, DeployParams, Deployment, SettlementDeal};
 
 pub(crate) const HOUR_MS: u64 = 3_600_000;
@@ -96,11 +98,25 @@ pub(crate) fn assert_every_deal_counted_once(report: &SettleReport) {
     assert_eq!(counted, report.deals_seen, "{report:?}");
 }
 
+/// Every account's balances as the chain has them after the batches `journal` settled (which
+/// must be every batch the chain settled; each batch's account root is checked on chain).
+pub(crate) fn chain_balances(
+    devnet: &mut Devnet,
+    deployment: &Deployment,
+    journal: &Path,
+    accounts: impl IntoIterator<Item = Address>,
+) -> BTreeMap<Address, Balances> {
+    let state = read_state(journal).expect("devnet test step");
+    read_balances(devnet, deployment, &settled_batches(&state), accounts).expect("reads back")
+}
+
 /// Every requester's escrow is 0 (funded exactly) and every provider's credit is the sum of
-/// its deals minus the per-deal floor fee; the settler holds the fees.
+/// its deals minus the per-deal floor fee; the settler holds the fees. Read back from the chain
+/// (its totals and account roots) with the batches of `journal`.
 pub(crate) fn assert_balances_match(
     devnet: &mut Devnet,
     deployment: &Deployment,
+    journal: &Path,
     deals: &[DealRecord],
 ) {
     let mut credit: BTreeMap<Address, U256> = BTreeMap::new();
@@ -111,20 +127,16 @@ pub(crate) fn assert_balances_match(
         *credit.entry(deal.provider).or_default() += amount - fee;
         fees += fee;
     }
+    let accounts = deals.iter().flat_map(|deal| [deal.requester, deal.provider]);
+    let actual = chain_balances(devnet, deployment, journal, accounts);
     for deal in deals {
-        assert_eq!(
-            devnet.escrow_of(deployment, deal.requester).expect("devnet test step"),
-            U256::ZERO
-        );
+        assert_eq!(actual[&deal.requester].escrow, U256::ZERO, "requester {}", deal.requester);
     }
     for (account, want) in credit {
-        assert_eq!(
-            devnet.credit_of(deployment, account).expect("devnet test step"),
-            want,
-            "provider {account}"
-        );
+        assert_eq!(actual[&account].credit, want, "provider {account}");
     }
-    assert_eq!(devnet.credit_of(deployment, deployment.settler).expect("devnet test step"), fees);
+    let settler = chain_balances(devnet, deployment, journal, [deployment.settler]);
+    assert_eq!(settler[&deployment.settler].credit, fees);
 }
 
 pub(crate) fn settlement_deals(deals: &[DealRecord]) -> Vec<SettlementDeal> {
