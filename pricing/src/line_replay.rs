@@ -98,19 +98,40 @@ impl LineReplay {
     /// Applies line `line_no` (from 1, without its newline) and appends the events of its step
     /// to `out`; whether the line was accepted.
     pub fn line(&mut self, line_no: u64, line: &[u8], out: &mut Vec<u8>) -> bool {
-        self.step_line(line_no, line, Some(out))
+        self.step_line(line_no, line, Some(out), |_, _, _| {})
+    }
+
+    /// [`LineReplay::line`], showing `before` the decoded command, its time and the market
+    /// just before the command is applied (`gridbook explain` explains an order on arrival).
+    pub fn line_inspected(
+        &mut self,
+        line_no: u64,
+        line: &[u8],
+        out: &mut Vec<u8>,
+        before: impl FnOnce(&PricedEngine, u64, &Command),
+    ) -> bool {
+        self.step_line(line_no, line, Some(out), before)
     }
 
     /// [`LineReplay::line`] without rendering the events: pricing, tallies and price rows are
     /// the same (for tools that only want the state at the end of a stream).
     pub fn line_unrendered(&mut self, line_no: u64, line: &[u8]) -> bool {
-        self.step_line(line_no, line, None)
+        self.step_line(line_no, line, None, |_, _, _| {})
     }
 
-    fn step_line(&mut self, line_no: u64, line: &[u8], out: Option<&mut Vec<u8>>) -> bool {
+    fn step_line(
+        &mut self,
+        line_no: u64,
+        line: &[u8],
+        out: Option<&mut Vec<u8>>,
+        before: impl FnOnce(&PricedEngine, u64, &Command),
+    ) -> bool {
         let mark = self.priced.symbols().mark();
         let accepted = match decode_line(self.priced.symbols_mut(), line) {
-            Ok((ts_ms, command)) => self.step(line_no, ts_ms, &command, out),
+            Ok((ts_ms, command)) => {
+                before(&self.priced, ts_ms, &command);
+                self.step(line_no, ts_ms, &command, out)
+            }
             Err(error) => {
                 self.reject_undecodable(line_no, &error, out);
                 false
