@@ -17,7 +17,12 @@
 //!
 //! The **market fingerprint** is keccak-256 of `market.json` as the node would write it (the
 //! pricing model, its parameters and the taxonomy): a snapshot taken under other pricing is
-//! refused, never loaded into a market it does not describe.
+//! refused, never loaded into a market it does not describe. The payload carries those bytes
+//! too ([`Payload::market_file`]), so a tool holding only the file (`gridbook snapshot`, then
+//! `gridbook price --from-snapshot`) can name what differs.
+//!
+//! The same file format serves the node's `DATA_DIR/snapshots/` and the command line's
+//! `gridbook snapshot --out FILE`.
 
 pub mod file;
 pub mod schedule;
@@ -42,8 +47,12 @@ pub struct Payload {
     pub market: Vec<u8>,
     /// The node's bookkeeping about the market (recent deals), not hashed.
     pub market_extra: Vec<u8>,
-    /// The publisher's state ([`crate::pipeline::publisher`]).
+    /// The publisher's state ([`crate::pipeline::publisher`]); empty in a snapshot taken
+    /// offline.
     pub publisher: Vec<u8>,
+    /// The market configuration the state was made under: `market.json`'s bytes
+    /// ([`MarketId::json`]), whose keccak-256 is the header's market fingerprint.
+    pub market_file: Vec<u8>,
 }
 
 /// A payload that does not decode.
@@ -54,7 +63,7 @@ pub struct PayloadError(#[from] postcard::Error);
 impl Payload {
     /// The payload's bytes.
     pub fn encode(&self) -> Vec<u8> {
-        postcard::to_stdvec(self).expect("postcard writes two byte vectors")
+        postcard::to_stdvec(self).expect("postcard writes byte vectors")
     }
 
     /// The payload `bytes` hold (all of them).
@@ -72,7 +81,25 @@ pub fn state_hash(market: &[u8]) -> [u8; 32] {
     keccak256(market).0
 }
 
-/// The fingerprint of the market configuration `market` describes.
-pub fn market_fingerprint(market: &MarketFile) -> [u8; 32] {
-    keccak256(serde_json::to_vec(market).expect("plain data serialises")).0
+/// The market configuration a snapshot is taken under, as it is written into one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarketId {
+    /// `market.json`'s bytes (compact JSON of a [`MarketFile`]).
+    pub json: Vec<u8>,
+    /// keccak-256 of `json`.
+    pub fingerprint: [u8; 32],
+}
+
+impl MarketId {
+    /// The identity of `market`.
+    pub fn of(market: &MarketFile) -> MarketId {
+        let json = serde_json::to_vec(market).expect("plain data serialises");
+        MarketId { fingerprint: MarketId::fingerprint_of(&json), json }
+    }
+
+    /// The fingerprint of a market description's bytes (a snapshot's
+    /// [`Payload::market_file`]).
+    pub fn fingerprint_of(json: &[u8]) -> [u8; 32] {
+        keccak256(json).0
+    }
 }

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use super::{state_hash, Payload, SnapshotStats, Store};
+use super::{state_hash, MarketId, Payload, SnapshotStats, Store};
 use crate::config::MarketConfig;
 use crate::pipeline::market::{Market, MarketError};
 use crate::pipeline::publisher::Publisher;
@@ -61,7 +61,7 @@ fn report<T>(path: &Path, why: &str) -> Option<T> {
 /// applied nothing yet. A snapshot of the same seq is replaced, atomically, by the same bytes.
 pub fn final_snapshot(
     store: &Store,
-    fingerprint: [u8; 32],
+    market_id: &MarketId,
     market: &Market,
     publisher_state: Vec<u8>,
     stats: &SnapshotStats,
@@ -76,7 +76,7 @@ pub fn final_snapshot(
         market: copy.market,
         publisher: publisher_state,
     };
-    match super::writer::write(store, fingerprint, &job) {
+    match super::writer::write(store, market_id, &job) {
         Ok(written) => stats.set_state_hash(written.header.seq, written.header.state_hash),
         Err(error) => eprintln!("gridbook node: last snapshot not written: {error}"),
     }
