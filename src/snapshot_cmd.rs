@@ -29,8 +29,8 @@ pub(crate) fn run(args: &SnapshotArgs) -> Result<()> {
     let options = args.pricing_args.options(false, true);
     let mut replay = args.pricing_args.line_replay(Some(&args.pricing), options)?;
     let lines = replay_file(&args.stream, &mut replay, 0)?;
-    let deals = replay.priced_mut().take_deals().into();
-    let written = crate::snapshot_file::write(&args.out, &replay, lines, deals, &market)?;
+    let deals = replay.priced_mut().take_deals();
+    let written = crate::snapshot_file::write(&args.out, &replay, lines, &deals, &market)?;
     let header = written.header;
     eprintln!(
         "snapshot of {} after line {} (ts {}): {} bytes, state hash {}",

@@ -5,8 +5,9 @@
 //! The file is the live node's (`gridbook_node::snapshot`): its header (format version, the
 //! number of lines read, the engine's clock, the state hash, the market fingerprint, CRCs) and
 //! its payload — the replay's state (`LineReplay::write_snapshot`: engine, names, model,
-//! driver, events written), the recent deals as the node keeps them, no publisher, and the
-//! market's description, whose hash is the fingerprint.
+//! driver, events written), the deals of the last hour in the node's encoding (all of them,
+//! where the node keeps at most 65,536), no publisher, and the market's description, whose
+//! hash is the fingerprint.
 //!
 //! Loading trusts nothing: the header and both CRCs, the market (a snapshot of another model,
 //! configuration or taxonomy is refused, naming the option that differs), the state (restored
@@ -19,10 +20,8 @@ use std::path::Path;
 
 use gridbook_matcher::EngineConfig;
 use gridbook_node::market_file::MarketFile;
-use gridbook_node::pipeline::market::{
-    forget_old_deals, read_recent_deals, write_recent_deals, RECENT_DEALS_KEPT_MS,
-};
-use gridbook_node::snapshot::{file, state_hash, Header, MarketId, Payload};
+use gridbook_node::pipeline::market::{read_deals, write_recent_deals, RECENT_DEALS_KEPT_MS};
+use gridbook_node::snapshot::{file, state_hash, Header, MarketId, Payload, PayloadRef};
 use gridbook_pricing::answers::price::DealRecord;
 use gridbook_pricing::{LineReplay, PricedOptions};
 
@@ -46,20 +45,22 @@ pub(crate) struct Written {
 }
 
 /// Writes the snapshot of `replay` after `lines` lines of a stream, under `market`, with the
-/// recent ones of `deals` (all the deals of the stream, oldest first), atomically to `path`.
+/// last hour's of `deals` (all the deals of the stream, oldest first), atomically to `path`.
 pub(crate) fn write(
     path: &Path,
     replay: &LineReplay,
     lines: u64,
-    deals: VecDeque<DealRecord>,
+    deals: &[DealRecord],
     market: &MarketFile,
 ) -> Result<Written> {
     let mut state = Vec::new();
     replay.write_snapshot(&mut state);
     let ts_ms = replay.priced().engine().now_ms();
-    let mut deals = deals;
-    forget_old_deals(&mut deals, ts_ms);
-    let rows: Vec<_> = deals.iter().map(|&(class, p, u, t)| (class.0, p, u, t)).collect();
+    // Every deal of the last hour, however many: `price` counts them all, and a cap (the
+    // node's 65,536) would make its answer from a snapshot differ from the whole stream's.
+    let recent = |deal: &&DealRecord| deal.3.saturating_add(RECENT_DEALS_KEPT_MS) >= ts_ms;
+    let rows: Vec<_> =
+        deals.iter().filter(recent).map(|&(class, p, u, t)| (class.0, p, u, t)).collect();
     let mut market_extra = Vec::new();
     write_recent_deals(&rows, &mut market_extra);
     let id = MarketId::of(market);
@@ -85,11 +86,11 @@ pub(crate) fn load(
     let refused =
         |why: &dyn std::fmt::Display| anyhow::anyhow!("{name}: not a usable snapshot: {why}");
     let (header, payload) = file::decode_any_market(&bytes).map_err(|e| refused(&e))?;
-    let payload = Payload::decode(payload).map_err(|e| refused(&e))?;
-    if MarketId::fingerprint_of(&payload.market_file) != header.market {
+    let payload = PayloadRef::decode(payload).map_err(|e| refused(&e))?;
+    if MarketId::fingerprint_of(payload.market_file) != header.market {
         return Err(refused(&"its market description does not hash to its header's fingerprint"));
     }
-    let market: MarketFile = serde_json::from_slice(&payload.market_file)
+    let market: MarketFile = serde_json::from_slice(payload.market_file)
         .map_err(|e| refused(&format!("its market description does not decode: {e}")))?;
     args.check_against(model, &market).with_context(|| format!("{name}"))?;
     let sources = Sources {
@@ -97,16 +98,40 @@ pub(crate) fn load(
         pricing_config: format!("the pricing configuration recorded in {name}"),
     };
     let (taxonomy, model) = parts(&market, &sources)?;
-    let config = EngineConfig::default();
-    let replay = LineReplay::restore_snapshot(&payload.market, config, taxonomy, model, options)
-        .map_err(|e| refused(&e))?;
-    let mut state = Vec::with_capacity(payload.market.len());
-    replay.write_snapshot(&mut state);
-    if state_hash(&state) != header.state_hash {
+    // The state hash is checked as the node checks it — the restored state, serialised again,
+    // hashes to the header's — in two halves that run side by side: the bytes read hash to the
+    // header's (on another thread: hashing is a third of the load), and the restored state
+    // serialises to exactly those bytes.
+    let (hashed, restored) = std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| state_hash(payload.market) == header.state_hash);
+        let restored = restore(payload.market, taxonomy, model, options);
+        (hashing.join().expect("hashing does not panic"), restored)
+    });
+    let replay = restored.map_err(|e| refused(&e))?;
+    if !hashed {
         return Err(refused(&"the restored state does not hash to the header's state hash"));
     }
-    let deals = read_recent_deals(&payload.market_extra).map_err(|e| refused(&e))?;
+    let deals = read_deals(payload.market_extra)
+        .map_err(|e| refused(&format!("its recent deals do not decode: {e}")))?;
     Ok(Restored { replay, lines: header.seq, deals })
+}
+
+/// The replay `state` describes, which must serialise back to exactly `state`.
+fn restore(
+    state: &[u8],
+    taxonomy: gridbook_pricing::Taxonomy,
+    model: Option<Box<dyn gridbook_pricing::PricingModel>>,
+    options: PricedOptions,
+) -> Result<LineReplay, String> {
+    let config = EngineConfig::default();
+    let replay = LineReplay::restore_snapshot(state, config, taxonomy, model, options)
+        .map_err(|e| e.to_string())?;
+    let mut again = Vec::with_capacity(state.len());
+    replay.write_snapshot(&mut again);
+    match again == state {
+        true => Ok(replay),
+        false => Err("the restored state does not serialise to the bytes read".into()),
+    }
 }
 
 /// Refuses a window of recent deals longer than a snapshot keeps.

@@ -58,8 +58,8 @@ pub const RECENT_DEALS_MAX: usize = 65_536;
 
 /// Forgets the deals of `deals` (oldest first) that are older than [`RECENT_DEALS_KEPT_MS`] at
 /// engine time `now_ms`, and the oldest beyond [`RECENT_DEALS_MAX`]: the recent deals a node
-/// keeps, and a snapshot holds.
-pub fn forget_old_deals(deals: &mut VecDeque<DealRecord>, now_ms: u64) {
+/// keeps, and its snapshots hold.
+fn forget_old_deals(deals: &mut VecDeque<DealRecord>, now_ms: u64) {
     while deals
         .front()
         .is_some_and(|&(_, _, _, ts_ms)| ts_ms.saturating_add(RECENT_DEALS_KEPT_MS) < now_ms)
@@ -79,10 +79,17 @@ pub fn write_recent_deals(deals: &[(u32, u64, u64, u64)], out: &mut Vec<u8>) {
 /// The recent deals a snapshot's market extra holds ([`write_recent_deals`]), at most
 /// [`RECENT_DEALS_MAX`].
 pub fn read_recent_deals(extra: &[u8]) -> Result<VecDeque<DealRecord>, PricedSnapshotError> {
-    let deals = postcard::from_bytes::<Vec<(u32, u64, u64, u64)>>(extra)?;
+    let deals = read_deals(extra)?;
     if deals.len() > RECENT_DEALS_MAX {
         return Err(PricedSnapshotError::Damaged("too many recent deals".into()));
     }
+    Ok(deals)
+}
+
+/// The deals `bytes` hold in the encoding of [`write_recent_deals`], however many (a length
+/// beyond the input fails as its end, so they are bounded by it).
+pub fn read_deals(bytes: &[u8]) -> Result<VecDeque<DealRecord>, postcard::Error> {
+    let deals = postcard::from_bytes::<Vec<(u32, u64, u64, u64)>>(bytes)?;
     Ok(deals.into_iter().map(|(c, p, u, t)| (ClassId(c), p, u, t)).collect())
 }
 

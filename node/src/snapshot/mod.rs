@@ -55,6 +55,31 @@ pub struct Payload {
     pub market_file: Vec<u8>,
 }
 
+/// A payload as read, its sections borrowed from the file's bytes: decoding copies nothing (a
+/// byte vector and a byte slice are written alike, so [`Payload::encode`]'s bytes decode here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct PayloadRef<'a> {
+    /// [`Payload::market`].
+    pub market: &'a [u8],
+    /// [`Payload::market_extra`].
+    pub market_extra: &'a [u8],
+    /// [`Payload::publisher`].
+    pub publisher: &'a [u8],
+    /// [`Payload::market_file`].
+    pub market_file: &'a [u8],
+}
+
+impl<'a> PayloadRef<'a> {
+    /// The payload `bytes` hold (all of them), borrowed.
+    pub fn decode(bytes: &'a [u8]) -> Result<PayloadRef<'a>, PayloadError> {
+        let (payload, rest) = postcard::take_from_bytes::<PayloadRef<'a>>(bytes)?;
+        match rest.is_empty() {
+            true => Ok(payload),
+            false => Err(PayloadError(postcard::Error::DeserializeBadEncoding)),
+        }
+    }
+}
+
 /// A payload that does not decode.
 #[derive(Debug, thiserror::Error)]
 #[error("snapshot payload does not decode: {0}")]
@@ -64,15 +89,6 @@ impl Payload {
     /// The payload's bytes.
     pub fn encode(&self) -> Vec<u8> {
         postcard::to_stdvec(self).expect("postcard writes byte vectors")
-    }
-
-    /// The payload `bytes` hold (all of them).
-    pub fn decode(bytes: &[u8]) -> Result<Payload, PayloadError> {
-        let (payload, rest) = postcard::take_from_bytes::<Payload>(bytes)?;
-        match rest.is_empty() {
-            true => Ok(payload),
-            false => Err(PayloadError(postcard::Error::DeserializeBadEncoding)),
-        }
     }
 }
 
@@ -101,5 +117,29 @@ impl MarketId {
     /// [`Payload::market_file`]).
     pub fn fingerprint_of(json: &[u8]) -> [u8; 32] {
         keccak256(json).0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A payload is written owned and read borrowed: the same bytes either way.
+    #[test]
+    fn a_payload_reads_back_borrowed_and_trailing_bytes_are_refused() {
+        let payload = Payload {
+            market: vec![1; 300],
+            market_extra: vec![2, 3],
+            publisher: vec![],
+            market_file: b"{}".to_vec(),
+        };
+        let mut bytes = payload.encode();
+        let read = PayloadRef::decode(&bytes).expect("decodes");
+        assert_eq!(
+            (read.market, read.market_extra, read.publisher, read.market_file),
+            (&[1u8; 300][..], &[2u8, 3][..], &[][..], &b"{}"[..])
+        );
+        bytes.push(0);
+        assert!(PayloadRef::decode(&bytes).is_err());
     }
 }
