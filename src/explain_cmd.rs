@@ -2,29 +2,38 @@
 //! order's line, lists the resting orders of the other side nearest to trading with it at that
 //! moment and every rule that kept each apart, then finishes the replay and shows what happened
 //! to the order.
+//!
+//! With `--from-snapshot FILE` the replay starts where the snapshot left the market (priced as
+//! it was taken) and STREAM, optional, holds the lines that followed. An order that arrives in
+//! STREAM is explained at its arrival; one that does not but rests in the book at the end is
+//! explained as it rests (`Engine::explain_resting`).
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 use std::fs::File;
 use std::io::BufReader;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use gridbook_matcher::money::{format_nano, format_offset_nano};
-use gridbook_matcher::stream::Replay;
 use gridbook_matcher::{Command, Price, Symbols};
 use gridbook_pricing::answers::explain::{candidates, CandidateAnswer};
+use gridbook_pricing::{LineReplay, PricedOptions};
 
 use crate::lines::{Line, LineReader};
 use crate::plural::count;
+use crate::pricing_args::PricingArgs;
 use crate::replay_cmd::LINE_LEN_MAX_BYTES;
 
 /// Arguments of `gridbook explain`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ExplainArgs {
-    /// The order stream (JSON Lines).
-    pub(crate) stream: PathBuf,
-    /// The id of the ask or bid to explain.
-    pub(crate) id: String,
+    /// The order stream (JSON Lines; with --from-snapshot, the lines that followed the
+    /// snapshot, optional), then the id of the ask or bid to explain.
+    #[arg(value_name = "[STREAM] ID", num_args = 1..=2, required = true)]
+    pub(crate) stream_and_id: Vec<String>,
+    /// Start from this snapshot (`gridbook snapshot`), priced as it was taken.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) from_snapshot: Option<PathBuf>,
     /// How many resting orders of the other side to list.
     #[arg(long, default_value_t = 5)]
     pub(crate) nearest: usize,
@@ -35,23 +44,76 @@ pub(crate) struct ExplainArgs {
 
 /// What the explanation found.
 struct Found {
-    line_no: u64,
+    /// The order's line; `None` for an order explained as it rests (from a snapshot).
+    line_no: Option<u64>,
     ts_ms: u64,
-    command: Command,
+    /// The order as it arrived; `None` for one explained as it rests.
+    command: Option<Command>,
     candidates: Vec<CandidateAnswer>,
     /// The event lines that concern the order, as written.
     events: Vec<String>,
 }
 
 pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
-    let name = args.stream.display().to_string();
-    let file = File::open(&args.stream).with_context(|| format!("cannot open {name}"))?;
+    let (stream, id) = match args.stream_and_id.as_slice() {
+        [stream, id] => (Some(Path::new(stream)), id.as_str()),
+        [id] if args.from_snapshot.is_some() => (None, id.as_str()),
+        _ => bail!("explain needs STREAM and ID (or --from-snapshot FILE and ID)"),
+    };
+    let unpriced = PricingArgs::default();
+    let (mut replay, lines) = match &args.from_snapshot {
+        Some(path) => {
+            let options = PricedOptions::default();
+            let restored = crate::snapshot_file::load(path, &unpriced, None, options)?;
+            (restored.replay, restored.lines)
+        }
+        None => (unpriced.line_replay(None, PricedOptions::default())?, 0),
+    };
+    let mut found = match stream {
+        Some(stream) => explain_in_stream(stream, &mut replay, lines, id, args.nearest)?,
+        None => None,
+    };
+    if found.is_none() && args.from_snapshot.is_some() {
+        let engine = replay.priced().engine();
+        found = engine.explain_resting(id, args.nearest).map(|nearest| Found {
+            line_no: None,
+            ts_ms: engine.now_ms(),
+            command: None,
+            candidates: candidates(engine, &nearest),
+            events: vec![],
+        });
+    }
+    let Some(found) = found else {
+        let name = stream.map_or("the stream".into(), |s| s.display().to_string());
+        match &args.from_snapshot {
+            Some(_) => bail!("no ask or bid with id {id:?} arrives in {name} or rests in the book"),
+            None => bail!("{name} has no ask or bid with id {id:?}"),
+        }
+    };
+    if args.json {
+        println!("{}", explanation_json(&replay, id, &found));
+    } else {
+        print!("{}", explanation_text(&replay, id, &found));
+    }
+    Ok(())
+}
+
+/// Replays `stream` (its lines numbered after `lines`) into `replay`, explaining order `id` as
+/// it arrives; what was found, if it arrived.
+fn explain_in_stream(
+    stream: &Path,
+    replay: &mut LineReplay,
+    lines: u64,
+    id: &str,
+    nearest: usize,
+) -> Result<Option<Found>> {
+    let name = stream.display().to_string();
+    let file = File::open(stream).with_context(|| format!("cannot open {name}"))?;
     let mut reader = LineReader::new(BufReader::new(file), LINE_LEN_MAX_BYTES);
-    let mut replay = Replay::default();
     let (mut line, mut out) = (Vec::new(), Vec::new());
     let mut found: Option<Found> = None;
-    let needle = serde_json::to_string(&args.id).context("id")?;
-    let mut line_no = 0u64;
+    let needle = serde_json::to_string(id).context("id")?;
+    let mut line_no = lines;
     while let Some(kind) =
         reader.next_line(&mut line).with_context(|| format!("cannot read {name}"))?
     {
@@ -60,44 +122,24 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
             continue;
         }
         out.clear();
-        // As `Replay::line`: a rejected line's names are forgotten, so the replay goes on
-        // exactly as `gridbook replay`'s.
-        let mark = replay.names_mark();
-        match replay.decode(&line) {
-            Ok((ts_ms, command)) => {
-                if found.is_none() && is_target(&command, &args.id) {
-                    let nearest = replay.engine().explain(&command, ts_ms, args.nearest);
-                    found = Some(Found {
-                        line_no,
-                        ts_ms,
-                        command: command.clone(),
-                        candidates: candidates(replay.engine(), &nearest),
-                        events: vec![],
-                    });
-                }
-                replay.apply(line_no, ts_ms, &command, &mut out);
-                if replay.last_rejected() {
-                    replay.rollback_names(mark);
-                }
+        replay.line_inspected(line_no, &line, &mut out, |priced, ts_ms, command| {
+            if found.is_none() && is_target(command, id) {
+                let engine = priced.engine();
+                let nearest = engine.explain(command, ts_ms, nearest);
+                found = Some(Found {
+                    line_no: Some(line_no),
+                    ts_ms,
+                    command: Some(command.clone()),
+                    candidates: candidates(engine, &nearest),
+                    events: vec![],
+                });
             }
-            Err(error) => {
-                replay.rollback_names(mark);
-                replay.reject_undecodable(line_no, &error, &mut out);
-            }
-        }
+        });
         if let Some(found) = found.as_mut() {
-            collect_events(&out, &needle, &args.id, &mut found.events);
+            collect_events(&out, &needle, id, &mut found.events);
         }
     }
-    let Some(found) = found else {
-        bail!("{name} has no ask or bid with id {:?}", args.id);
-    };
-    if args.json {
-        println!("{}", explanation_json(&replay, &args.id, &found));
-    } else {
-        print!("{}", explanation_text(&replay, &args.id, &found));
-    }
-    Ok(())
+    Ok(found)
 }
 
 fn is_target(command: &Command, id: &str) -> bool {
@@ -121,12 +163,13 @@ fn collect_events(out: &[u8], needle: &str, id: &str, events: &mut Vec<String>) 
     }
 }
 
-fn explanation_json(replay: &Replay, id: &str, found: &Found) -> Value {
+fn explanation_json(replay: &LineReplay, id: &str, found: &Found) -> Value {
+    let order = found.command.as_ref().map(|command| order_summary(replay, command));
     json!({
         "id": id,
         "line": found.line_no,
         "ts": found.ts_ms,
-        "order": order_summary(replay, &found.command),
+        "order": order,
         "nearest": found.candidates,
         "events": found.events.iter().filter_map(|e| serde_json::from_str::<Value>(e).ok()).collect::<Vec<_>>(),
     })
@@ -146,8 +189,8 @@ fn price_text(symbols: &Symbols, price: &Price, bound: &str) -> String {
     }
 }
 
-fn order_summary(replay: &Replay, command: &Command) -> String {
-    let symbols = replay.symbols();
+fn order_summary(replay: &LineReplay, command: &Command) -> String {
+    let symbols = replay.priced().symbols();
     let names = |syms: &[gridbook_matcher::Sym]| -> String {
         syms.iter().map(|&s| symbols.name(s)).collect::<Vec<_>>().join("|")
     };
@@ -188,19 +231,24 @@ fn order_summary(replay: &Replay, command: &Command) -> String {
     }
 }
 
-fn explanation_text(replay: &Replay, id: &str, found: &Found) -> String {
-    let mut text = format!(
-        "{id} (line {}, ts {})\n  {}\n",
-        found.line_no,
-        found.ts_ms,
-        order_summary(replay, &found.command)
-    );
-    let other = if matches!(found.command, Command::Bid(_)) { "asks" } else { "bids" };
+fn explanation_text(replay: &LineReplay, id: &str, found: &Found) -> String {
+    let (mut text, when, other) = match (&found.command, found.line_no) {
+        (Some(command), Some(line_no)) => {
+            let summary = order_summary(replay, command);
+            let other = if matches!(command, Command::Bid(_)) { "asks" } else { "bids" };
+            let head = format!("{id} (line {line_no}, ts {})\n  {summary}\n", found.ts_ms);
+            (head, "On arrival", other)
+        }
+        _ => {
+            let head = format!("{id} (resting in the book at ts {})\n", found.ts_ms);
+            (head, "Now", "orders of the other side")
+        }
+    };
     if found.candidates.is_empty() {
-        text.push_str(&format!("On arrival there were no resting {other}.\n"));
+        text.push_str(&format!("{when} there were no resting {other}.\n"));
     } else {
         text.push_str(&format!(
-            "On arrival, the nearest resting {other} (fewest rules against first):\n"
+            "{when}, the nearest resting {other} (fewest rules against first):\n"
         ));
         for c in &found.candidates {
             let verdict = if c.excluded_by.is_empty() {

@@ -19,6 +19,7 @@ mod price_cmd;
 mod price_csv;
 mod pricing_args;
 mod progress;
+mod question;
 mod quote_cmd;
 mod replay_cmd;
 mod replay_pipeline;
@@ -27,6 +28,8 @@ mod settle_cmd;
 mod settlement_account_cmd;
 mod settlement_cmd;
 mod simulate_cmd;
+mod snapshot_cmd;
+mod snapshot_file;
 mod sniff;
 mod stream_file;
 
@@ -61,6 +64,9 @@ enum Commands {
     Quote(quote_cmd::QuoteArgs),
     /// For a provider: what a machine is worth now, and a suggested ask price.
     Price(price_cmd::PriceArgs),
+    /// Replay a stream once and save the market it leaves (engine, model, recent deals) with
+    /// its state hash, for `price`, `quote`, `explain` and `replay --from-snapshot`.
+    Snapshot(snapshot_cmd::SnapshotArgs),
     /// Run a market simulation scenario (or its sweep) on the real engine and pricing model:
     /// metrics, time series, charts and a report.
     Simulate(simulate_cmd::SimulateArgs),
@@ -88,6 +94,7 @@ fn main() -> ExitCode {
         Commands::Backtest(args) => backtest_cmd::run(args),
         Commands::Quote(args) => quote_cmd::run(args),
         Commands::Price(args) => price_cmd::run(args),
+        Commands::Snapshot(args) => snapshot_cmd::run(args),
         Commands::Simulate(args) => simulate_cmd::run(args),
         Commands::Settle(args) => settle_cmd::run(args),
         Commands::Settlement(args) => settlement_cmd::run(args),

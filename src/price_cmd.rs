@@ -1,6 +1,7 @@
 //! `gridbook price STREAM --hw JSON`: for a provider, what a machine is worth in the market the
 //! stream leaves (`gridbook_pricing::answers::price`, which the live node's `GET /v1/price`
-//! answers too), printed as JSON or as text made from it.
+//! answers too), printed as JSON or as text made from it. With `--from-snapshot FILE` the
+//! market starts where the snapshot left it, and STREAM (optional) holds what followed.
 
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
@@ -12,13 +13,18 @@ use gridbook_pricing::answers::price;
 
 use crate::plural::count;
 use crate::pricing_args::PricingArgs;
-use crate::stream_file::replay_file;
+use crate::question::Market;
 
 /// Arguments of `gridbook price`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct PriceArgs {
-    /// The order stream that builds the market (JSON Lines).
-    pub(crate) stream: PathBuf,
+    /// The order stream that builds the market (JSON Lines); with --from-snapshot, the lines
+    /// that followed the snapshot (none if absent).
+    #[arg(required_unless_present = "from_snapshot")]
+    pub(crate) stream: Option<PathBuf>,
+    /// Start from this snapshot (`gridbook snapshot`) instead of an empty market.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) from_snapshot: Option<PathBuf>,
     /// The machine, as the `hw` object of an ask, e.g.
     /// '{"cpu":8,"mem":64,"gpu":"A100-80GB","gpus":1,"gpu_mem":80,"tee":null,"region":"eu-west"}'.
     #[arg(long)]
@@ -36,10 +42,11 @@ pub(crate) struct PriceArgs {
         default_value = "0x0000000000000000000000000000000000000000"
     )]
     pub(crate) owner: String,
-    /// The pricing model whose reference is shown.
-    #[arg(long, default_value = "vwap")]
-    pub(crate) pricing: String,
-    /// How far back recent deals count, ms of engine time.
+    /// The pricing model whose reference is shown [default: vwap; with --from-snapshot, the
+    /// snapshot's].
+    #[arg(long, value_name = "MODEL")]
+    pub(crate) pricing: Option<String>,
+    /// How far back recent deals count, ms of engine time (from a snapshot: at most an hour).
     #[arg(long, default_value_t = 3_600_000)]
     pub(crate) window_ms: u64,
     /// Print one JSON object instead of text.
@@ -60,10 +67,14 @@ fn probe_line(args: &PriceArgs, now_ms: u64) -> Result<String> {
 }
 
 pub(crate) fn run(args: &PriceArgs) -> Result<()> {
+    if args.from_snapshot.is_some() {
+        crate::snapshot_file::check_window(args.window_ms)?;
+    }
     let options = args.pricing_args.options(false, true);
-    let mut priced = args.pricing_args.line_replay(Some(&args.pricing), options)?;
-    replay_file(&args.stream, &mut priced)?;
-    let deals = priced.priced_mut().take_deals();
+    let from = args.from_snapshot.as_deref();
+    let model = args.pricing.as_deref();
+    let Market { replay: mut priced, deals, .. } =
+        Market::build(from, args.stream.as_deref(), &args.pricing_args, model, options)?;
     let line = probe_line(args, priced.priced().engine().now_ms())?;
     // The machine's names are the market's while the answer is made, and forgotten after.
     let answered = priced.probe(line.as_bytes(), |priced, command| match command {

@@ -1,6 +1,7 @@
 //! `gridbook quote STREAM --bid LINE`: for a requester, what a bid would get if it arrived
 //! after the stream (`gridbook_pricing::answers::quote`, which the live node's `POST /v1/quote`
-//! answers too), printed as JSON or as text made from it.
+//! answers too), printed as JSON or as text made from it. With `--from-snapshot FILE` the book
+//! starts where the snapshot left it, and STREAM (optional) holds what followed.
 
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
@@ -11,20 +12,26 @@ use gridbook_pricing::answers::quote;
 
 use crate::plural::count;
 use crate::pricing_args::PricingArgs;
-use crate::stream_file::replay_file;
+use crate::question::Market;
 
 /// Arguments of `gridbook quote`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct QuoteArgs {
-    /// The order stream that builds the book (JSON Lines).
-    pub(crate) stream: PathBuf,
+    /// The order stream that builds the book (JSON Lines); with --from-snapshot, the lines
+    /// that followed the snapshot (none if absent).
+    #[arg(required_unless_present = "from_snapshot")]
+    pub(crate) stream: Option<PathBuf>,
+    /// Start from this snapshot (`gridbook snapshot`) instead of an empty book.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) from_snapshot: Option<PathBuf>,
     /// The bid to quote, as one line of the order stream (its ts is ignored: the quote is at
     /// the end of the stream; it is not applied).
     #[arg(long)]
     pub(crate) bid: String,
-    /// The pricing model whose class references are shown.
-    #[arg(long, default_value = "vwap")]
-    pub(crate) pricing: String,
+    /// The pricing model whose class references are shown [default: vwap; with
+    /// --from-snapshot, the snapshot's].
+    #[arg(long, value_name = "MODEL")]
+    pub(crate) pricing: Option<String>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub(crate) json: bool,
@@ -34,8 +41,10 @@ pub(crate) struct QuoteArgs {
 
 pub(crate) fn run(args: &QuoteArgs) -> Result<()> {
     let options = args.pricing_args.options(false, false);
-    let mut priced = args.pricing_args.line_replay(Some(&args.pricing), options)?;
-    replay_file(&args.stream, &mut priced)?;
+    let from = args.from_snapshot.as_deref();
+    let model = args.pricing.as_deref();
+    let Market { replay: mut priced, .. } =
+        Market::build(from, args.stream.as_deref(), &args.pricing_args, model, options)?;
     // The bid's names are the market's while the quote is made, and forgotten after.
     let answered = priced.probe(args.bid.as_bytes(), |priced, command| match command {
         Command::Bid(bid) => Ok(quote::quote(priced, &bid)),

@@ -4,13 +4,15 @@
 //! a terminal, so a program can drive the engine line by line through `replay -`; into a
 //! file they are written in large blocks. A stream whose every line was rejected gets a hint
 //! about what the file looks like instead (`sniff.rs`); `--strict` makes any rejected line
-//! an error.
+//! an error. With `--from-snapshot FILE` the replay starts where the snapshot left the market
+//! (its lines numbered after the snapshot's), so a snapshot and the rest of a stream give the
+//! events of the rest of the whole stream, byte for byte.
 
 use anyhow::{bail, Context, Result};
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::os::fd::AsFd;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use gridbook_matcher::money::format_nano_wide;
@@ -29,13 +31,20 @@ pub(crate) const LINE_LEN_MAX_BYTES: usize = 1 << 20;
 /// Arguments of `gridbook replay`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ReplayArgs {
-    /// The order stream (JSON Lines), or `-` for standard input.
-    pub(crate) input: PathBuf,
+    /// The order stream (JSON Lines), or `-` for standard input; with --from-snapshot, the
+    /// lines that followed the snapshot (none if absent).
+    #[arg(required_unless_present = "from_snapshot")]
+    pub(crate) input: Option<PathBuf>,
+    /// Start from this snapshot (`gridbook snapshot`): its market, then the input's lines
+    /// numbered after the snapshot's.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) from_snapshot: Option<PathBuf>,
     /// Write events here instead of standard output.
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
-    /// Apply a pricing model inside the engine (vwap, ewma, utilization, clearing): its class
-    /// references re-price pegged orders as they move.
+    /// Apply a pricing model inside the engine (vwap, ewma, utilization, clearing; `none`: the
+    /// plain engine, the default): its class references re-price pegged orders as they move.
+    /// With --from-snapshot, the snapshot's model unless given.
     #[arg(long, value_name = "MODEL")]
     pub(crate) pricing: Option<String>,
     /// With --pricing: write the reference price series per class here (CSV).
@@ -53,7 +62,8 @@ pub(crate) struct ReplayArgs {
     pub(crate) pricing_args: PricingArgs,
 }
 
-fn open_input(path: &PathBuf) -> Result<Box<dyn Read + Send>> {
+fn open_input(path: Option<&Path>) -> Result<Box<dyn Read + Send>> {
+    let Some(path) = path else { return Ok(Box::new(io::empty())) };
     if path.as_os_str() == "-" {
         return Ok(Box::new(io::stdin()));
     }
@@ -87,14 +97,25 @@ fn open_output(path: &Option<PathBuf>) -> Result<Box<dyn Write>> {
 }
 
 pub(crate) fn run(args: &ReplayArgs) -> Result<()> {
-    let input_name = args.input.display().to_string();
+    let input_name = match (&args.input, &args.from_snapshot) {
+        (Some(input), _) => input.display().to_string(),
+        (None, Some(snapshot)) => snapshot.display().to_string(),
+        (None, None) => unreachable!("clap requires an input or a snapshot"),
+    };
     let output_name =
         args.out.as_ref().map_or("standard output".into(), |p| p.display().to_string());
-    let input = open_input(&args.input)?;
+    let input = open_input(args.input.as_deref())?;
     let mut output = BufWriter::with_capacity(1 << 20, open_output(&args.out)?);
     let reader = LineReader::new(BufReader::with_capacity(1 << 20, input), LINE_LEN_MAX_BYTES);
     let options = args.pricing_args.options(args.prices_out.is_some(), false);
-    let mut replay = args.pricing_args.line_replay(args.pricing.as_deref(), options)?;
+    let model = args.pricing.as_deref();
+    let (mut replay, lines_before) = match &args.from_snapshot {
+        Some(path) => {
+            let restored = crate::snapshot_file::load(path, &args.pricing_args, model, options)?;
+            (restored.replay, restored.lines)
+        }
+        None => (args.pricing_args.line_replay(model, options)?, 0),
+    };
     let mut prices = match &args.prices_out {
         Some(path) => Some(PriceCsv::create(path)?),
         None => None,
@@ -103,7 +124,7 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<()> {
     let mut first_line: Option<Vec<u8>> = None;
     let live = output_is_live(&args.out);
     let started = Instant::now();
-    let pipeline = Pipeline::start(reader);
+    let pipeline = Pipeline::start(reader, lines_before);
     for batch in &pipeline.batches {
         let mut batch = batch.with_context(|| format!("cannot read {input_name}"))?;
         let mut lines = std::mem::take(&mut batch.lines);

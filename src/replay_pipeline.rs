@@ -78,13 +78,17 @@ pub(crate) struct Pipeline {
 }
 
 impl Pipeline {
-    /// Starts reading `reader` on a new thread.
-    pub(crate) fn start<R: Read + Send + 'static>(reader: LineReader<BufReader<R>>) -> Pipeline {
+    /// Starts reading `reader` on a new thread; its first line is numbered `lines_before + 1`
+    /// (a replay that goes on from a snapshot numbers on from the snapshot's last line).
+    pub(crate) fn start<R: Read + Send + 'static>(
+        reader: LineReader<BufReader<R>>,
+        lines_before: u64,
+    ) -> Pipeline {
         let (full_tx, full_rx) = bounded(QUEUE_DEPTH);
         let (spent_tx, spent_rx) = bounded(QUEUE_DEPTH + 1);
         let reader = std::thread::Builder::new()
             .name("replay-reader".into())
-            .spawn(move || read_batches(reader, &full_tx, &spent_rx))
+            .spawn(move || read_batches(reader, lines_before, &full_tx, &spent_rx))
             .expect("the OS can start one thread");
         Pipeline { batches: full_rx, spent: spent_tx, reader }
     }
@@ -108,10 +112,10 @@ impl Pipeline {
 /// The reader thread: fills batches until the input ends, an error, or the receiver is gone.
 fn read_batches<R: Read>(
     mut reader: LineReader<BufReader<R>>,
+    mut line_no: u64,
     full: &Sender<io::Result<Batch>>,
     spent: &Receiver<Batch>,
 ) {
-    let mut line_no = 0u64;
     loop {
         let mut batch = spent.try_recv().unwrap_or_default();
         batch.clear();

@@ -1,6 +1,7 @@
 //! Replaying a whole stream file through a priced replay, for the commands that answer
-//! questions about the book it leaves (`quote`, `price`). They replay the whole history for
-//! every question (seconds on a million lines), so a progress bar says so on a terminal.
+//! questions about the book it leaves (`quote`, `price`, `snapshot`). Without a snapshot they
+//! replay the whole history for every question (seconds on a million lines), so a progress bar
+//! says so on a terminal.
 
 use anyhow::{Context, Result};
 use std::fs::File;
@@ -14,14 +15,16 @@ use gridbook_pricing::LineReplay;
 use crate::lines::{Line, LineReader};
 use crate::replay_cmd::LINE_LEN_MAX_BYTES;
 
-/// Applies every line of `path` to `priced`, discarding the events (they are not rendered).
-pub(crate) fn replay_file(path: &Path, priced: &mut LineReplay) -> Result<()> {
+/// Applies every line of `path` to `priced`, discarding the events (they are not rendered),
+/// numbering its lines after `lines_before` (the lines a snapshot was taken after); the number
+/// of the last line.
+pub(crate) fn replay_file(path: &Path, priced: &mut LineReplay, lines_before: u64) -> Result<u64> {
     let name = path.display().to_string();
     let file = File::open(path).with_context(|| format!("cannot open {name}"))?;
     let len_bytes = file.metadata().map_or(0, |m| m.len());
     let mut reader = LineReader::new(BufReader::with_capacity(1 << 20, file), LINE_LEN_MAX_BYTES);
     let (mut line, mut out) = (Vec::new(), Vec::new());
-    let mut line_no = 0u64;
+    let mut line_no = lines_before;
     let bar = crate::progress::bar(len_bytes, &format!("of {name} replayed"));
     while let Some(kind) =
         reader.next_line(&mut line).with_context(|| format!("cannot read {name}"))?
@@ -43,5 +46,5 @@ pub(crate) fn replay_file(path: &Path, priced: &mut LineReplay) -> Result<()> {
         }
     }
     bar.finish_and_clear();
-    Ok(())
+    Ok(line_no)
 }

@@ -28,6 +28,34 @@ pub struct MarketFile {
 
 const FILE: &str = "market.json";
 
+/// A part of a market's description, as [`MarketFile::first_difference`] names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarketField {
+    /// The pricing model.
+    Pricing,
+    /// The book interval.
+    BookInterval,
+    /// The publication step.
+    PublishStep,
+    /// The taxonomy.
+    Classes,
+    /// The pricing parameters.
+    PricingConfig,
+}
+
+impl MarketField {
+    /// Its key in `node.toml`.
+    pub fn config_key(self) -> &'static str {
+        match self {
+            MarketField::Pricing => "market.pricing",
+            MarketField::BookInterval => "market.book_interval_ms",
+            MarketField::PublishStep => "market.publish_step_bps",
+            MarketField::Classes => "market.classes",
+            MarketField::PricingConfig => "market.pricing_config",
+        }
+    }
+}
+
 impl MarketFile {
     /// The market `config` describes, its files read.
     pub fn of(config: &MarketConfig) -> Result<MarketFile, MarketError> {
@@ -60,7 +88,7 @@ impl MarketFile {
     /// directory is new.
     pub fn check_or_write(&self, dir: &Path) -> Result<(), String> {
         if let Some(recorded) = MarketFile::read(dir)? {
-            if let Some(key) = self.first_difference(&recorded) {
+            if let Some(key) = self.first_difference(&recorded).map(MarketField::config_key) {
                 return Err(format!(
                     "{} was created under another market ({key} differs): a journal replays to the same events only under the market it was written with; use another data directory or the same market options",
                     dir.display()
@@ -80,16 +108,17 @@ impl MarketFile {
         write().map_err(|error| format!("{}: {error}", dir.join(FILE).display()))
     }
 
-    fn first_difference(&self, other: &MarketFile) -> Option<&'static str> {
+    /// The first field in which `other` describes another market than `self`, if any.
+    pub fn first_difference(&self, other: &MarketFile) -> Option<MarketField> {
         [
-            ("market.pricing", self.pricing != other.pricing),
-            ("market.book_interval_ms", self.book_interval_ms != other.book_interval_ms),
-            ("market.publish_step_bps", self.publish_step_bps != other.publish_step_bps),
-            ("market.classes", self.classes_toml != other.classes_toml),
-            ("market.pricing_config", self.pricing_toml != other.pricing_toml),
+            (MarketField::Pricing, self.pricing != other.pricing),
+            (MarketField::BookInterval, self.book_interval_ms != other.book_interval_ms),
+            (MarketField::PublishStep, self.publish_step_bps != other.publish_step_bps),
+            (MarketField::Classes, self.classes_toml != other.classes_toml),
+            (MarketField::PricingConfig, self.pricing_toml != other.pricing_toml),
         ]
         .into_iter()
-        .find_map(|(key, differs)| differs.then_some(key))
+        .find_map(|(field, differs)| differs.then_some(field))
     }
 
     /// The `gridbook replay` options that reproduce the node's events (files named as they

@@ -92,7 +92,7 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
     let config = Arc::new(config);
     let market_file = MarketFile::of(&config.market)?;
     market_file.check_or_write(&config.data).map_err(NodeError::Config)?;
-    let fingerprint = snapshot::market_fingerprint(&market_file);
+    let market_id = snapshot::MarketId::of(&market_file);
     let store = snapshot::Store::new(&config.data, config.snapshot.keep);
     let published = Arc::new(RwLock::new(Published::default()));
     let (live, _) = tokio::sync::broadcast::channel(1024);
@@ -102,7 +102,7 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
         outcomes_kept: config.limits.outcomes_kept,
     };
     let mut publisher = Publisher::new(published.clone(), bounds, live.clone());
-    let restored = restore_newest(&store, &fingerprint, &config.market, &mut publisher)?;
+    let restored = restore_newest(&store, &market_id.fingerprint, &config.market, &mut publisher)?;
     let mut market = match restored {
         Some(market) => market,
         None => Market::new(&config.market)?,
@@ -202,9 +202,10 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
             Ok(publisher)
         })?,
         snapshots: spawn("gridbook-snapshots", {
-            let (store, stats) = (store.clone(), snapshot_stats.clone());
+            let (store, stats, market_id) =
+                (store.clone(), snapshot_stats.clone(), market_id.clone());
             move || {
-                snapshot::writer::run(store, fingerprint, jobs_rx, spares_tx, &stats);
+                snapshot::writer::run(store, market_id, jobs_rx, spares_tx, &stats);
                 Ok(())
             }
         })?,
@@ -233,7 +234,7 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
     // The server is gone and with it every sender to the sequencer: the stages drain and stop,
     // and the last snapshot is taken of where they stopped.
     let stopped = threads.join(|market, publisher_state| {
-        final_snapshot(&store, fingerprint, market, publisher_state, &snapshot_stats)
+        final_snapshot(&store, &market_id, market, publisher_state, &snapshot_stats)
     });
     served.and(stopped)
 }

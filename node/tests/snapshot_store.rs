@@ -21,8 +21,14 @@ fn header(seq: u64) -> Header {
 }
 
 fn payload(seq: u64) -> Vec<u8> {
-    Payload { market: vec![seq as u8; 100], market_extra: Vec::new(), publisher: vec![1, 2, 3] }
-        .encode()
+    let publisher = vec![1, 2, 3];
+    Payload {
+        market: vec![seq as u8; 100],
+        market_extra: Vec::new(),
+        publisher,
+        market_file: vec![],
+    }
+    .encode()
 }
 
 fn names(dir: &Path) -> Vec<String> {

@@ -98,19 +98,37 @@ impl LineReplay {
     /// Applies line `line_no` (from 1, without its newline) and appends the events of its step
     /// to `out`; whether the line was accepted.
     pub fn line(&mut self, line_no: u64, line: &[u8], out: &mut Vec<u8>) -> bool {
-        self.step_line(line_no, line, Some(out))
+        self.step_line(line_no, line, Some(out), |_, _, _| {})
+    }
+
+    /// [`LineReplay::line`], showing `before` the decoded command, its time and the market
+    /// just before the command is applied (`gridbook explain` explains an order on arrival).
+    pub fn line_inspected(
+        &mut self,
+        line_no: u64,
+        line: &[u8],
+        out: &mut Vec<u8>,
+        before: impl FnOnce(&PricedEngine, u64, &Command),
+    ) -> bool {
+        self.step_line(line_no, line, Some(out), before)
     }
 
     /// [`LineReplay::line`] without rendering the events: pricing, tallies and price rows are
     /// the same (for tools that only want the state at the end of a stream).
     pub fn line_unrendered(&mut self, line_no: u64, line: &[u8]) -> bool {
-        self.step_line(line_no, line, None)
+        self.step_line(line_no, line, None, |_, _, _| {})
     }
 
-    fn step_line(&mut self, line_no: u64, line: &[u8], out: Option<&mut Vec<u8>>) -> bool {
+    fn step_line(
+        &mut self,
+        line_no: u64,
+        line: &[u8],
+        out: Option<&mut Vec<u8>>,
+        before: impl FnOnce(&PricedEngine, u64, &Command),
+    ) -> bool {
         let mark = self.priced.symbols().mark();
         let decoded = decode_line(self.priced.symbols_mut(), line);
-        let accepted = self.step_decoded(line_no, decoded, out);
+        let accepted = self.step_decoded(line_no, decoded, out, before);
         if !accepted {
             self.priced.symbols_mut().rollback(mark);
         }
@@ -137,7 +155,7 @@ impl LineReplay {
                 .map(|()| (ts_ms, command)),
             None => decode_line(self.priced.symbols_mut(), line),
         };
-        let accepted = self.step_decoded(line_no, decoded, Some(out));
+        let accepted = self.step_decoded(line_no, decoded, Some(out), |_, _, _| {});
         if !accepted {
             self.priced.symbols_mut().rollback(mark);
             names.forget_rolled_back(self.priced.symbols());
@@ -150,9 +168,13 @@ impl LineReplay {
         line_no: u64,
         decoded: Result<(u64, Command), DecodeError>,
         out: Option<&mut Vec<u8>>,
+        before: impl FnOnce(&PricedEngine, u64, &Command),
     ) -> bool {
         match decoded {
-            Ok((ts_ms, command)) => self.step(line_no, ts_ms, &command, out),
+            Ok((ts_ms, command)) => {
+                before(&self.priced, ts_ms, &command);
+                self.step(line_no, ts_ms, &command, out)
+            }
             Err(error) => {
                 self.reject_undecodable(line_no, &error, out);
                 false

@@ -105,7 +105,8 @@ impl StepWriter {
     }
 
     /// Counts the step of line `source`, whose events are `events`, and appends them to `out`
-    /// (unless `out` is `None`: a caller that only wants the tallies). The command's own
+    /// (unless `out` is `None`: a caller that only wants the tallies; the events are numbered
+    /// all the same, so the state a snapshot saves does not depend on whether they were). The command's own
     /// rejection can only be its first event (a rejected command causes nothing else); a
     /// rejection later in the step is a generated command's, which no line holds.
     pub fn step(
@@ -153,6 +154,14 @@ impl StepWriter {
                 self.writer.write(out, now_ms, event, &names, context);
             }
         }
+        if out.is_none() {
+            self.skip(events.len());
+        }
+    }
+
+    /// Numbers `events` events that are not written.
+    fn skip(&mut self, events: usize) {
+        self.writer = EventWriter::resuming_after(self.writer.written() + events as u64);
     }
 
     fn count_deal(&mut self, deal: &crate::event::Deal) {
@@ -178,8 +187,15 @@ impl StepWriter {
     ) {
         self.stats.lines += 1;
         *self.stats.rejected.entry(reason).or_default() += 1;
-        if let Some(out) = out {
-            self.writer.write(out, engine.now_ms(), &Event::Rejected { reason }, engine, context);
+        match out {
+            Some(out) => self.writer.write(
+                out,
+                engine.now_ms(),
+                &Event::Rejected { reason },
+                engine,
+                context,
+            ),
+            None => self.skip(1),
         }
     }
 }

@@ -56,6 +56,43 @@ pub const RECENT_DEALS_KEPT_MS: u64 = 3_600_000;
 /// busy has its reference, which the advice prefers, from the same deals).
 pub const RECENT_DEALS_MAX: usize = 65_536;
 
+/// Forgets the deals of `deals` (oldest first) that are older than [`RECENT_DEALS_KEPT_MS`] at
+/// engine time `now_ms`, and the oldest beyond [`RECENT_DEALS_MAX`]: the recent deals a node
+/// keeps, and its snapshots hold.
+fn forget_old_deals(deals: &mut VecDeque<DealRecord>, now_ms: u64) {
+    while deals
+        .front()
+        .is_some_and(|&(_, _, _, ts_ms)| ts_ms.saturating_add(RECENT_DEALS_KEPT_MS) < now_ms)
+        || deals.len() > RECENT_DEALS_MAX
+    {
+        deals.pop_front();
+    }
+}
+
+/// Appends `deals` (`(class, unit price, units, ts)`, oldest first) to `out` as a snapshot's
+/// market extra ([`crate::snapshot::Payload::market_extra`]).
+pub fn write_recent_deals(deals: &[(u32, u64, u64, u64)], out: &mut Vec<u8>) {
+    let written = postcard::to_extend(deals, std::mem::take(out));
+    *out = written.expect("postcard writes numbers into a Vec");
+}
+
+/// The recent deals a snapshot's market extra holds ([`write_recent_deals`]), at most
+/// [`RECENT_DEALS_MAX`].
+pub fn read_recent_deals(extra: &[u8]) -> Result<VecDeque<DealRecord>, PricedSnapshotError> {
+    let deals = read_deals(extra)?;
+    if deals.len() > RECENT_DEALS_MAX {
+        return Err(PricedSnapshotError::Damaged("too many recent deals".into()));
+    }
+    Ok(deals)
+}
+
+/// The deals `bytes` hold in the encoding of [`write_recent_deals`], however many (a length
+/// beyond the input fails as its end, so they are bounded by it).
+pub fn read_deals(bytes: &[u8]) -> Result<VecDeque<DealRecord>, postcard::Error> {
+    let deals = postcard::from_bytes::<Vec<(u32, u64, u64, u64)>>(bytes)?;
+    Ok(deals.into_iter().map(|(c, p, u, t)| (ClassId(c), p, u, t)).collect())
+}
+
 /// The priced engine of a node.
 pub struct Market {
     replay: LineReplay,
@@ -93,8 +130,7 @@ impl MarketCopy for Copy {
     }
 
     fn write_extra(&self, out: &mut Vec<u8>) {
-        let written = postcard::to_extend(&self.recent_deals, std::mem::take(out));
-        *out = written.expect("postcard writes numbers into a Vec");
+        write_recent_deals(&self.recent_deals, out);
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
@@ -174,12 +210,10 @@ impl Market {
             Ok(replay) => replay,
             Err(error) => return Ok(Err(error)),
         };
-        let deals = match postcard::from_bytes::<Vec<(u32, u64, u64, u64)>>(extra) {
-            Ok(deals) if deals.len() <= RECENT_DEALS_MAX => deals,
-            Ok(_) => return Ok(Err(PricedSnapshotError::Damaged("too many recent deals".into()))),
-            Err(error) => return Ok(Err(error.into())),
+        let recent_deals = match read_recent_deals(extra) {
+            Ok(deals) => deals,
+            Err(error) => return Ok(Err(error)),
         };
-        let recent_deals = deals.into_iter().map(|(c, p, u, t)| (ClassId(c), p, u, t)).collect();
         Ok(Ok(Market { replay, recent_deals, last_seq: seq, snapshots: None }))
     }
 
@@ -217,15 +251,7 @@ impl Market {
     pub fn apply(&mut self, seq: u64, line: &str, out: &mut Vec<u8>) {
         self.replay.line(seq, line.as_bytes(), out);
         self.recent_deals.extend(self.replay.priced_mut().take_deals());
-        let now_ms = self.replay.priced().engine().now_ms();
-        while self
-            .recent_deals
-            .front()
-            .is_some_and(|&(_, _, _, ts_ms)| ts_ms.saturating_add(RECENT_DEALS_KEPT_MS) < now_ms)
-            || self.recent_deals.len() > RECENT_DEALS_MAX
-        {
-            self.recent_deals.pop_front();
-        }
+        forget_old_deals(&mut self.recent_deals, self.replay.priced().engine().now_ms());
         self.last_seq = seq;
         self.snapshot_if_due(line);
     }

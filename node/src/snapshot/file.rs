@@ -12,8 +12,9 @@
 
 /// What every snapshot file starts with.
 const MAGIC: &[u8; 8] = b"GBNODESN";
-/// The header layout this build writes and reads.
-pub const FILE_VERSION: u32 = 1;
+/// The layout this build writes and reads (2: the payload records the market configuration
+/// itself, not only its fingerprint, so a refusal can name what differs).
+pub const FILE_VERSION: u32 = 2;
 /// Bytes of the header, its own CRC included.
 pub const HEADER_BYTES: usize = 8 + 4 + 8 + 8 + 32 + 32 + 8 + 4 + 4;
 
@@ -98,6 +99,16 @@ impl Fields<'_> {
 /// The header and payload of `bytes`, if they are a whole, undamaged snapshot taken under
 /// `market`.
 pub fn decode<'a>(bytes: &'a [u8], market: &[u8; 32]) -> Result<(Header, &'a [u8]), FileError> {
+    let (header, payload) = decode_any_market(bytes)?;
+    if header.market != *market {
+        return Err(FileError::OtherMarket);
+    }
+    Ok((header, payload))
+}
+
+/// The header and payload of `bytes`, if they are a whole, undamaged snapshot, whatever market
+/// it was taken under: for a caller that compares the market itself to say what differs.
+pub fn decode_any_market(bytes: &[u8]) -> Result<(Header, &[u8]), FileError> {
     if bytes.len() < HEADER_BYTES || !bytes.starts_with(MAGIC) {
         return Err(FileError::NotASnapshot);
     }
@@ -122,9 +133,6 @@ pub fn decode<'a>(bytes: &'a [u8], market: &[u8; 32]) -> Result<(Header, &'a [u8
     }
     if crc32fast::hash(payload) != payload_crc {
         return Err(FileError::Payload);
-    }
-    if header.market != *market {
-        return Err(FileError::OtherMarket);
     }
     Ok((header, payload))
 }

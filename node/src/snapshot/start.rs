@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use super::{state_hash, Payload, SnapshotStats, Store};
+use super::{state_hash, MarketId, PayloadRef, SnapshotStats, Store};
 use crate::config::MarketConfig;
 use crate::pipeline::market::{Market, MarketError};
 use crate::pipeline::publisher::Publisher;
@@ -32,12 +32,12 @@ pub fn restore_newest(
         let _: Option<()> = report(&skipped.path, &skipped.why);
     }
     let Some(loaded) = loaded else { return Ok(None) };
-    let payload = match Payload::decode(&loaded.payload) {
+    let payload = match PayloadRef::decode(&loaded.payload) {
         Ok(payload) => payload,
         Err(error) => return Ok(report(&loaded.path, &error.to_string())),
     };
     let market =
-        match Market::restore(config, &payload.market, &payload.market_extra, loaded.header.seq)? {
+        match Market::restore(config, payload.market, payload.market_extra, loaded.header.seq)? {
             Ok(market) => market,
             Err(error) => return Ok(report(&loaded.path, &error.to_string())),
         };
@@ -46,7 +46,7 @@ pub fn restore_newest(
     if state_hash(&state) != loaded.header.state_hash {
         return Ok(report(&loaded.path, "the restored state does not hash to the header's"));
     }
-    if let Err(error) = publisher.restore_snapshot(&payload.publisher) {
+    if let Err(error) = publisher.restore_snapshot(payload.publisher) {
         return Ok(report(&loaded.path, &error.to_string()));
     }
     Ok(Some(market))
@@ -61,7 +61,7 @@ fn report<T>(path: &Path, why: &str) -> Option<T> {
 /// applied nothing yet. A snapshot of the same seq is replaced, atomically, by the same bytes.
 pub fn final_snapshot(
     store: &Store,
-    fingerprint: [u8; 32],
+    market_id: &MarketId,
     market: &Market,
     publisher_state: Vec<u8>,
     stats: &SnapshotStats,
@@ -76,7 +76,7 @@ pub fn final_snapshot(
         market: copy.market,
         publisher: publisher_state,
     };
-    match super::writer::write(store, fingerprint, &job) {
+    match super::writer::write(store, market_id, &job) {
         Ok(written) => stats.set_state_hash(written.header.seq, written.header.state_hash),
         Err(error) => eprintln!("gridbook node: last snapshot not written: {error}"),
     }

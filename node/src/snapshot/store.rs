@@ -31,6 +31,29 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError { path: path.to_owned(), source }
 }
 
+/// Writes the snapshot file of `header` and `payload` at `path` so that a crash at any moment
+/// leaves either the whole file or none of it (the old one, if any): a temporary file beside it,
+/// fsync'd, renamed over it, and the directory fsync'd. The node's store and `gridbook
+/// snapshot --out` both write this way.
+pub fn write_file(path: &Path, header: &Header, payload: &[u8]) -> Result<(), StoreError> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temp = path.as_os_str().to_owned();
+    temp.push(TEMP_SUFFIX);
+    let temp = PathBuf::from(temp);
+    let bytes = file::encode(header, payload);
+    let write = || -> std::io::Result<()> {
+        let mut out = File::create(&temp)?;
+        out.write_all(&bytes)?;
+        out.sync_all()
+    };
+    write().map_err(io_error(&temp))?;
+    std::fs::rename(&temp, path).map_err(io_error(path))?;
+    File::open(dir).and_then(|dir| dir.sync_all()).map_err(io_error(dir))
+}
+
 /// A snapshot file passed over by [`Store::load_newest`].
 #[derive(Debug)]
 pub struct Skipped {
@@ -72,18 +95,8 @@ impl Store {
     /// Writes a snapshot durably and atomically, then deletes the ones beyond `keep`; its path.
     pub fn write(&self, header: &Header, payload: &[u8]) -> Result<PathBuf, StoreError> {
         std::fs::create_dir_all(&self.dir).map_err(io_error(&self.dir))?;
-        let name = format!("{PREFIX}{:020}{SUFFIX}", header.seq);
-        let path = self.dir.join(&name);
-        let temp = self.dir.join(format!("{name}{TEMP_SUFFIX}"));
-        let bytes = file::encode(header, payload);
-        let write = || -> std::io::Result<()> {
-            let mut out = File::create(&temp)?;
-            out.write_all(&bytes)?;
-            out.sync_all()
-        };
-        write().map_err(io_error(&temp))?;
-        std::fs::rename(&temp, &path).map_err(io_error(&path))?;
-        File::open(&self.dir).and_then(|dir| dir.sync_all()).map_err(io_error(&self.dir))?;
+        let path = self.dir.join(format!("{PREFIX}{:020}{SUFFIX}", header.seq));
+        write_file(&path, header, payload)?;
         for (_, old) in self.list()?.into_iter().skip(self.keep) {
             std::fs::remove_file(&old).map_err(io_error(&old))?;
         }

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
 use super::store::{Store, StoreError};
-use super::{state_hash, Header, Payload};
+use super::{state_hash, Header, MarketId, Payload};
 
 /// A copy of the market's state, taken on the matching thread, serialised elsewhere.
 pub trait MarketCopy: Send {
@@ -126,13 +126,23 @@ pub struct Written {
 }
 
 /// Serialises `job`, hashes its market state and writes it into `store` under `market`.
-pub fn write(store: &Store, market: [u8; 32], job: &Job) -> Result<Written, StoreError> {
+pub fn write(store: &Store, market: &MarketId, job: &Job) -> Result<Written, StoreError> {
     let mut state = Vec::new();
     job.market.write_state(&mut state);
-    let header = Header { seq: job.seq, ts_ms: job.ts_ms, state_hash: state_hash(&state), market };
+    let header = Header {
+        seq: job.seq,
+        ts_ms: job.ts_ms,
+        state_hash: state_hash(&state),
+        market: market.fingerprint,
+    };
     let mut market_extra = Vec::new();
     job.market.write_extra(&mut market_extra);
-    let payload = Payload { market: state, market_extra, publisher: job.publisher.clone() };
+    let payload = Payload {
+        market: state,
+        market_extra,
+        publisher: job.publisher.clone(),
+        market_file: market.json.clone(),
+    };
     let payload = payload.encode();
     let path = store.write(&header, &payload)?;
     let bytes = (payload.len() + super::file::HEADER_BYTES) as u64;
@@ -143,7 +153,7 @@ pub fn write(store: &Store, market: [u8; 32], job: &Job) -> Result<Written, Stor
 /// `spares` for the matching thread to reuse; the last snapshot written.
 pub fn run(
     store: Store,
-    market: [u8; 32],
+    market: MarketId,
     jobs: Receiver<Job>,
     spares: Sender<Box<dyn MarketCopy>>,
     stats: &SnapshotStats,
@@ -151,7 +161,7 @@ pub fn run(
     let mut last = None;
     for job in jobs {
         let started = Instant::now();
-        let written = write(&store, market, &job);
+        let written = write(&store, &market, &job);
         // Full: a spare is already waiting; this one is dropped.
         let _ = spares.try_send(job.market);
         match written {

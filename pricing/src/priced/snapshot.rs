@@ -138,7 +138,7 @@ impl PricedEngine {
             (Some(_), None) => return Err(PricedSnapshotError::Priced("has", "has none")),
             (None, Some(_)) => return Err(PricedSnapshotError::Priced("has no", "has one")),
         }
-        check_state(&state, &engine, &taxonomy, symbols.len())
+        check_state(&state, &engine, &taxonomy, symbols.len(), model.is_some())
             .map_err(PricedSnapshotError::Damaged)?;
         let mut priced = PricedEngine::new(EngineConfig::default(), taxonomy, model, options);
         (priced.engine, priced.symbols, priced.state) = (engine, symbols, state);
@@ -147,12 +147,14 @@ impl PricedEngine {
     }
 }
 
-/// The driver's state fits `engine` (with a name table of `names` names) and `taxonomy`.
+/// The driver's state fits `engine` (with a name table of `names` names) and `taxonomy`; under
+/// a model (`priced`), every resting ask's class is recorded (the plain engine records none).
 fn check_state(
     state: &PricingState,
     engine: &Engine,
     taxonomy: &Taxonomy,
     names: usize,
+    priced: bool,
 ) -> Result<(), String> {
     if state.tapes.len() != taxonomy.len() {
         return Err(format!("{} class tapes for {} classes", state.tapes.len(), taxonomy.len()));
@@ -163,6 +165,9 @@ fn check_state(
     let known = |class: u32| class == NO_CLASS || (class as usize) < taxonomy.len();
     if !state.order_class.iter().all(|&(class, _)| known(class)) {
         return Err("an ask is recorded under a class the taxonomy does not have".into());
+    }
+    if !priced {
+        return Ok(());
     }
     // A deal's ask is the incoming one (recorded as it is accepted) or a resting one.
     let resting_asks = engine.snapshot().into_iter().filter(|view| view.side == Side::Ask);
