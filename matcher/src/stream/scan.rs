@@ -21,8 +21,10 @@ use super::wire::{
 /// decoder then refuses them by its own limit).
 const LIST_LEN_MAX: usize = 64;
 
-/// A cursor over one line.
+/// A cursor over one line, checked as UTF-8 once: every string between two quotes is then a
+/// slice of it, with no check per string.
 struct Scanner<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     at: usize,
 }
@@ -49,8 +51,10 @@ impl Seen {
 }
 
 impl<'a> Scanner<'a> {
-    fn new(bytes: &'a [u8]) -> Scanner<'a> {
-        Scanner { bytes, at: 0 }
+    /// `None` when the line is not UTF-8 (serde then names the error).
+    fn new(line: &'a [u8]) -> Option<Scanner<'a>> {
+        let text = std::str::from_utf8(line).ok()?;
+        Some(Scanner { text, bytes: line, at: 0 })
     }
 
     fn peek(&self) -> Option<u8> {
@@ -86,21 +90,34 @@ impl<'a> Scanner<'a> {
         (self.at == self.bytes.len()).then_some(())
     }
 
-    /// A string without escapes or control characters.
-    fn str(&mut self) -> Option<&'a str> {
+    /// The raw bytes of a string without escapes, and where they start.
+    fn raw_str(&mut self) -> Option<(usize, usize)> {
         self.eat(b'"')?;
         let start = self.at;
         let len = memchr::memchr2(b'"', b'\\', &self.bytes[start..])?;
         if self.bytes[start + len] != b'"' {
             return None;
         }
-        let text = &self.bytes[start..start + len];
+        self.at = start + len + 1;
+        Some((start, start + len))
+    }
+
+    /// A key: compared byte for byte with the expected names, so neither UTF-8 nor control
+    /// characters need a look (a key with either matches no name, and serde decides).
+    fn key(&mut self) -> Option<&'a [u8]> {
+        let (start, end) = self.raw_str()?;
+        Some(&self.bytes[start..end])
+    }
+
+    /// A string without escapes or control characters.
+    fn str(&mut self) -> Option<&'a str> {
+        let (start, end) = self.raw_str()?;
         // No early exit, so the check runs over whole words at a time.
-        if text.iter().fold(false, |control, &b| control | (b < 0x20)) {
+        if self.bytes[start..end].iter().fold(false, |control, &b| control | (b < 0x20)) {
             return None;
         }
-        self.at = start + len + 1;
-        std::str::from_utf8(text).ok()
+        // Both ends sit next to a quote, an ASCII byte, so they are character boundaries.
+        self.text.get(start..end)
     }
 
     fn text(&mut self) -> Option<Text<'a>> {
@@ -165,13 +182,13 @@ impl<'a> Scanner<'a> {
 
     /// Reads an object's members, calling `member` with each key (the cursor then sits before
     /// its value, which `member` reads).
-    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
         self.eat(b'{')?;
         if self.eat(b'}').is_some() {
             return Some(());
         }
         loop {
-            let key = self.str()?;
+            let key = self.key()?;
             self.eat(b':')?;
             member(self, key)?;
             self.ws();
@@ -207,13 +224,13 @@ impl<'a> Scanner<'a> {
         let (mut gpu, mut tee, mut region) = (None, None, Cow::Borrowed(""));
         self.object(|s, key| {
             match key {
-                "cpu" => (seen.mark(0)?, cpu = s.u32()?),
-                "mem" => (seen.mark(1)?, mem = s.u32()?),
-                "gpu" => (seen.mark(2)?, gpu = s.nullable_text()?),
-                "gpus" => (seen.mark(3)?, gpus = s.u32()?),
-                "gpu_mem" => (seen.mark(4)?, gpu_mem = s.u32()?),
-                "tee" => (seen.mark(5)?, tee = s.nullable_text()?),
-                "region" => (seen.mark(6)?, region = s.text()?),
+                b"cpu" => (seen.mark(0)?, cpu = s.u32()?),
+                b"mem" => (seen.mark(1)?, mem = s.u32()?),
+                b"gpu" => (seen.mark(2)?, gpu = s.nullable_text()?),
+                b"gpus" => (seen.mark(3)?, gpus = s.u32()?),
+                b"gpu_mem" => (seen.mark(4)?, gpu_mem = s.u32()?),
+                b"tee" => (seen.mark(5)?, tee = s.nullable_text()?),
+                b"region" => (seen.mark(6)?, region = s.text()?),
                 _ => return None,
             };
             Some(())
@@ -228,13 +245,13 @@ impl<'a> Scanner<'a> {
         let (mut gpu, mut tee, mut regions) = (Vec::new(), None, Vec::new());
         self.object(|s, key| {
             match key {
-                "cpu" => (seen.mark(0)?, cpu = s.u32()?),
-                "mem" => (seen.mark(1)?, mem = s.u32()?),
-                "gpu" => (seen.mark(2)?, gpu = s.texts()?),
-                "gpus" => (seen.mark(3)?, gpus = s.u32()?),
-                "gpu_mem" => (seen.mark(4)?, gpu_mem = s.u32()?),
-                "tee" => (seen.mark(5)?, tee = s.nullable_text()?),
-                "regions" => (seen.mark(6)?, regions = s.texts()?),
+                b"cpu" => (seen.mark(0)?, cpu = s.u32()?),
+                b"mem" => (seen.mark(1)?, mem = s.u32()?),
+                b"gpu" => (seen.mark(2)?, gpu = s.texts()?),
+                b"gpus" => (seen.mark(3)?, gpus = s.u32()?),
+                b"gpu_mem" => (seen.mark(4)?, gpu_mem = s.u32()?),
+                b"tee" => (seen.mark(5)?, tee = s.nullable_text()?),
+                b"regions" => (seen.mark(6)?, regions = s.texts()?),
                 _ => return None,
             };
             Some(())
@@ -248,9 +265,9 @@ impl<'a> Scanner<'a> {
         let (mut class, mut offset, mut limit) = (None, None, None);
         self.object(|s, key| {
             match key {
-                "class" => (seen.mark(0)?, class = Some(s.text()?)),
-                "offset" => (seen.mark(1)?, offset = Some(s.text()?)),
-                "limit" => (seen.mark(2)?, limit = Some(s.text()?)),
+                b"class" => (seen.mark(0)?, class = Some(s.text()?)),
+                b"offset" => (seen.mark(1)?, offset = Some(s.text()?)),
+                b"limit" => (seen.mark(2)?, limit = Some(s.text()?)),
                 _ => return None,
             };
             Some(())
@@ -263,9 +280,9 @@ impl<'a> Scanner<'a> {
         let (mut expires, mut nonce, mut sig) = (None, None, None);
         self.object(|s, key| {
             match key {
-                "expires" => (seen.mark(0)?, expires = Some(s.u64()?)),
-                "nonce" => (seen.mark(1)?, nonce = Some(s.text()?)),
-                "sig" => (seen.mark(2)?, sig = Some(s.text()?)),
+                b"expires" => (seen.mark(0)?, expires = Some(s.u64()?)),
+                b"nonce" => (seen.mark(1)?, nonce = Some(s.text()?)),
+                b"sig" => (seen.mark(2)?, sig = Some(s.text()?)),
                 _ => return None,
             };
             Some(())
@@ -283,13 +300,13 @@ impl<'a> Scanner<'a> {
 fn signature<'a>(
     s: &mut Scanner<'a>,
     seen: &mut Seen,
-    key: &str,
+    key: &[u8],
     sig: &mut Option<Text<'a>>,
     session: &mut Option<WireSession<'a>>,
 ) -> Option<()> {
     match key {
-        "sig" => (seen.mark(14)?, *sig = Some(s.text()?)),
-        "session" => (seen.mark(15)?, *session = Some(s.session()?)),
+        b"sig" => (seen.mark(14)?, *sig = Some(s.text()?)),
+        b"session" => (seen.mark(15)?, *session = Some(s.session()?)),
         _ => return None,
     };
     Some(())
@@ -297,7 +314,7 @@ fn signature<'a>(
 
 /// An `ask` line, or `None` when serde must read it.
 pub(crate) fn ask(line: &[u8]) -> Option<WireAsk<'_>> {
-    let mut s = Scanner::new(line);
+    let mut s = Scanner::new(line)?;
     let mut seen = Seen::default();
     let (mut ts, mut qty, mut from, mut until, mut expires) = (0, 0, 0, 0, None);
     let (mut op, mut id, mut owner) = (None, None, None);
@@ -305,18 +322,18 @@ pub(crate) fn ask(line: &[u8]) -> Option<WireAsk<'_>> {
     let (mut sig, mut session) = (None, None);
     s.object(|s, key| {
         match key {
-            "ts" => (seen.mark(0)?, ts = s.u64()?),
-            "op" => (seen.mark(1)?, op = Some(s.op("ask")?)),
-            "id" => (seen.mark(2)?, id = Some(s.text()?)),
-            "owner" => (seen.mark(3)?, owner = Some(s.text()?)),
-            "price" => (seen.mark(4)?, price = s.optional_decimal()?),
-            "peg" => (seen.mark(5)?, peg = Some(s.peg()?)),
-            "qty" => (seen.mark(6)?, qty = s.u64()?),
-            "tif" => (seen.mark(7)?, tif = Some(s.tif()?)),
-            "hw" => (seen.mark(8)?, hw = Some(s.hardware()?)),
-            "from" => (seen.mark(9)?, from = s.u64()?),
-            "until" => (seen.mark(10)?, until = s.u64()?),
-            "expires" => (seen.mark(11)?, expires = Some(s.u64()?)),
+            b"ts" => (seen.mark(0)?, ts = s.u64()?),
+            b"op" => (seen.mark(1)?, op = Some(s.op("ask")?)),
+            b"id" => (seen.mark(2)?, id = Some(s.text()?)),
+            b"owner" => (seen.mark(3)?, owner = Some(s.text()?)),
+            b"price" => (seen.mark(4)?, price = s.optional_decimal()?),
+            b"peg" => (seen.mark(5)?, peg = Some(s.peg()?)),
+            b"qty" => (seen.mark(6)?, qty = s.u64()?),
+            b"tif" => (seen.mark(7)?, tif = Some(s.tif()?)),
+            b"hw" => (seen.mark(8)?, hw = Some(s.hardware()?)),
+            b"from" => (seen.mark(9)?, from = s.u64()?),
+            b"until" => (seen.mark(10)?, until = s.u64()?),
+            b"expires" => (seen.mark(11)?, expires = Some(s.u64()?)),
             other => return signature(s, &mut seen, other, &mut sig, &mut session),
         };
         Some(())
@@ -344,7 +361,7 @@ pub(crate) fn ask(line: &[u8]) -> Option<WireAsk<'_>> {
 
 /// A `bid` line, or `None` when serde must read it.
 pub(crate) fn bid(line: &[u8]) -> Option<WireBid<'_>> {
-    let mut s = Scanner::new(line);
+    let mut s = Scanner::new(line)?;
     let mut seen = Seen::default();
     let (mut ts, mut qty, mut duration, mut not_before, mut deadline) = (0, 0, 0, 0, 0);
     let (mut op, mut id, mut owner, mut expires) = (None, None, None, None);
@@ -352,19 +369,19 @@ pub(crate) fn bid(line: &[u8]) -> Option<WireBid<'_>> {
     let (mut sig, mut session) = (None, None);
     s.object(|s, key| {
         match key {
-            "ts" => (seen.mark(0)?, ts = s.u64()?),
-            "op" => (seen.mark(1)?, op = Some(s.op("bid")?)),
-            "id" => (seen.mark(2)?, id = Some(s.text()?)),
-            "owner" => (seen.mark(3)?, owner = Some(s.text()?)),
-            "limit" => (seen.mark(4)?, limit = s.optional_decimal()?),
-            "peg" => (seen.mark(5)?, peg = Some(s.peg()?)),
-            "qty" => (seen.mark(6)?, qty = s.u64()?),
-            "tif" => (seen.mark(7)?, tif = Some(s.tif()?)),
-            "req" => (seen.mark(8)?, req = Some(s.requirements()?)),
-            "duration" => (seen.mark(9)?, duration = s.u64()?),
-            "not_before" => (seen.mark(10)?, not_before = s.u64()?),
-            "deadline" => (seen.mark(11)?, deadline = s.u64()?),
-            "expires" => (seen.mark(12)?, expires = Some(s.u64()?)),
+            b"ts" => (seen.mark(0)?, ts = s.u64()?),
+            b"op" => (seen.mark(1)?, op = Some(s.op("bid")?)),
+            b"id" => (seen.mark(2)?, id = Some(s.text()?)),
+            b"owner" => (seen.mark(3)?, owner = Some(s.text()?)),
+            b"limit" => (seen.mark(4)?, limit = s.optional_decimal()?),
+            b"peg" => (seen.mark(5)?, peg = Some(s.peg()?)),
+            b"qty" => (seen.mark(6)?, qty = s.u64()?),
+            b"tif" => (seen.mark(7)?, tif = Some(s.tif()?)),
+            b"req" => (seen.mark(8)?, req = Some(s.requirements()?)),
+            b"duration" => (seen.mark(9)?, duration = s.u64()?),
+            b"not_before" => (seen.mark(10)?, not_before = s.u64()?),
+            b"deadline" => (seen.mark(11)?, deadline = s.u64()?),
+            b"expires" => (seen.mark(12)?, expires = Some(s.u64()?)),
             other => return signature(s, &mut seen, other, &mut sig, &mut session),
         };
         Some(())
@@ -392,16 +409,16 @@ pub(crate) fn bid(line: &[u8]) -> Option<WireBid<'_>> {
 
 /// A `cancel` line, or `None` when serde must read it.
 pub(crate) fn cancel(line: &[u8]) -> Option<WireCancel<'_>> {
-    let mut s = Scanner::new(line);
+    let mut s = Scanner::new(line)?;
     let mut seen = Seen::default();
     let (mut ts, mut op, mut id, mut owner) = (0, None, None, None);
     let (mut sig, mut session) = (None, None);
     s.object(|s, key| {
         match key {
-            "ts" => (seen.mark(0)?, ts = s.u64()?),
-            "op" => (seen.mark(1)?, op = Some(s.op("cancel")?)),
-            "id" => (seen.mark(2)?, id = Some(s.text()?)),
-            "owner" => (seen.mark(3)?, owner = Some(s.text()?)),
+            b"ts" => (seen.mark(0)?, ts = s.u64()?),
+            b"op" => (seen.mark(1)?, op = Some(s.op("cancel")?)),
+            b"id" => (seen.mark(2)?, id = Some(s.text()?)),
+            b"owner" => (seen.mark(3)?, owner = Some(s.text()?)),
             other => return signature(s, &mut seen, other, &mut sig, &mut session),
         };
         Some(())
