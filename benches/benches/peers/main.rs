@@ -10,6 +10,9 @@
 //!
 //! Run: `cargo bench -p gridbook-benches --features peers --bench peers [-- --rounds 5
 //! --measured 500000 --resting 100000 --seed 1]` (BENCHMARKS.md, "Against other order books").
+//! Instructions per command, stable where wall-clock time is not: the bench binary under
+//! `valgrind --tool=callgrind` with `--rounds 0 --measured 100000` (the agreement run only),
+//! then `callgrind_annotate --inclusive=yes`: `peers::measured<ENGINE>` ÷ 100 000.
 
 mod contender;
 mod lobster;
@@ -42,16 +45,24 @@ fn entry<C: Contender + 'static>(stream: &PlainStream, resting: usize) -> Entry 
         for command in &prepared[..warm] {
             book.apply(command, &mut untimed);
         }
-        let mut tally = Tally::default();
         let started = Instant::now();
-        for command in &prepared[warm..] {
-            book.apply(command, &mut tally);
-        }
+        let tally = measured(&mut book, &prepared[warm..]);
         let elapsed = started.elapsed();
         black_box(&book);
         (tally, elapsed)
     };
     Entry { name: C::NAME, run: Box::new(run) }
+}
+
+/// The timed loop, never inlined so that `valgrind --tool=callgrind` reports its instructions
+/// per engine (`callgrind_annotate --inclusive=yes`, `peers::measured<...>`).
+#[inline(never)]
+fn measured<C: Contender>(book: &mut C, commands: &[C::Command]) -> Tally {
+    let mut tally = Tally::default();
+    for command in commands {
+        book.apply(command, &mut tally);
+    }
+    tally
 }
 
 fn main() {

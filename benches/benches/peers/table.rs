@@ -108,7 +108,7 @@ pub(crate) fn print(shape: &Shape, stream: &PlainStream, outcomes: &[Outcome]) {
     // gridbook comes first unless `--only` left it out; ratios are then to the first engine.
     let gridbook = rates(first);
     println!(
-        "\n| engine | M commands/s (min – median – max) | ÷ gridbook, same round (min – max) |"
+        "\n| engine | M commands/s (min – median – max) | ÷ gridbook, same round (min – median – max) |"
     );
     println!("|---|---|---|");
     for o in outcomes.iter().filter(|o| o.agrees()) {
