@@ -5,6 +5,11 @@
 //! latency harness measure the same market: 64 machine configurations, a resting book built by
 //! the generator's warm-up, then the steady-state mix (about 50 % new orders that rest, 30 %
 //! cancels, 20 % crossing orders).
+//!
+//! [`plain`] is the other workload: one instrument, limit orders and cancels only, which
+//! published order books can run too (the peer table, `benches/peers/`).
+
+pub mod plain;
 
 use gridbook_matcher::workload::{Workload, WorkloadConfig};
 use gridbook_matcher::{Command, Engine, EngineConfig, Event};

@@ -21,6 +21,9 @@ use super::index::{FloatId, GroupId};
 use super::ladder::Ladder;
 use crate::hardware::{Hardware, Requirements};
 
+/// Most groups a side may have for [`Table::find`] to compare keys instead of hashing.
+const SCAN_MAX: usize = 4;
+
 /// One group: its orders' shared key and ladder, and what it can trade with.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Group<K> {
@@ -66,7 +69,16 @@ impl<K> Default for Table<K> {
 }
 
 impl<K: Clone + Eq + Hash> Table<K> {
+    /// The group of `key`, if it has one. A table of at most [`SCAN_MAX`] groups is scanned
+    /// rather than hashed: comparing a few keys costs less than hashing one (a `Requirements`
+    /// hashes its lists), and a plain market of one instrument has one group a side. The answer
+    /// is the index's, since the index maps every group's key, and only it, to the group.
     pub(crate) fn find(&self, key: &K) -> Option<GroupId> {
+        if self.list.len() <= SCAN_MAX {
+            let found = self.list.iter().position(|group| group.key == *key).map(GroupId::of);
+            debug_assert_eq!(found, self.index.get(key).copied(), "the scan answers as the index");
+            return found;
+        }
         self.index.get(key).copied()
     }
 
