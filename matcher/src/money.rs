@@ -47,12 +47,15 @@ pub fn parse_price_nano(text: &str) -> Result<u64, PriceError> {
     if negative || (whole.is_empty() && frac.is_empty()) {
         return error(PriceError::NotPositive);
     }
-    // A whole part past u64, or a total past u64::MAX nano-units, is too large.
-    let whole = format!("0{whole}").parse::<u64>();
-    let frac = format!("{frac:0<9}").parse::<u64>();
-    let (Ok(whole), Ok(frac)) = (whole, frac) else {
+    // Both parts are ASCII digits by now. A whole part past u64, or a total past u64::MAX
+    // nano-units, is too large; the fraction (at most 9 digits) is padded to nano-units.
+    let decimal = |part: &str| {
+        part.bytes().try_fold(0u64, |n, b| n.checked_mul(10)?.checked_add(u64::from(b - b'0')))
+    };
+    let Some(whole) = decimal(whole) else {
         return error(PriceError::TooLarge);
     };
+    let frac = decimal(frac).expect("nine digits fit in a u64") * 10u64.pow(9 - frac.len() as u32);
     match whole.checked_mul(NANO_PER_TOKEN).and_then(|nano| nano.checked_add(frac)) {
         Some(nano) => Ok(nano),
         None => error(PriceError::TooLarge),
@@ -155,6 +158,34 @@ mod tests {
         assert!(matches!(parse_offset_nano("--1"), Err(PriceError::NotDecimal(_))));
         assert!(matches!(parse_offset_nano("-0.0000000001"), Err(PriceError::TooPrecise(_))));
         assert!(matches!(parse_offset_nano("-99999999999"), Err(PriceError::TooLarge(_))));
+    }
+
+    /// The exact value by another road (u128 arithmetic on the text, no early checks): every
+    /// decimal the parser takes is this value, and every one it calls too large is past u64.
+    fn reference_nano(whole: &str, frac: &str) -> Option<u128> {
+        let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+        let frac: u128 = format!("{frac:0<9}").parse().ok()?;
+        whole.checked_mul(1_000_000_000)?.checked_add(frac)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prices_are_the_exact_value_of_their_digits(
+            whole in "[0-9]{0,24}",
+            frac in "[0-9]{0,9}",
+        ) {
+            let text = if frac.is_empty() { whole.clone() } else { format!("{whole}.{frac}") };
+            let expected = reference_nano(&whole, &frac);
+            match parse_price_nano(&text) {
+                Ok(nano) => proptest::prop_assert_eq!(Some(u128::from(nano)), expected),
+                Err(PriceError::TooLarge(_)) => {
+                    let past = expected.is_none_or(|n| n > u128::from(u64::MAX));
+                    proptest::prop_assert!(past, "{} is not too large", text);
+                }
+                Err(PriceError::NotPositive(_)) => proptest::prop_assert_eq!(expected, Some(0)),
+                Err(other) => proptest::prop_assert!(text.is_empty(), "{}: {}", text, other),
+            }
+        }
     }
 
     #[test]

@@ -94,7 +94,7 @@ impl<'a> Scanner<'a> {
     fn raw_str(&mut self) -> Option<(usize, usize)> {
         self.eat(b'"')?;
         let start = self.at;
-        let len = memchr::memchr2(b'"', b'\\', &self.bytes[start..])?;
+        let len = quote_or_escape(&self.bytes[start..])?;
         if self.bytes[start + len] != b'"' {
             return None;
         }
@@ -294,6 +294,17 @@ impl<'a> Scanner<'a> {
     fn op(&mut self, want: &str) -> Option<Text<'a>> {
         self.text().filter(|op| op == want)
     }
+}
+
+/// Where the first `"` or `\\` of `bytes` is. Keys and most values are a few bytes long, too
+/// short for a vectorised search to pay for its set-up: look at the first bytes one by one.
+fn quote_or_escape(bytes: &[u8]) -> Option<usize> {
+    const SHORT: usize = 16;
+    let head = &bytes[..bytes.len().min(SHORT)];
+    if let Some(at) = head.iter().position(|&b| b == b'"' || b == b'\\') {
+        return Some(at);
+    }
+    memchr::memchr2(b'"', b'\\', &bytes[head.len()..]).map(|at| head.len() + at)
 }
 
 /// The members every signed command may carry: `sig` and `session` (key numbers 14 and 15).
