@@ -5,17 +5,11 @@
 //! another market is refused naming what differs; a damaged file is an error, never a panic.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use proptest::prelude::*;
 
-fn gridbook(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gridbook"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("gridbook runs")
-}
+mod cli_support;
+use cli_support::gridbook;
 
 /// `gridbook args`, which must succeed; its standard output.
 fn ok(args: &[&str]) -> Vec<u8> {

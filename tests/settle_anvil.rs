@@ -10,7 +10,7 @@ mod anvil_support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, U256};
@@ -22,13 +22,8 @@ use gridbook_settlement::{Chain, Deployment};
 
 const EVENTS: &str = "examples/market.events.jsonl";
 
-fn gridbook(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gridbook"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("gridbook runs")
-}
+mod cli_support;
+use cli_support::gridbook;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

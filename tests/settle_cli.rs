@@ -3,15 +3,10 @@
 //! with the line and field named and nothing written.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn gridbook(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gridbook"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("gridbook runs")
-}
+mod cli_support;
+use cli_support::gridbook;
 
 fn temp_path(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("gridbook-settle-cli-{}", std::process::id()));

@@ -2,15 +2,9 @@
 //! key and line, a good one writes every output, and two runs write identical bytes.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn gridbook(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gridbook"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("gridbook runs")
-}
+mod cli_support;
+use cli_support::gridbook;
 
 fn temp_dir(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("gridbook-sim-cli-{}-{name}", std::process::id()))

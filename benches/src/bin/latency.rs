@@ -344,6 +344,9 @@ fn closed_loop(mut engine: Engine, commands: &[(u64, Command)], resting: usize) 
 }
 
 /// Applies `commands` back to back; returns (mean ns per command, commands per second).
+// Never inlined, so that `valgrind --tool=callgrind --toggle-collect='*timed_apply*'` counts
+// the measured commands' instructions alone (BENCHMARKS.md, "Cost against book size").
+#[inline(never)]
 fn timed_apply(engine: &mut Engine, commands: &[(u64, Command)]) -> (f64, f64) {
     let started = Instant::now();
     let events = apply_all(engine, commands);

@@ -1,8 +1,9 @@
 //! [`Replay`]: the unpriced line driver — decode a line, apply it to the engine, write its
 //! events, keep the tallies.
 //!
-//! The matcher's own tests and `gridbook explain` drive an engine without a pricing model
-//! through it. It is built from the same two halves as the priced line replay of the pricing
+//! The matcher's own tests drive an engine without a pricing model through
+//! it (`gridbook explain` goes through the pricing crate's `LineReplay`, to start from a
+//! snapshot). It is built from the same two halves as the priced line replay of the pricing
 //! crate ([`super::decode_line`] and [`super::StepWriter`]), so a stream gives the same bytes
 //! through either.
 
@@ -83,8 +84,8 @@ impl Replay {
         }
     }
 
-    /// The name table's mark, for a caller that decodes and applies in two steps (as
-    /// `gridbook explain` does) to forget a rejected line's names as [`Replay::line`] does.
+    /// The name table's mark, for a caller that decodes and applies in two steps, to forget a
+    /// rejected line's names as [`Replay::line`] does.
     pub fn names_mark(&self) -> crate::SymbolsMark {
         self.symbols.mark()
     }
@@ -110,7 +111,7 @@ impl Replay {
     }
 
     /// Decodes a line with this replay's name table, without applying it (to look at a command
-    /// before it happens, as `gridbook explain` does).
+    /// before it happens).
     pub fn decode(&mut self, line: &[u8]) -> Result<(u64, Command), DecodeError> {
         decode_line(&mut self.symbols, line)
     }
