@@ -107,13 +107,31 @@ pub fn format_offset_nano(nano: i64) -> String {
 
 /// Formats nano-units as a decimal token amount with no trailing zeros (`1250000000` → `"1.25"`).
 pub fn format_nano(nano: u64) -> String {
-    let whole = nano / NANO_PER_TOKEN;
-    let frac = nano % NANO_PER_TOKEN;
+    let mut text = Vec::with_capacity(24);
+    push_nano(&mut text, nano);
+    String::from_utf8(text).expect("digits and a point are ASCII")
+}
+
+/// Appends [`format_nano`]'s text to `out`, without allocating (the event writer's prices): the
+/// whole part, then the fraction without trailing zeros.
+pub fn push_nano(out: &mut Vec<u8>, nano: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(nano / NANO_PER_TOKEN).as_bytes());
+    let mut frac = nano % NANO_PER_TOKEN;
     if frac == 0 {
-        return whole.to_string();
+        return;
     }
-    let digits = format!("{frac:09}");
-    format!("{whole}.{}", digits.trim_end_matches('0'))
+    let mut digits = 9;
+    while frac.is_multiple_of(10) {
+        frac /= 10;
+        digits -= 1;
+    }
+    out.push(b'.');
+    let mut text = [b'0'; 9];
+    for slot in text[..digits].iter_mut().rev() {
+        *slot = b'0' + (frac % 10) as u8;
+        frac /= 10;
+    }
+    out.extend_from_slice(&text[..digits]);
 }
 
 /// Formats a `u128` of nano-units (sums that can exceed a `u64`) as a decimal token amount.
@@ -146,6 +164,33 @@ mod tests {
         assert_eq!(format_nano(1), "0.000000001");
         assert_eq!(format_nano(7_000_000_000), "7");
         assert_eq!(format_nano_wide(u128::from(u64::MAX) * 3), "55340232221.128654845");
+    }
+
+    /// Prices are written as the exact decimal text of their nano-units (the reference: the
+    /// whole part, a point and nine digits with the trailing zeros cut): every fraction length,
+    /// zeros inside and at the end, the extremes.
+    #[test]
+    fn prices_are_written_as_the_exact_decimal_of_their_nano_units() {
+        let mut values = vec![0, 1, 10, 999_999_999, 1_000_000_000, 1_000_000_001, u64::MAX];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(x >> (x % 64));
+            values.push((x % 1_000_000) * 10u64.pow((x % 10) as u32));
+        }
+        for nano in values {
+            let mut out = Vec::new();
+            push_nano(&mut out, nano);
+            let (whole, frac) = (nano / NANO_PER_TOKEN, nano % NANO_PER_TOKEN);
+            let reference = match frac {
+                0 => whole.to_string(),
+                _ => format!("{whole}.{}", format!("{frac:09}").trim_end_matches('0')),
+            };
+            assert_eq!(String::from_utf8(out).unwrap(), reference, "{nano}");
+            assert_eq!(format_nano(nano), reference, "{nano}");
+        }
     }
 
     #[test]

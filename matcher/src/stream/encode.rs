@@ -15,7 +15,7 @@ use super::wire::{
 use crate::command::{Command, Price, Tif};
 use crate::event::{Event, IdLookup};
 use crate::hardware::{Hardware, Requirements, Sym};
-use crate::money::{format_nano, format_offset_nano};
+use crate::money::{format_nano, format_offset_nano, push_nano};
 use crate::symbols::Symbols;
 
 fn wire_tif(tif: Tif) -> WireTif {
@@ -193,28 +193,6 @@ fn push_price(out: &mut Vec<u8>, price_nano: u64) {
     out.push(b'"');
 }
 
-/// [`format_nano`] into `out`: the whole part, then the fraction without trailing zeros.
-fn push_nano(out: &mut Vec<u8>, nano: u64) {
-    const NANO_PER_TOKEN: u64 = 1_000_000_000;
-    push_u64(out, nano / NANO_PER_TOKEN);
-    let mut frac = nano % NANO_PER_TOKEN;
-    if frac == 0 {
-        return;
-    }
-    let mut digits = 9;
-    while frac.is_multiple_of(10) {
-        frac /= 10;
-        digits -= 1;
-    }
-    out.push(b'.');
-    let mut text = [b'0'; 9];
-    for slot in text[..digits].iter_mut().rev() {
-        *slot = b'0' + (frac % 10) as u8;
-        frac /= 10;
-    }
-    out.extend_from_slice(&text[..digits]);
-}
-
 impl EventWriter {
     /// A writer whose first event gets `seq` 1.
     pub fn new() -> EventWriter {
@@ -332,26 +310,6 @@ fn push_owner(out: &mut Vec<u8>, owner: crate::owner::Owner) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The event writer's prices are byte for byte what `format_nano` (the edges' one decimal
-    /// form) writes: every fraction length, zeros inside and at the end, the extremes.
-    #[test]
-    fn prices_written_in_place_are_the_decimal_text_of_format_nano() {
-        let mut values = vec![0, 1, 10, 999_999_999, 1_000_000_000, 1_000_000_001, u64::MAX];
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            values.push(x >> (x % 64));
-            values.push((x % 1_000_000) * 10u64.pow((x % 10) as u32));
-        }
-        for nano in values {
-            let mut out = Vec::new();
-            push_nano(&mut out, nano);
-            assert_eq!(String::from_utf8(out).unwrap(), format_nano(nano), "{nano}");
-        }
-    }
 
     /// Strings go out escaped exactly as serde_json escapes them, whether or not they take the
     /// copy-as-is path.
