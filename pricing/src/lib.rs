@@ -54,6 +54,7 @@ pub use line_replay::{LineReplay, LineReplayCopy};
 pub use lockstep::{Divergence, Lockstep};
 pub use model::{model_by_name, PricingModel, UnknownModel, MODEL_NAMES};
 pub use model_state::ModelStateError;
+pub use prepare::prepare_command;
 pub use priced::{PricedCopy, PricedEngine, PricedOptions, PricedSnapshotError};
 pub use tape::{DealRow, PriceRow, PUBLISH_STEP_BPS_DEFAULT};
 pub use taxonomy::{Class, ClassId, Predicate, Taxonomy, TaxonomyError, TeeRule, Unit};

@@ -56,6 +56,18 @@ impl ClassCache {
     }
 }
 
+/// [`prepare`] without a cache, for a reader of a priced engine's stream that must see each
+/// order as the engine saw it (the feeds follow pegged orders at the units the engine used):
+/// `Ok(None)` when the command needs no change, `Ok(Some(copy))` for a pegged order with its
+/// units per slot filled in, `Err(detail)` for a command the model's rules refuse.
+pub fn prepare_command(
+    taxonomy: &Taxonomy,
+    symbols: &Symbols,
+    command: &Command,
+) -> Result<Option<Command>, String> {
+    prepare(&ClassCache::default(), taxonomy, symbols, command)
+}
+
 /// `command` as the engine must see it under a model: `Ok(None)` when it needs no change,
 /// `Ok(Some(copy))` for a pegged order with its units per slot filled in, `Err(detail)` for a
 /// command the model's rules refuse (a peg to another class, a stream's own reference).
