@@ -25,11 +25,13 @@ use crate::journal::sequencer::{self, NodeClock, SequencerConfig, SequencerStats
 use crate::journal::{Journal, JournalConfig, JournalError, Recovered};
 use crate::market_file::MarketFile;
 use crate::metrics::NodeMetrics;
+use crate::pipeline::feeds::NodeFeeds;
 use crate::pipeline::market::{Market, MarketError, Snapshots};
 use crate::pipeline::matching::{self, MatchingStats};
 use crate::pipeline::publisher::{Handoff, Published, Publisher, PublisherBounds};
 use crate::snapshot::start::{final_snapshot, restore_newest};
 use crate::snapshot::{self, SnapshotStats};
+use gridbook_feeds::{Feeds, FeedsConfig};
 
 /// The node cannot start or stopped on an error.
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +110,11 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
         None => Market::new(&config.market)?,
     };
     let snapshot_seq = market.last_seq();
+    let node_feeds = NodeFeeds::new(Feeds::new(
+        market.priced().taxonomy().clone(),
+        FeedsConfig { priced: market.priced().model().is_some(), ..FeedsConfig::default() },
+    ));
+    publisher.set_feeds(node_feeds.clone());
     let journal_config = JournalConfig {
         dir: config.data.clone(),
         segment_bytes_max: config.journal.segment_bytes_max,
@@ -218,6 +225,7 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
         in_flight: Arc::new(AtomicUsize::new(0)),
         published,
         live,
+        feeds: node_feeds,
         ip_limits: Buckets::new(limits.ip_requests_per_s, limits.ip_burst, 65_536),
         owner_limits: Buckets::new(limits.owner_commands_per_s, limits.owner_burst, 65_536),
         orders_in_flight: Arc::new(OrdersInFlight::default()),

@@ -79,6 +79,18 @@ pub enum Frame {
         /// The error object.
         error: Value,
     },
+    /// A market-data subscription started or stopped (`{"tag","subscribed":"depth",…}`).
+    FeedAck {
+        /// The frame's tag.
+        tag: Value,
+        /// The whole frame.
+        frame: Value,
+    },
+    /// A market-data message (`{"channel":…,"type":…}`, docs/api.md "Market data").
+    Feed {
+        /// The whole message.
+        message: Value,
+    },
     /// The node closed the connection, saying why.
     Closed {
         /// The close code.
@@ -127,7 +139,8 @@ pub fn from_socket(socket: Socket) -> (Sender, Receiver) {
 }
 
 impl Sender {
-    async fn send(&mut self, frame: Value) -> Result<(), ClientError> {
+    /// Sends any frame (a market-data subscription, say).
+    pub async fn send(&mut self, frame: Value) -> Result<(), ClientError> {
         self.sink.send(Message::text(frame.to_string())).await.map_err(Box::new)?;
         Ok(())
     }
@@ -189,6 +202,11 @@ fn stream_fields(key: &str, stream: &Stream) -> Value {
     match stream {
         Stream::All => json!({ key: "all" }),
         Stream::Owner(owner) => json!({ key: "owner", "owner": owner }),
+        Stream::Feed(feed) => {
+            let text = format!("{{{}}}", stream.fields(key));
+            let fields = serde_json::from_str(&text);
+            fields.unwrap_or_else(|_| panic!("a feed's fields are JSON: {} {feed:?}", text))
+        }
     }
 }
 
@@ -244,6 +262,15 @@ pub fn parse(text: &str) -> Result<Frame, ClientError> {
     let tag = frame.get("tag").cloned().unwrap_or(Value::Null);
     if let Some(outcome) = frame.get_mut("outcome") {
         return Ok(Frame::Outcome { tag, outcome: outcome.take() });
+    }
+    if frame.get("channel").is_some() {
+        return Ok(Frame::Feed { message: frame });
+    }
+    let feed_ack = ["subscribed", "unsubscribed"].iter().any(|key| {
+        frame.get(key).and_then(Value::as_str).is_some_and(|s| s != "all" && s != "owner")
+    });
+    if feed_ack {
+        return Ok(Frame::FeedAck { tag, frame });
     }
     if let Some(stream) = stream_of(&frame, "subscription") {
         if let Some(Value::Array(events)) = frame.get_mut("events") {

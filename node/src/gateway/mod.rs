@@ -5,6 +5,7 @@
 pub mod book;
 pub mod commands;
 pub mod error;
+pub mod feeds;
 pub mod limits;
 pub mod listener;
 pub mod open_orders;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub published: Arc<RwLock<Published>>,
     /// The live event stream.
     pub live: tokio::sync::broadcast::Sender<Arc<Vec<PublishedEvent>>>,
+    /// The market-data feeds.
+    pub feeds: crate::pipeline::feeds::NodeFeeds,
     /// Requests per client address.
     pub ip_limits: limits::Buckets<IpAddr>,
     /// Commands per owner.
@@ -74,6 +77,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/orders/{id}", get(reads::order))
         .route("/v1/references", get(reads::references))
         .route("/v1/book", get(book::book))
+        .route("/v1/depth", get(feeds::depth))
+        .route("/v1/trades", get(feeds::trades))
+        .route("/v1/candles", get(feeds::candles))
+        .route("/v1/tickers", get(feeds::tickers_route))
         .route("/v1/price", get(questions::price))
         .route("/v1/quote", post(questions::quote))
         .route("/v1/explain/{id}", get(questions::explain))

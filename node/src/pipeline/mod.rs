@@ -10,6 +10,7 @@
 //!       └── queries (bounded) ──────────────────────────────┘                     subscribers
 //! ```
 
+pub mod feeds;
 pub mod market;
 pub mod matching;
 pub mod open_orders;

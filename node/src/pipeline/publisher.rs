@@ -19,6 +19,7 @@ use hashbrown::HashMap;
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 
+use super::feeds::NodeFeeds;
 use super::matching::Applied;
 use super::open_orders::OpenOrders;
 use super::{Item, Outcome};
@@ -225,6 +226,8 @@ pub struct Publisher {
     live: tokio::sync::broadcast::Sender<Arc<Vec<PublishedEvent>>>,
     /// Where market copies arrive and snapshot jobs leave, if the node takes snapshots.
     snapshots: Option<Handoff>,
+    /// The market-data feeds, followed after each group's clients are answered.
+    feeds: Option<NodeFeeds>,
 }
 
 impl Publisher {
@@ -234,7 +237,24 @@ impl Publisher {
         bounds: PublisherBounds,
         live: tokio::sync::broadcast::Sender<Arc<Vec<PublishedEvent>>>,
     ) -> Publisher {
-        Publisher { shared, outcomes: Outcomes::default(), bounds, live, snapshots: None }
+        Publisher {
+            shared,
+            outcomes: Outcomes::default(),
+            bounds,
+            live,
+            snapshots: None,
+            feeds: None,
+        }
+    }
+
+    /// Follows every command with `feeds` from now on (recovered ones included).
+    pub fn set_feeds(&mut self, feeds: NodeFeeds) {
+        self.feeds = Some(feeds);
+    }
+
+    /// The feeds, if set.
+    pub fn feeds(&self) -> Option<&NodeFeeds> {
+        self.feeds.as_ref()
     }
 
     /// Joins the publisher's state to each market copy that `handoff` brings, at the copy's
@@ -266,6 +286,7 @@ impl Publisher {
     /// Records a group of applied commands, answers their clients and broadcasts their events.
     pub fn publish(&mut self, group: Vec<Applied>) {
         let mut batch = Vec::new();
+        let mut followed = Vec::with_capacity(if self.feeds.is_some() { group.len() } else { 0 });
         {
             let mut shared = self.shared.write();
             for applied in group {
@@ -298,11 +319,18 @@ impl Publisher {
                     // A client that went away no longer wants its answer; the command stands.
                     let _ = submission.reply.send(answer);
                 }
+                if self.feeds.is_some() {
+                    followed.push((applied.seq, applied.line, outcome));
+                }
             }
         }
         if !batch.is_empty() {
             // No subscriber is not an error: the events are in the log.
             let _ = self.live.send(Arc::new(batch));
+        }
+        if let Some(feeds) = &self.feeds {
+            let group = followed.iter();
+            feeds.follow_group(group.map(|(seq, line, o)| (*seq, line.as_str(), &o.events[..])));
         }
     }
 
@@ -312,6 +340,9 @@ impl Publisher {
         let mut shared = self.shared.write();
         let mut batch = Vec::new();
         let first = record(&mut shared, &self.bounds, seq, line, &outcome, &mut batch);
+        if let Some(feeds) = &self.feeds {
+            feeds.follow_group(std::iter::once((seq, line, &outcome.events[..])));
+        }
         if let Some(key) = command_key(line) {
             self.outcomes.remember(
                 key,

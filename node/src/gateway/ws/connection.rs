@@ -25,17 +25,20 @@ use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use super::feed_subscription;
 use super::link::{CloseKind, Closing, Link, Out};
-use super::protocol::{self, Request, Stream};
+use super::protocol::{self, FeedSub, Request, Stream};
 use super::subscription::{self, Sources, Start};
 use crate::gateway::commands::{
     check_batch_len, enqueue, prepare_as, prepare_each, prepare_raw, split_raw, take_ip_token,
     Enqueued,
 };
 use crate::gateway::error::ApiError;
+use crate::gateway::feeds::class_of;
 use crate::gateway::listener::Peer;
 use crate::gateway::sessions::Grant;
 use crate::gateway::AppState;
+use crate::pipeline::feeds::Topic;
 
 /// A frame's answer, in the answerer's queue.
 enum Pending {
@@ -211,6 +214,9 @@ impl Reader {
 
     async fn subscribe(&mut self, tag: Value, stream: Stream, after: Option<u64>) -> bool {
         self.subscriptions.retain(|_, task| !task.is_finished());
+        if let Stream::Feed(feed) = stream {
+            return self.subscribe_feed(tag, feed, after).await;
+        }
         let refusal = if self.subscriptions.contains_key(&stream) {
             Some(ApiError::bad_request(
                 "already_subscribed",
@@ -263,6 +269,56 @@ impl Reader {
         let task =
             tokio::spawn(subscription::run(self.link.clone(), sources, stream.clone(), start));
         self.subscriptions.insert((*stream).clone(), task);
+        true
+    }
+}
+
+impl Reader {
+    /// Starts a market-data subscription (docs/api.md, "Market data").
+    async fn subscribe_feed(&mut self, tag: Value, feed: FeedSub, after: Option<u64>) -> bool {
+        let stream = Stream::Feed(feed.clone());
+        let refusal = if self.subscriptions.contains_key(&stream) {
+            Some(ApiError::bad_request(
+                "already_subscribed",
+                "already subscribed to this stream",
+                None,
+            ))
+        } else if self.subscriptions.len() >= self.state.config.limits.ws_subscriptions_max {
+            let detail = format!(
+                "at most {} subscriptions per connection (limits.ws_subscriptions_max)",
+                self.state.config.limits.ws_subscriptions_max
+            );
+            Some(ApiError::bad_request("too_many_subscriptions", detail, None))
+        } else if after.is_some() && !matches!(feed.topic, Topic::Depth(_) | Topic::Trades(_)) {
+            let detail = "`after` resumes `depth` (a seq) or `trades` (a deal)";
+            Some(ApiError::bad_request("bad_field", detail, Some("after".into())))
+        } else {
+            let feeds = self.state.feeds.state.read();
+            match (&feeds.failed, &feed.class) {
+                (Some(why), _) => Some(ApiError::new(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "feeds_stopped",
+                    format!("the market-data feeds {why}"),
+                    None,
+                )),
+                (None, Some(class)) => class_of(&feeds.feeds, class, "class").err(),
+                (None, None) => None,
+            }
+        };
+        if let Some(error) = refusal {
+            return self.link.send_text(protocol::error_frame(&tag, &error)).await;
+        }
+        let ack = format!("{{\"tag\":{},{}}}", Value::to_string(&tag), stream.fields("subscribed"));
+        if !self.link.send_text(ack).await {
+            return false;
+        }
+        let task = tokio::spawn(feed_subscription::run(
+            self.link.clone(),
+            self.state.feeds.clone(),
+            Arc::new(feed),
+            after,
+        ));
+        self.subscriptions.insert(stream, task);
         true
     }
 }

@@ -11,6 +11,7 @@
 //! commands exactly as `POST /v1/commands` takes them.
 
 pub mod connection;
+pub mod feed_subscription;
 pub mod link;
 pub mod protocol;
 pub mod subscription;

@@ -7,7 +7,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use gridbook_feeds::Interval;
+
 use crate::gateway::error::ApiError;
+use crate::pipeline::feeds::Topic;
 use crate::pipeline::publisher::PublishedEvent;
 use crate::pipeline::Outcome;
 
@@ -19,6 +22,21 @@ pub enum Stream {
     /// The events that concern one account (`0x…`, lower case): its orders' `accepted`,
     /// `rejected`, `cancelled`, `expired`, and the deals it is a party to.
     Owner(String),
+    /// A market-data channel (docs/api.md, "Market data").
+    Feed(FeedSub),
+}
+
+/// A market-data subscription: its topic, and how frames name it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FeedSub {
+    /// What it follows.
+    pub topic: Topic,
+    /// A `trades` subscription without a class: every trade.
+    pub all_trades: bool,
+    /// The class it names, checked against the taxonomy when it starts.
+    pub class: Option<String>,
+    /// Its JSON fields after the key: `"depth","class":"gpu.a100-80gb"`.
+    pub fields: String,
 }
 
 impl Stream {
@@ -29,6 +47,7 @@ impl Stream {
             Stream::Owner(owner) => {
                 event.owners.iter().flatten().any(|o| o.eq_ignore_ascii_case(owner))
             }
+            Stream::Feed(_) => false,
         }
     }
 
@@ -38,6 +57,7 @@ impl Stream {
         match self {
             Stream::All => format!("\"{key}\":\"all\""),
             Stream::Owner(owner) => format!("\"{key}\":\"owner\",\"owner\":\"{owner}\""),
+            Stream::Feed(feed) => format!("\"{key}\":{}", feed.fields),
         }
     }
 }
@@ -157,7 +177,86 @@ fn stream(
                 .ok_or_else(|| bad(tag, "bad_field", "`owner` is a 0x address", Some("owner")))?;
             Ok(Stream::Owner(format!("{address:#x}")))
         }
-        _ => Err(bad(tag, "bad_field", "`all` or `owner`", Some(key))),
+        Some(channel) => feed(channel, frame, key, tag).map(Stream::Feed),
+        None => Err(bad(tag, "bad_field", "a stream name", Some(key))),
+    }
+}
+
+/// A market-data subscription's parameters (`class`, `hw`, `interval`), taken from `frame`.
+fn feed(
+    channel: &str,
+    frame: &mut Map<String, Value>,
+    key: &str,
+    tag: &Value,
+) -> Result<FeedSub, BadFrame> {
+    let class = match frame.remove("class") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(class)) => Some(class),
+        Some(_) => return Err(bad(tag, "bad_field", "`class` is a class name", Some("class"))),
+    };
+    let quoted = |text: &str| Value::from(text).to_string();
+    let need_class = |class: Option<String>| {
+        class.ok_or_else(|| {
+            bad(tag, "missing_field", format!("`{channel}` needs `class`"), Some("class"))
+        })
+    };
+    let sub = |topic, class: Option<String>, fields: String| FeedSub {
+        topic,
+        all_trades: false,
+        class,
+        fields,
+    };
+    match channel {
+        "depth" => match (class, frame.remove("hw")) {
+            (Some(class), None) => {
+                let fields = format!("\"depth\",\"class\":{}", quoted(&class));
+                Ok(sub(Topic::Depth(format!("class:{class}").into()), Some(class), fields))
+            }
+            (None, Some(hw)) => {
+                let name = crate::gateway::feeds::hw_name(&hw)
+                    .map_err(|error| BadFrame { tag: tag.clone(), error: Box::new(error) })?;
+                let fields = format!("\"depth\",\"hw\":{}", &name["hw:".len()..]);
+                Ok(sub(Topic::Depth(name), None, fields))
+            }
+            _ => Err(bad(tag, "bad_field", "`depth` takes `class` or `hw`", Some("class"))),
+        },
+        "trades" => Ok(match class {
+            Some(class) => {
+                let fields = format!("\"trades\",\"class\":{}", quoted(&class));
+                sub(Topic::Trades(Some(class.as_str().into())), Some(class), fields)
+            }
+            None => {
+                FeedSub { all_trades: true, ..sub(Topic::Trades(None), None, "\"trades\"".into()) }
+            }
+        }),
+        "candles" => {
+            let class = need_class(class)?;
+            let interval = frame
+                .remove("interval")
+                .and_then(|i| i.as_str().and_then(Interval::from_name))
+                .ok_or_else(|| {
+                    bad(tag, "bad_field", "`interval` is 1m, 5m, 1h or 1d", Some("interval"))
+                })?;
+            let fields = format!(
+                "\"candles\",\"class\":{},\"interval\":\"{}\"",
+                quoted(&class),
+                interval.name()
+            );
+            Ok(sub(Topic::Candles(class.as_str().into(), interval), Some(class), fields))
+        }
+        "tickers" | "references" if class.is_none() => {
+            let topic = if channel == "tickers" { Topic::Tickers } else { Topic::References };
+            Ok(sub(topic, None, quoted(channel)))
+        }
+        "tickers" | "references" => {
+            Err(bad(tag, "unknown_field", format!("`{channel}` takes no `class`"), Some("class")))
+        }
+        _ => Err(bad(
+            tag,
+            "bad_field",
+            "`all`, `owner`, `depth`, `trades`, `candles`, `tickers` or `references`",
+            Some(key),
+        )),
     }
 }
 

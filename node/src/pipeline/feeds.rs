@@ -1,0 +1,174 @@
+//! The node's market-data feeds: [`gridbook_feeds::Feeds`] followed by the publisher, after it
+//! has answered each group's clients, and what the gateway reads of them.
+//!
+//! Each applied command's feed messages are rendered once, as [`FeedFrame`]s, kept in a
+//! bounded log (for subscriptions that resume) and broadcast to every feed subscription; a
+//! subscription picks the frames of its topic. The state sits behind a lock the publisher
+//! holds while it follows a group, so a snapshot read under the lock and the frames broadcast
+//! after it meet exactly at the command `seq` the snapshot names.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use gridbook_feeds::{json, DepthKey, FeedMessage, Feeds, Interval};
+use parking_lot::RwLock;
+use tokio::sync::broadcast;
+
+/// Frames kept for subscriptions that resume (across every topic).
+pub const FEED_LOG_MAX: usize = 65_536;
+
+/// Groups of frames the feed broadcast holds for its slowest subscriber; past it, that
+/// subscriber is sent a resync and a fresh snapshot.
+pub const FEED_BROADCAST_GROUPS: usize = 1_024;
+
+/// What a feed frame is about, as a subscription names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// A depth channel: `class:NAME` or `hw:{…}` (the machine as the feeds write it).
+    Depth(Arc<str>),
+    /// Trades, of one class (`None`: of a machine in no class).
+    Trades(Option<Arc<str>>),
+    /// Candles of a class at an interval.
+    Candles(Arc<str>, Interval),
+    /// Tickers.
+    Tickers,
+    /// References.
+    References,
+}
+
+impl Topic {
+    /// Whether a subscription to `self` wants a frame about `frame` (a `trades` subscription
+    /// without a class is `Trades(None)` with `all`).
+    pub fn wants(&self, frame: &Topic, all_trades: bool) -> bool {
+        match (self, frame) {
+            (Topic::Trades(_), Topic::Trades(_)) if all_trades => true,
+            _ => self == frame,
+        }
+    }
+}
+
+/// One rendered feed message.
+#[derive(Debug)]
+pub struct FeedFrame {
+    /// The command that caused it.
+    pub cmd_seq: u64,
+    /// Its topic.
+    pub topic: Topic,
+    /// A depth update's seq (0 for other topics), and its `prev_seq`.
+    pub depth_seq: u64,
+    /// The frame, one JSON object.
+    pub json: Arc<str>,
+}
+
+/// The live feed broadcast.
+pub type FeedLive = broadcast::Sender<Arc<Vec<Arc<FeedFrame>>>>;
+
+/// The feeds and what the gateway reads of them.
+#[derive(Debug)]
+pub struct FeedState {
+    /// The feeds.
+    pub feeds: Feeds,
+    /// The newest frames, oldest first, at most [`FEED_LOG_MAX`].
+    pub log: VecDeque<Arc<FeedFrame>>,
+    /// The last command followed.
+    pub last_seq: u64,
+    /// Why the feeds stopped, if they did (input they could not follow: a bug).
+    pub failed: Option<String>,
+}
+
+/// The name of a depth channel in frames and topics.
+pub fn depth_name(feeds: &Feeds, key: DepthKey) -> Arc<str> {
+    match key {
+        DepthKey::Class(class) => format!("class:{}", feeds.taxonomy().class(class).name).into(),
+        DepthKey::Config(config) => {
+            let hw = &feeds.book().configs()[config.0 as usize].hw;
+            format!("hw:{}", json::hw_json(hw, feeds.symbols())).into()
+        }
+    }
+}
+
+fn class_name(feeds: &Feeds, class: gridbook_pricing::ClassId) -> Arc<str> {
+    feeds.taxonomy().class(class).name.as_str().into()
+}
+
+impl FeedState {
+    /// Feeds of an empty market.
+    pub fn new(feeds: Feeds) -> FeedState {
+        FeedState { feeds, log: VecDeque::new(), last_seq: 0, failed: None }
+    }
+
+    /// Follows command `seq` and appends its frames to `out` (and to the log).
+    pub fn follow(&mut self, seq: u64, line: &str, events: &[u8], out: &mut Vec<Arc<FeedFrame>>) {
+        if self.failed.is_some() {
+            return;
+        }
+        let mut messages = Vec::new();
+        if let Err(error) = self.feeds.apply(seq, line.as_bytes(), events, &mut messages) {
+            // The feeds can no longer say anything true: they stop, loudly, and the node
+            // goes on matching (the feeds are a view; the journal is the record).
+            eprintln!("gridbook node: market-data feeds stopped at command {seq}: {error}");
+            self.failed = Some(format!("stopped at command {seq}: {error}"));
+            return;
+        }
+        self.last_seq = seq;
+        for message in &messages {
+            let frame = Arc::new(self.render(seq, message));
+            if self.log.len() == FEED_LOG_MAX {
+                self.log.pop_front();
+            }
+            self.log.push_back(frame.clone());
+            out.push(frame);
+        }
+    }
+
+    fn render(&self, cmd_seq: u64, message: &FeedMessage) -> FeedFrame {
+        let feeds = &self.feeds;
+        let (topic, depth_seq) = match message {
+            FeedMessage::Depth { channel, seq, .. } => {
+                (Topic::Depth(depth_name(feeds, feeds.book().key(*channel))), *seq)
+            }
+            FeedMessage::Trade(trade) => {
+                (Topic::Trades(trade.class.map(|(class, _)| class_name(feeds, class))), 0)
+            }
+            FeedMessage::Candle { class, interval, .. } => {
+                (Topic::Candles(class_name(feeds, *class), *interval), 0)
+            }
+            FeedMessage::Ticker(_) => (Topic::Tickers, 0),
+            FeedMessage::Reference(_) => (Topic::References, 0),
+        };
+        let json = json::message_json(feeds, message).to_string().into();
+        FeedFrame { cmd_seq, topic, depth_seq, json }
+    }
+}
+
+/// The feeds as the publisher runs them: the shared state and the broadcast.
+#[derive(Debug, Clone)]
+pub struct NodeFeeds {
+    /// The state, read by the gateway.
+    pub state: Arc<RwLock<FeedState>>,
+    /// The live frames.
+    pub live: FeedLive,
+}
+
+impl NodeFeeds {
+    /// Feeds of an empty market.
+    pub fn new(feeds: Feeds) -> NodeFeeds {
+        let (live, _) = broadcast::channel(FEED_BROADCAST_GROUPS);
+        NodeFeeds { state: Arc::new(RwLock::new(FeedState::new(feeds))), live }
+    }
+
+    /// Follows a group of applied commands `(seq, line, events)` and broadcasts their frames.
+    pub fn follow_group<'a>(&self, group: impl Iterator<Item = (u64, &'a str, &'a [u8])>) {
+        let mut frames = Vec::new();
+        {
+            let mut state = self.state.write();
+            for (seq, line, events) in group {
+                state.follow(seq, line, events, &mut frames);
+            }
+        }
+        if !frames.is_empty() {
+            // No subscriber is not an error.
+            let _ = self.live.send(Arc::new(frames));
+        }
+    }
+}
