@@ -511,3 +511,98 @@ pub fn per_unit(price_nano: u64, per_slot: u64) -> u64 {
 pub fn peg_price(peg: &Peg, reference: Option<u64>, side: Side) -> Option<u64> {
     peg.effective_nano(reference?, side == Side::Bid)
 }
+
+/// A resting order as a snapshot holds it: its id, terms and remaining quantity.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct SavedOrder {
+    id: String,
+    price: Price,
+    hw: Option<Hardware>,
+    req: Option<Requirements>,
+    remaining: u64,
+}
+
+/// The book as a snapshot holds it: what rebuilds every channel's levels exactly.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct SavedBook {
+    /// Known configurations, by [`ConfigId`].
+    configs: Vec<Hardware>,
+    /// Resting orders, in arrival order.
+    orders: Vec<SavedOrder>,
+    /// References by class name's symbol, by symbol.
+    references: Vec<(Sym, u64)>,
+    /// Each channel's seq, by [`ChannelId`].
+    seqs: Vec<u64>,
+}
+
+impl Book {
+    /// The book as a snapshot holds it (in a fixed order: no hash-map order reaches it).
+    pub(crate) fn save(&self) -> SavedBook {
+        let mut numbers: Vec<OrderNo> = self.orders.keys().copied().collect();
+        numbers.sort_unstable();
+        let orders = numbers
+            .into_iter()
+            .map(|no| {
+                let order = &self.orders[&no];
+                let (hw, req) = match order.place {
+                    Place::Ask(config) => (Some(self.configs[config.0 as usize].hw), None),
+                    Place::Bid(sig) => {
+                        let signature =
+                            self.sigs[sig.0 as usize].as_ref().expect("a live signature");
+                        (None, Some(signature.req.clone()))
+                    }
+                };
+                SavedOrder {
+                    id: order.id.to_string(),
+                    price: order.price,
+                    hw,
+                    req,
+                    remaining: order.remaining,
+                }
+            })
+            .collect();
+        let mut references: Vec<(Sym, u64)> =
+            self.references.iter().map(|(&sym, &price)| (sym, price)).collect();
+        references.sort_unstable();
+        SavedBook {
+            configs: self.configs.iter().map(|config| config.hw).collect(),
+            orders,
+            references,
+            seqs: self.channels.iter().map(Depth::seq).collect(),
+        }
+    }
+
+    /// The book `saved` describes, rebuilt order by order under `taxonomy` (names by
+    /// `symbols`, restored first).
+    pub(crate) fn restore(
+        taxonomy: Taxonomy,
+        configs_max: usize,
+        saved: SavedBook,
+        symbols: &Symbols,
+    ) -> Result<Book, FeedsError> {
+        let damaged = |detail: String| FeedsError::Command { seq: 0, detail };
+        let mut book = Book::new(taxonomy, configs_max);
+        if saved.seqs.len() != book.channels.len() + saved.configs.len() {
+            return Err(damaged("feeds state: a seq per channel".into()));
+        }
+        for hw in saved.configs {
+            book.config(hw, symbols)?;
+        }
+        for (sym, price_nano) in saved.references {
+            book.references.insert(sym, price_nano);
+        }
+        for order in saved.orders {
+            let terms = match (order.hw, order.req) {
+                (Some(hw), None) => Terms::Ask { hw, price: order.price },
+                (None, Some(req)) => Terms::Bid { req, limit: order.price },
+                _ => return Err(damaged(format!("feeds state: order `{}`", order.id))),
+            };
+            book.accept(0, &order.id, terms, order.remaining, symbols)?;
+        }
+        for (depth, seq) in book.channels.iter_mut().zip(saved.seqs) {
+            depth.restore_seq(seq);
+        }
+        book.dirty.clear();
+        Ok(book)
+    }
+}

@@ -127,6 +127,12 @@ impl Depth {
         Some(changes)
     }
 
+    /// Takes the seq a snapshot saved, forgetting the levels touched while it was rebuilt.
+    pub(crate) fn restore_seq(&mut self, seq: u64) {
+        self.touched.clear();
+        self.seq = seq;
+    }
+
     /// Updates published so far: the `seq` of the newest.
     pub fn seq(&self) -> u64 {
         self.seq

@@ -18,6 +18,7 @@ pub mod error;
 pub mod events;
 pub mod json;
 pub mod market;
+mod state;
 
 use std::collections::BTreeSet;
 
@@ -63,7 +64,7 @@ impl Default for FeedsConfig {
 }
 
 /// A reference price as the feed publishes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReferencePoint {
     /// The class's name.
     pub class: String,

@@ -9,7 +9,9 @@ use std::collections::VecDeque;
 use gridbook_pricing::ClassId;
 
 /// A candle interval.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Interval {
     /// One minute.
     M1,
@@ -56,7 +58,7 @@ impl Interval {
 }
 
 /// One deal, as the trade feed publishes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Trade {
     /// Deal number.
     pub deal: u64,
@@ -91,7 +93,7 @@ impl Trade {
 }
 
 /// Open, high, low, close (per class unit), volume (units) and trade count of one interval.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Candle {
     /// Start of the interval, ms.
     pub start_ms: u64,
@@ -132,7 +134,7 @@ impl Candle {
 }
 
 /// A class's candles at every interval, oldest first.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClassCandles {
     series: [VecDeque<Candle>; 4],
 }
@@ -178,7 +180,7 @@ impl ClassCandles {
 }
 
 /// The last trades, oldest first, at most `kept`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Tape {
     trades: VecDeque<Trade>,
 }
@@ -199,7 +201,7 @@ impl Tape {
 }
 
 /// What a ticker says about a class.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ticker {
     /// The class.
     pub class: ClassId,

@@ -4,6 +4,9 @@
 //! pricing model — and every update's `prev_seq` is the client's last seq and its checksum
 //! verifies against the client's own copy.
 //!
+//! And: feeds saved and restored half way (a node's snapshot) publish exactly what the
+//! original publishes for the rest of the stream.
+//!
 //! The reference is naive: after each command it aggregates the engine's resting orders
 //! (`Engine::snapshot`: price now, priced or not, remaining) into every channel from scratch.
 //! `GRIDBOOK_FEEDS_CASES` sets the number of random streams (default 12).
@@ -186,7 +189,16 @@ fn check_stream(seed: u64, configs: usize, pegged: u8, with_model: bool) {
     let mut terms = BTreeMap::new();
     let mut known: Vec<Hardware> = Vec::new();
     let (mut accepted, mut repriced, mut messages) = (0u32, 0u64, Vec::new());
-    for (at, line) in stream(seed, configs, pegged, with_model).iter().enumerate() {
+    let lines = stream(seed, configs, pegged, with_model);
+    // Half way, the feeds are saved and restored; the copy must go on exactly as the original.
+    let mut restored: Option<Feeds> = None;
+    for (at, line) in lines.iter().enumerate() {
+        if at == lines.len() / 2 {
+            let mut state = Vec::new();
+            feeds.write_state(&mut state);
+            let copy = Feeds::restore(taxonomy.clone(), feeds.config().clone(), &state);
+            restored = Some(copy.expect("the feeds' own state restores"));
+        }
         let mut events = Vec::new();
         replay.line(at as u64 + 1, line.as_bytes(), &mut events);
         if events.windows(17).any(|w| w == b"\"type\":\"accepted\"") {
@@ -207,6 +219,11 @@ fn check_stream(seed: u64, configs: usize, pegged: u8, with_model: bool) {
         repriced += events.windows(18).filter(|w| w == b"\"type\":\"reference\"").count() as u64;
         messages.clear();
         feeds.apply(at as u64 + 1, line.as_bytes(), &events, &mut messages).expect("follows");
+        if let Some(copy) = restored.as_mut() {
+            let mut again = Vec::new();
+            copy.apply(at as u64 + 1, line.as_bytes(), &events, &mut again).expect("follows");
+            assert_eq!(again, messages, "a restored copy publishes what the original does");
+        }
         for message in messages.iter().filter(|m| matches!(m, FeedMessage::Depth { .. })) {
             client.apply(&json::message_json(&feeds, message));
         }

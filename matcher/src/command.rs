@@ -11,7 +11,7 @@ use crate::owner::Owner;
 /// The effective price is `reference + offset`, bounded by `limit`: a bid pays at most `limit`,
 /// an ask sells at no less than `limit` (its floor). The class is an opaque name; which hardware
 /// belongs to which class is the pricing layer's business, not the matcher's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Peg {
     /// The class whose reference price the order follows.
     pub class: Sym,
@@ -31,7 +31,7 @@ pub struct Peg {
 ///
 /// A pegged order has no price of its own to read: only the engine, which knows the current
 /// reference, can say what it is worth now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Price {
     /// A fixed price (ask) or limit (bid), nano-units per slot-hour.
     Fixed(u64),

@@ -25,13 +25,12 @@ use crate::journal::sequencer::{self, NodeClock, SequencerConfig, SequencerStats
 use crate::journal::{Journal, JournalConfig, JournalError, Recovered};
 use crate::market_file::MarketFile;
 use crate::metrics::NodeMetrics;
-use crate::pipeline::feeds::NodeFeeds;
 use crate::pipeline::market::{Market, MarketError, Snapshots};
 use crate::pipeline::matching::{self, MatchingStats};
 use crate::pipeline::publisher::{Handoff, Published, Publisher, PublisherBounds};
 use crate::snapshot::start::{final_snapshot, restore_newest};
 use crate::snapshot::{self, SnapshotStats};
-use gridbook_feeds::{Feeds, FeedsConfig};
+use gridbook_feeds::FeedsConfig;
 
 /// The node cannot start or stopped on an error.
 #[derive(Debug, thiserror::Error)]
@@ -110,11 +109,11 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
         None => Market::new(&config.market)?,
     };
     let snapshot_seq = market.last_seq();
-    let node_feeds = NodeFeeds::new(Feeds::new(
+    let node_feeds = publisher.start_feeds(
         market.priced().taxonomy().clone(),
         FeedsConfig { priced: market.priced().model().is_some(), ..FeedsConfig::default() },
-    ));
-    publisher.set_feeds(node_feeds.clone());
+        snapshot_seq,
+    );
     let journal_config = JournalConfig {
         dir: config.data.clone(),
         segment_bytes_max: config.journal.segment_bytes_max,

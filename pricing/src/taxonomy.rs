@@ -23,7 +23,9 @@ use thiserror::Error;
 const DEFAULT_TOML: &str = include_str!("../classes/default.toml");
 
 /// A class's index in its taxonomy (file order, from 0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct ClassId(pub u32);
 
 impl ClassId {

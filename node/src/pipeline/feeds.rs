@@ -151,10 +151,11 @@ pub struct NodeFeeds {
 }
 
 impl NodeFeeds {
-    /// Feeds of an empty market.
-    pub fn new(feeds: Feeds) -> NodeFeeds {
+    /// `feeds`, at command `seq`; stopped already if `failed` says why.
+    pub fn new(feeds: Feeds, seq: u64, failed: Option<String>) -> NodeFeeds {
         let (live, _) = broadcast::channel(FEED_BROADCAST_GROUPS);
-        NodeFeeds { state: Arc::new(RwLock::new(FeedState::new(feeds))), live }
+        let state = FeedState { last_seq: seq, failed, ..FeedState::new(feeds) };
+        NodeFeeds { state: Arc::new(RwLock::new(state)), live }
     }
 
     /// Follows a group of applied commands `(seq, line, events)` and broadcasts their frames.

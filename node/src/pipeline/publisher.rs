@@ -19,6 +19,9 @@ use hashbrown::HashMap;
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 
+use gridbook_feeds::{Feeds, FeedsConfig};
+use gridbook_pricing::Taxonomy;
+
 use super::feeds::NodeFeeds;
 use super::matching::Applied;
 use super::open_orders::OpenOrders;
@@ -217,6 +220,9 @@ struct Outcomes {
     arrivals: VecDeque<(String, String)>,
 }
 
+/// A command applied and not yet followed by the feeds: seq, journal line, outcome.
+type Followed = (u64, String, Arc<Outcome>);
+
 /// The publisher thread's own state.
 #[derive(Debug)]
 pub struct Publisher {
@@ -228,6 +234,9 @@ pub struct Publisher {
     snapshots: Option<Handoff>,
     /// The market-data feeds, followed after each group's clients are answered.
     feeds: Option<NodeFeeds>,
+    /// The feeds' state from the snapshot the publisher was restored from (`Some(None)`: the
+    /// snapshot had none), until [`Publisher::start_feeds`].
+    restored_feeds: Option<Option<Vec<u8>>>,
 }
 
 impl Publisher {
@@ -244,12 +253,35 @@ impl Publisher {
             live,
             snapshots: None,
             feeds: None,
+            restored_feeds: None,
         }
     }
 
-    /// Follows every command with `feeds` from now on (recovered ones included).
-    pub fn set_feeds(&mut self, feeds: NodeFeeds) {
-        self.feeds = Some(feeds);
+    /// Starts the market-data feeds, which follow every command from now on (those replayed
+    /// from the journal included): from the state of the snapshot the publisher was restored
+    /// from, if it was, else empty. The market is at command `seq`.
+    pub fn start_feeds(&mut self, taxonomy: Taxonomy, config: FeedsConfig, seq: u64) -> NodeFeeds {
+        let mut failed = None;
+        let feeds = match self.restored_feeds.take() {
+            None => Feeds::new(taxonomy, config),
+            Some(Some(bytes)) => match Feeds::restore(taxonomy.clone(), config.clone(), &bytes) {
+                Ok(feeds) => feeds,
+                Err(error) => {
+                    failed = Some(format!("could not be restored from the snapshot: {error}"));
+                    Feeds::new(taxonomy, config)
+                }
+            },
+            Some(None) => {
+                failed = Some("had stopped before the snapshot the node started from".into());
+                Feeds::new(taxonomy, config)
+            }
+        };
+        if let Some(why) = &failed {
+            eprintln!("gridbook node: the market-data feeds {why}; they stay stopped");
+        }
+        let feeds = NodeFeeds::new(feeds, seq, failed);
+        self.feeds = Some(feeds.clone());
+        feeds
     }
 
     /// The feeds, if set.
@@ -267,7 +299,10 @@ impl Publisher {
     /// that command, the publisher's state is now at the same point, so the snapshot job
     /// leaves. A copy of an earlier command (taken while the journal was replayed, before
     /// this publisher saw commands) is dropped.
-    fn snapshot_after(&mut self, seq: u64) {
+    ///
+    /// The feeds' state goes into the job too, so they first follow the commands of the group
+    /// so far (`followed`), up to this one.
+    fn snapshot_after(&mut self, seq: u64, followed: &mut Vec<Followed>) {
         let Some(handoff) = &mut self.snapshots else { return };
         if handoff.pending.is_none() {
             handoff.pending = handoff.copies.try_recv().ok();
@@ -276,6 +311,7 @@ impl Publisher {
         if copy.seq < seq {
             return;
         }
+        self.follow_feeds(followed);
         let mut publisher = Vec::new();
         self.write_snapshot(&mut publisher);
         let Some(handoff) = &self.snapshots else { return };
@@ -303,9 +339,12 @@ impl Publisher {
                     &outcome,
                     &mut batch,
                 );
+                if self.feeds.is_some() {
+                    followed.push((applied.seq, applied.line, outcome.clone()));
+                }
                 if self.snapshots.is_some() {
                     drop(shared);
-                    self.snapshot_after(applied.seq);
+                    self.snapshot_after(applied.seq, &mut followed);
                     shared = self.shared.write();
                 }
                 if let Item::Client(submission) = applied.item {
@@ -319,19 +358,22 @@ impl Publisher {
                     // A client that went away no longer wants its answer; the command stands.
                     let _ = submission.reply.send(answer);
                 }
-                if self.feeds.is_some() {
-                    followed.push((applied.seq, applied.line, outcome));
-                }
             }
         }
         if !batch.is_empty() {
             // No subscriber is not an error: the events are in the log.
             let _ = self.live.send(Arc::new(batch));
         }
+        self.follow_feeds(&mut followed);
+    }
+
+    /// The feeds follow the commands in `followed` (emptied).
+    fn follow_feeds(&self, followed: &mut Vec<Followed>) {
         if let Some(feeds) = &self.feeds {
             let group = followed.iter();
             feeds.follow_group(group.map(|(seq, line, o)| (*seq, line.as_str(), &o.events[..])));
         }
+        followed.clear();
     }
 
     /// Records commands replayed from the journal at start-up (nobody to answer).

@@ -13,8 +13,9 @@
 /// What every snapshot file starts with.
 const MAGIC: &[u8; 8] = b"GBNODESN";
 /// The layout this build writes and reads (2: the payload records the market configuration
-/// itself, not only its fingerprint, so a refusal can name what differs).
-pub const FILE_VERSION: u32 = 2;
+/// itself, not only its fingerprint, so a refusal can name what differs; 3: the publisher's
+/// part carries the market-data feeds' state).
+pub const FILE_VERSION: u32 = 3;
 /// Bytes of the header, its own CRC included.
 pub const HEADER_BYTES: usize = 8 + 4 + 8 + 8 + 32 + 32 + 8 + 4 + 4;
 

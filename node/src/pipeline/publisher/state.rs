@@ -58,6 +58,9 @@ struct State {
     outcomes: Vec<(Key, u64, u64, u64, Vec<u8>)>,
     /// `(id, owner, remaining)`, by id.
     open_orders: Vec<(Box<str>, Box<str>, u64)>,
+    /// The market-data feeds' state ([`gridbook_feeds::Feeds::write_state`]); `None` if the
+    /// node had none, or they had stopped.
+    feeds: Option<Vec<u8>>,
 }
 
 const STATES: [&str; 5] = ["resting", "filled", "cancelled", "expired", "rejected"];
@@ -123,6 +126,14 @@ impl Publisher {
             orders: orders.collect(),
             outcomes: outcomes.collect(),
             open_orders: shared.open_orders.entries(),
+            feeds: self.feeds.as_ref().and_then(|feeds| {
+                let feeds = feeds.state.read();
+                feeds.failed.is_none().then(|| {
+                    let mut bytes = Vec::new();
+                    feeds.feeds.write_state(&mut bytes);
+                    bytes
+                })
+            }),
         };
         let written = postcard::to_extend(&state, std::mem::take(out));
         *out = written.expect("postcard writes the publisher's strings and numbers into a Vec");
@@ -182,6 +193,7 @@ impl Publisher {
             open_orders,
         };
         self.outcomes = outcomes;
+        self.restored_feeds = Some(state.feeds);
         Ok(())
     }
 }
