@@ -173,6 +173,7 @@ impl Book {
 async fn get(node: &LiveNode, path: &str) -> Value {
     let response = http().get(format!("{}{path}", node.url)).send().await.expect("answers");
     assert_eq!(response.status(), 200, "{path}");
+    live::assert_documented("get", path.split('?').next().expect("a path"), 200);
     response.json().await.expect("JSON")
 }
 
@@ -391,4 +392,17 @@ async fn a_restarted_node_publishes_the_feeds_it_had() {
     assert!(start_seq > 0 && start_seq < last_seq, "from a snapshot at {start_seq} of {last_seq}");
     let after = feed_views(&node).await;
     assert_eq!(after, before, "the feeds after a restart from a snapshot and the journal");
+    // Refusals name what is wrong, and are documented.
+    for (path, code) in [
+        ("/v1/depth?class=gpu.nope", "unknown_class"),
+        ("/v1/depth?hw=%7B%22cpu%22%3A1%7D", "bad_field"),
+        ("/v1/candles?class=gpu.a100-80gb&interval=2m", "bad_query"),
+        ("/v1/trades?limit=0", "bad_query"),
+    ] {
+        let response = http().get(format!("{}{path}", node.url)).send().await.expect("answers");
+        assert_eq!(response.status(), 400, "{path}");
+        live::assert_documented("get", path.split('?').next().expect("a path"), 400);
+        let body: Value = response.json().await.expect("JSON");
+        assert_eq!(body["error"], code, "{path}: {body}");
+    }
 }
