@@ -125,7 +125,7 @@ pub enum Terms {
 }
 
 /// The resting book and the depth channels.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Book {
     taxonomy: Taxonomy,
     configs_max: usize,

@@ -110,7 +110,7 @@ pub enum FeedMessage {
 }
 
 /// The feeds of one market.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Feeds {
     config: FeedsConfig,
     symbols: Symbols,
