@@ -56,6 +56,9 @@ pub struct NodeConfig {
     pub data: PathBuf,
     /// How clients authenticate.
     pub auth: AuthMode,
+    /// Publish the market-data feeds (docs/api.md, "Market data"); `false` spares their cost
+    /// per command on a node that only matches.
+    pub feeds: bool,
     /// The market: pricing model and taxonomy.
     pub market: MarketConfig,
     /// The EIP-712 domain: which deployment signatures are bound to.
@@ -172,6 +175,7 @@ impl Default for NodeConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data: PathBuf::from("gridbook-data"),
             auth: AuthMode::Sig,
+            feeds: true,
             market: MarketConfig::default(),
             chain: ChainConfig::default(),
             journal: JournalSection::default(),

@@ -25,12 +25,13 @@ use crate::journal::sequencer::{self, NodeClock, SequencerConfig, SequencerStats
 use crate::journal::{Journal, JournalConfig, JournalError, Recovered};
 use crate::market_file::MarketFile;
 use crate::metrics::NodeMetrics;
+use crate::pipeline::feeds::NodeFeeds;
 use crate::pipeline::market::{Market, MarketError, Snapshots};
 use crate::pipeline::matching::{self, MatchingStats};
 use crate::pipeline::publisher::{Handoff, Published, Publisher, PublisherBounds};
 use crate::snapshot::start::{final_snapshot, restore_newest};
 use crate::snapshot::{self, SnapshotStats};
-use gridbook_feeds::FeedsConfig;
+use gridbook_feeds::{Feeds, FeedsConfig};
 
 /// The node cannot start or stopped on an error.
 #[derive(Debug, thiserror::Error)]
@@ -109,11 +110,15 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
         None => Market::new(&config.market)?,
     };
     let snapshot_seq = market.last_seq();
-    let node_feeds = publisher.start_feeds(
-        market.priced().taxonomy().clone(),
-        FeedsConfig { priced: market.priced().model().is_some(), ..FeedsConfig::default() },
-        snapshot_seq,
-    );
+    let feeds_config =
+        FeedsConfig { priced: market.priced().model().is_some(), ..FeedsConfig::default() };
+    let taxonomy = market.priced().taxonomy().clone();
+    let node_feeds = if config.feeds {
+        publisher.start_feeds(taxonomy, feeds_config, snapshot_seq)
+    } else {
+        let off = "are off in this node's configuration (feeds = false)".to_owned();
+        NodeFeeds::new(Feeds::new(taxonomy, feeds_config), snapshot_seq, Some(off))
+    };
     let journal_config = JournalConfig {
         dir: config.data.clone(),
         segment_bytes_max: config.journal.segment_bytes_max,
