@@ -12,9 +12,15 @@ trap 'kill $NODE 2>/dev/null; wait $NODE 2>/dev/null; rm -rf "$DATA" "$SCRATCH"'
 
 # start_node AUTH PORT: starts `gridbook serve` on DATA and waits (at most 10 minutes: a
 # recovery can take a while) until it listens; NODE is its process id.
+# FEEDS=off runs it with the market-data feeds off (to measure what they cost).
 start_node() {
   : >"$LOG"
-  "$GRIDBOOK" serve --config benches/node/node.toml --listen "127.0.0.1:$2" --data "$DATA" \
+  local config=benches/node/node.toml
+  if [ "${FEEDS:-on}" = off ]; then
+    config=$SCRATCH/node.toml
+    { echo "feeds = false"; cat benches/node/node.toml; } >"$config"
+  fi
+  "$GRIDBOOK" serve --config "$config" --listen "127.0.0.1:$2" --data "$DATA" \
     --auth "$1" >"$LOG" 2>&1 &
   NODE=$!
   for _ in $(seq 60000); do grep -q listening "$LOG" && return 0; sleep 0.01; done
