@@ -99,7 +99,7 @@ impl Table {
 pub(crate) enum TableFormat {
     /// Comma-separated text with a header line.
     Csv,
-    /// Apache Parquet, one row group per million rows, uncompressed.
+    /// Apache Parquet, one row group per million rows, gzip-compressed pages.
     Parquet,
 }
 

@@ -1,5 +1,5 @@
 //! A [`Table`] as Apache Parquet, with the `parquet` crate's low-level writer (no Arrow: the
-//! columns are already typed vectors, and Arrow would triple the crate's build).
+//! columns are already typed vectors, and the default features build four times as long).
 //!
 //! Each column kind's Parquet type, chosen so that polars and pyarrow read the exact figures
 //! (tests/python/check_tables.py checks both against the CSV):
@@ -14,8 +14,10 @@
 //! Money is a 16-byte decimal, not INT64: INT64 decimals stop at 18 digits, below a billion
 //! tokens with 9 decimals (19 digits) and below `u64::MAX` nano; 38 digits (the widest that
 //! Arrow's `decimal128` reads) hold any `u64` or `i64` of nano-units and keep a reader's sums
-//! of them exact. Dictionary encoding is on (prices and class names repeat); pages are not
-//! compressed (a codec would be another crate in every build: BENCHMARKS.md says what it cost).
+//! of them exact. Dictionary encoding is on (prices and class names repeat), and pages are
+//! gzip-compressed by the pure-Rust `flate2` (miniz_oxide) the chart renderer already builds:
+//! the file is less than half as large for no new crate, where snappy and lz4 would add one
+//! each for less and zstd a C build (BENCHMARKS.md, "Feed tables").
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -23,7 +25,9 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use ::parquet::basic::{LogicalType, Repetition, TimeUnit, Type as PhysicalType};
+use ::parquet::basic::{
+    Compression, GzipLevel, LogicalType, Repetition, TimeUnit, Type as PhysicalType,
+};
 use ::parquet::data_type::{
     ByteArray, ByteArrayType, FixedLenByteArray, FixedLenByteArrayType, Int64Type,
 };
@@ -43,6 +47,10 @@ const NANO_SCALE: i32 = 9;
 const MONEY_PRECISION: i32 = 38;
 /// Money's bytes: a big-endian two's-complement `i128`.
 const MONEY_BYTES: i32 = 16;
+/// Gzip's fastest level: on a generated market's trades it wrote 5 % more bytes than the
+/// default level 6 in a quarter of the time, about as fast as writing uncompressed
+/// (BENCHMARKS.md, "Feed tables").
+const GZIP_LEVEL: u32 = 1;
 
 /// Writes `table` to `path` as Parquet (through a `.partial` file renamed when complete).
 pub(crate) fn write_parquet(table: &Table, path: &Path) -> Result<(), TableError> {
@@ -59,6 +67,7 @@ fn encode(table: &Table, rows: usize, out: BufWriter<File>) -> Result<(), TableE
     let properties = Arc::new(
         WriterProperties::builder()
             .set_created_by(format!("gridbook {}", env!("CARGO_PKG_VERSION")))
+            .set_compression(Compression::GZIP(GzipLevel::try_new(GZIP_LEVEL)?))
             .build(),
     );
     let mut writer = SerializedFileWriter::new(out, schema, properties)?;

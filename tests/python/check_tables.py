@@ -137,6 +137,11 @@ def test_pyarrow_reads_parquet_typed_and_exact(table):
     data = pq.read_table(DIR / f"{table}.parquet")
     want = truth(table)
     assert data.column_names == list(want)
+    metadata = pq.ParquetFile(DIR / f"{table}.parquet").metadata
+    for group in range(metadata.num_row_groups):
+        for index in range(metadata.num_columns):
+            chunk = metadata.row_group(group).column(index)
+            assert chunk.compression == "GZIP", f"{table}.{chunk.path_in_schema}: {chunk.compression}"
     for name, kind in columns(table):
         field = data.schema.field(name)
         assert field.type == PYARROW_PARQUET[kind], f"{table}.{name}: {field.type}"
