@@ -9,6 +9,7 @@ mod cpu_time;
 mod demo;
 mod demo_crowd;
 mod explain_cmd;
+mod feeds_cmd;
 mod gen_cmd;
 mod journal_cmd;
 mod lines;
@@ -32,8 +33,6 @@ mod snapshot_cmd;
 mod snapshot_file;
 mod sniff;
 mod stream_file;
-// Until `gridbook feeds` (issue 13) writes its tables with it, only the tests use it.
-#[allow(dead_code)]
 mod tables;
 
 use clap::{Parser, Subcommand};
@@ -82,6 +81,9 @@ enum Commands {
     Serve(serve_cmd::ServeArgs),
     /// Read a node's command journal.
     Journal(journal_cmd::JournalArgs),
+    /// The market-data feeds of a recorded market (an order stream or a node's data
+    /// directory) as tables: trades, candles, references, and tickers and depth at an interval.
+    Feeds(feeds_cmd::FeedsArgs),
     /// Drive a running node with a generated market, open loop: acknowledged rate, refusals,
     /// latency from each command's scheduled send time.
     Load(load_cmd::LoadArgs),
@@ -103,6 +105,7 @@ fn main() -> ExitCode {
         Commands::Settlement(args) => settlement_cmd::run(args),
         Commands::Serve(args) => serve_cmd::run(args),
         Commands::Journal(args) => journal_cmd::run(args),
+        Commands::Feeds(args) => feeds_cmd::run(args),
         Commands::Load(args) => load_cmd::run(args),
     };
     match result {

@@ -4,10 +4,12 @@
 //! - `feeds_mix/feeds`: `Feeds::apply` for each command of the benchmark mix (100 000
 //!   resting, 30 % pegged, priced by ewma), given the command's journal line and the event
 //!   lines the node's market produced for it — what the node's publisher adds per command.
-//!   The lines and events are produced before timing; chunks of 10 000 commands go to one
-//!   warm feed (a copy of the feed after the warm-up and warm mix, made outside the timing).
+//!   The lines and events are produced before timing; each sample applies the first 10 000
+//!   measured commands to a copy of the warm feed (after the warm-up and warm mix), made
+//!   outside the timing.
 //! - `feeds_mix/replay`: the same commands through the node's market codec
-//!   (`LineReplay::line`: decode, price, match, render the events), for scale.
+//!   (`LineReplay::line`: decode, price, match, render the events), for scale: the same 10 000
+//!   commands on a copy of the warm market (restored from its snapshot outside the timing).
 //! - `feeds_mix/render`: turning each chunk's feed messages into the JSON frames the node
 //!   broadcasts (`json::message_json`).
 //!
@@ -27,7 +29,7 @@ use gridbook_pricing::{
 const CHUNK: usize = 10_000;
 
 fn setup() -> Setup {
-    Setup { pegged_percent: 30, measured: 11 * CHUNK, ..Setup::default() }
+    Setup { pegged_percent: 30, measured: CHUNK, ..Setup::default() }
 }
 
 fn replay(setup: &Setup) -> LineReplay {
@@ -64,20 +66,18 @@ fn feeds_mix(c: &mut Criterion) {
         warm.apply(seq as u64 + 1, line, events, &mut messages).expect("the feed follows");
         messages.clear();
     }
-    let chunks: Vec<&[Step]> = steps[measured_from..].chunks(CHUNK).collect();
+    // Every sample applies the same chunk (the first measured one) to a fresh copy of the
+    // warm state, made outside the timing: the feed and the market do exactly the same work.
+    let chunk = &steps[measured_from..measured_from + CHUNK];
     let mut group = c.benchmark_group("feeds_mix");
     group
         .sampling_mode(SamplingMode::Flat)
         .sample_size(10)
         .throughput(Throughput::Elements(CHUNK as u64));
-    let mut next = 0;
     group.bench_function("feeds", |b| {
         b.iter_batched(
-            || {
-                next = (next + 1) % chunks.len();
-                (warm.clone(), chunks[next])
-            },
-            |(mut feeds, chunk)| {
+            || warm.clone(),
+            |mut feeds| {
                 let mut out = Vec::with_capacity(4 * CHUNK);
                 for (at, (line, events)) in chunk.iter().enumerate() {
                     feeds.apply(at as u64, line, events, &mut out).expect("the feed follows");
@@ -94,22 +94,32 @@ fn feeds_mix(c: &mut Criterion) {
         market.line(seq as u64 + 1, line, &mut events);
         events.clear();
     }
-    let mut chunk_at = 0;
+    let mut saved = Vec::new();
+    market.write_snapshot(&mut saved);
+    let restore = || {
+        let model = model_by_name("ewma", &PricingConfig::default()).expect("a model");
+        let taxonomy = Taxonomy::default_taxonomy();
+        let options = PricedOptions::default();
+        LineReplay::restore_snapshot(&saved, setup.engine_config(), taxonomy, Some(model), options)
+            .expect("the replay's own snapshot")
+    };
     group.bench_function("replay", |b| {
-        b.iter(|| {
-            // Each chunk once, in order, then the market is past the stream: the last chunks
-            // are replayed again on a later book (as the pricing bench does).
-            let chunk = chunks[chunk_at % chunks.len()];
-            chunk_at += 1;
-            for (at, (line, _)) in chunk.iter().enumerate() {
-                market.line(at as u64, line, &mut events);
-                events.clear();
-            }
-        })
+        b.iter_batched(
+            restore,
+            |mut market| {
+                let mut events = Vec::with_capacity(1 << 20);
+                for (at, (line, _)) in chunk.iter().enumerate() {
+                    market.line(at as u64, line, &mut events);
+                }
+                black_box(events.len());
+                market
+            },
+            BatchSize::PerIteration,
+        )
     });
     let mut rendered_feed = warm.clone();
     let mut all = Vec::new();
-    for (at, (line, events)) in chunks[0].iter().enumerate() {
+    for (at, (line, events)) in chunk.iter().enumerate() {
         rendered_feed.apply(at as u64, line, events, &mut all).expect("the feed follows");
     }
     group.bench_function("render", |b| {

@@ -16,7 +16,7 @@ mod csv;
 mod parquet;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -221,6 +221,12 @@ fn a_time_past_parquets_timestamps_is_refused_with_its_row() {
 /// pyarrow (Parquet and CSV alike), hold the CSV's exact figures, money compared as decimals.
 #[test]
 fn polars_and_pyarrow_read_the_parquet_files_to_the_csvs_exact_figures() {
+    check_with_python("python", &[kinds_table(), trades_table(), empty_table()]);
+}
+
+/// Writes `tables` in both formats into a fresh folder named after `test` and has polars and
+/// pyarrow check them (tests/python/check_tables.py); panics with the check's output if not.
+pub(crate) fn check_with_python(test: &str, tables: &[Table]) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let python = root.join(".tools/venv/bin/python");
     assert!(
@@ -228,10 +234,9 @@ fn polars_and_pyarrow_read_the_parquet_files_to_the_csvs_exact_figures() {
         "no Python virtual environment at {}: run scripts/install-tools (scripts/test does)",
         python.display()
     );
-    let dir = temp_dir("python");
-    let tables = [kinds_table(), trades_table(), empty_table()];
-    write_tables(&dir, TableFormat::Csv, &tables).expect("csv written");
-    write_tables(&dir, TableFormat::Parquet, &tables).expect("parquet written");
+    let dir = temp_dir(test);
+    write_tables(&dir, TableFormat::Csv, tables).expect("csv written");
+    write_tables(&dir, TableFormat::Parquet, tables).expect("parquet written");
     let kinds: serde_json::Map<String, serde_json::Value> = tables
         .iter()
         .map(|table| {

@@ -54,7 +54,9 @@ impl LiveNode {
         if let Some(node) = self.node.take() {
             node.kill9();
         }
-        LiveNode::spawn(self.dir.clone())
+        // The directory goes to the new node: dropping this one must not remove it.
+        let dir = std::mem::take(&mut self.dir);
+        LiveNode::spawn(dir)
     }
 
     /// SIGTERM; whether the node exited cleanly (within 30 s).
@@ -190,7 +192,7 @@ impl LiveNode {
 impl Drop for LiveNode {
     fn drop(&mut self) {
         drop(self.node.take());
-        if !std::thread::panicking() {
+        if !std::thread::panicking() && !self.dir.as_os_str().is_empty() {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
