@@ -305,19 +305,22 @@ impl Book {
         Ok(())
     }
 
-    /// Class `class`'s reference is now `price_nano` per unit: its pegged orders move.
+    /// Class `class`'s reference is now `price_nano` per unit: its pegged orders whose price
+    /// changes move (one held at its limit, or still unpriced, stays where it is).
     pub fn set_reference(&mut self, class: Sym, price_nano: u64) {
-        let pegged: Vec<OrderNo> = self
-            .pegged
-            .get(&class)
-            .map(|orders| orders.iter().copied().collect())
-            .unwrap_or_default();
-        for &no in &pegged {
-            self.contribute(no, Move::Remove);
-        }
+        let Some(pegged) = self.pegged.get(&class) else {
+            self.references.insert(class, price_nano);
+            return;
+        };
+        let before: Vec<(OrderNo, Option<u64>)> =
+            pegged.iter().map(|&no| (no, self.price_now(&self.orders[&no]))).collect();
         self.references.insert(class, price_nano);
-        for &no in &pegged {
-            self.contribute(no, Move::Add);
+        for (no, old) in before {
+            let new = self.price_now(&self.orders[&no]);
+            if new != old {
+                self.contribute_at(no, Move::Remove, old);
+                self.contribute_at(no, Move::Add, new);
+            }
         }
     }
 
@@ -363,10 +366,16 @@ impl Book {
         }
     }
 
-    /// Adds or removes order `no`'s contribution to every channel it is in.
+    /// Adds or removes order `no`'s contribution to every channel it is in, at its price now.
     fn contribute(&mut self, no: OrderNo, how: Move) {
+        let price = self.price_now(&self.orders[&no]);
+        self.contribute_at(no, how, price);
+    }
+
+    /// [`Book::contribute`] at `price` (none: the order is in no channel).
+    fn contribute_at(&mut self, no: OrderNo, how: Move, price: Option<u64>) {
         let order = &self.orders[&no];
-        let Some(price_nano) = self.price_now(order) else { return };
+        let Some(price_nano) = price else { return };
         let qty = order.remaining;
         let mut moves = std::mem::take(&mut self.scratch);
         match order.place {

@@ -26,40 +26,59 @@ pub struct LevelChange {
     pub qty: u64,
 }
 
+/// One price level: its quantity, and what it was before the command being applied touched
+/// it (valid while `epoch` is the channel's).
+#[derive(Debug, Clone, Copy, Default)]
+struct Level {
+    qty: u64,
+    before: u64,
+    epoch: u64,
+}
+
 /// Aggregated levels of both sides, with the channel's sequence number.
+///
+/// A level touched by the command being applied carries its quantity from before the command
+/// (marked by the command's epoch), so a command's changes are found without a second map; a
+/// level emptied by the command stays, at 0, until [`Depth::finish`] removes it.
 #[derive(Debug, Clone, Default)]
 pub struct Depth {
-    /// Price → quantity, every level > 0; the best ask is the first.
-    asks: BTreeMap<u64, u64>,
-    /// Price → quantity, every level > 0; the best bid is the last.
-    bids: BTreeMap<u64, u64>,
+    /// Price → level; the best ask is the first.
+    asks: BTreeMap<u64, Level>,
+    /// Price → level; the best bid is the last.
+    bids: BTreeMap<u64, Level>,
     /// Updates published so far.
     seq: u64,
     /// Sums of the quantities, for tickers (supply and demand).
     ask_total: u64,
     bid_total: u64,
-    /// Levels touched by the command being applied, with their quantity before it.
-    touched: BTreeMap<(u8, u64), u64>,
-}
-
-fn side_key(side: Side) -> u8 {
-    match side {
-        Side::Ask => 0,
-        Side::Bid => 1,
-    }
+    /// The command being applied (levels it touched carry it).
+    epoch: u64,
+    /// Levels the command being applied touched, each once.
+    touched: Vec<(Side, u64)>,
 }
 
 impl Depth {
-    fn side_mut(&mut self, side: Side) -> &mut BTreeMap<u64, u64> {
+    fn side_mut(&mut self, side: Side) -> &mut BTreeMap<u64, Level> {
         match side {
             Side::Ask => &mut self.asks,
             Side::Bid => &mut self.bids,
         }
     }
 
-    fn remember(&mut self, side: Side, price_nano: u64) {
-        let before = self.level(side, price_nano);
-        self.touched.entry((side_key(side), price_nano)).or_insert(before);
+    /// The level at `price_nano`, made if absent, marked as touched by this command.
+    fn touch(&mut self, side: Side, price_nano: u64) -> &mut Level {
+        let epoch = self.epoch + 1;
+        let levels = match side {
+            Side::Ask => &mut self.asks,
+            Side::Bid => &mut self.bids,
+        };
+        let level = levels.entry(price_nano).or_default();
+        if level.epoch != epoch {
+            level.before = level.qty;
+            level.epoch = epoch;
+            self.touched.push((side, price_nano));
+        }
+        level
     }
 
     /// The quantity at `price_nano` on `side` (0 if there is no level).
@@ -68,7 +87,7 @@ impl Depth {
             Side::Ask => &self.asks,
             Side::Bid => &self.bids,
         };
-        levels.get(&price_nano).copied().unwrap_or(0)
+        levels.get(&price_nano).map_or(0, |level| level.qty)
     }
 
     /// Adds `qty` at `price_nano`.
@@ -76,27 +95,21 @@ impl Depth {
         if qty == 0 {
             return;
         }
-        self.remember(side, price_nano);
-        *self.side_mut(side).entry(price_nano).or_insert(0) += qty;
+        self.touch(side, price_nano).qty += qty;
         match side {
             Side::Ask => self.ask_total += qty,
             Side::Bid => self.bid_total += qty,
         }
     }
 
-    /// Takes `qty` away at `price_nano`; the level goes when it reaches 0.
+    /// Takes `qty` away at `price_nano`; the level goes when the command ends at 0.
     pub fn remove(&mut self, side: Side, price_nano: u64, qty: u64) {
         if qty == 0 {
             return;
         }
-        self.remember(side, price_nano);
-        let levels = self.side_mut(side);
-        let level = levels.get_mut(&price_nano).expect("an order's quantity is in its level");
-        debug_assert!(*level >= qty, "a level holds at least each of its orders");
-        *level -= qty;
-        if *level == 0 {
-            levels.remove(&price_nano);
-        }
+        let level = self.touch(side, price_nano);
+        debug_assert!(level.qty >= qty, "a level holds at least each of its orders");
+        level.qty -= qty;
         match side {
             Side::Ask => self.ask_total -= qty,
             Side::Bid => self.bid_total -= qty,
@@ -111,15 +124,22 @@ impl Depth {
     /// Ends the command: the levels whose quantity changed, asks then bids, each by price
     /// ascending; `None` if nothing changed (and then `seq` does not move).
     pub fn finish(&mut self) -> Option<Vec<LevelChange>> {
-        let touched = std::mem::take(&mut self.touched);
-        let changes: Vec<LevelChange> = touched
-            .into_iter()
-            .filter_map(|((side, price_nano), before)| {
-                let side = if side == 0 { Side::Ask } else { Side::Bid };
-                let qty = self.level(side, price_nano);
-                (qty != before).then_some(LevelChange { side, price_nano, qty })
-            })
-            .collect();
+        let mut touched = std::mem::take(&mut self.touched);
+        touched.sort_unstable();
+        let mut changes = Vec::new();
+        for &(side, price_nano) in &touched {
+            let levels = self.side_mut(side);
+            let level = *levels.get(&price_nano).expect("a touched level stays until finish");
+            if level.qty == 0 {
+                levels.remove(&price_nano);
+            }
+            if level.qty != level.before {
+                changes.push(LevelChange { side, price_nano, qty: level.qty });
+            }
+        }
+        touched.clear();
+        self.touched = touched;
+        self.epoch += 1;
         if changes.is_empty() {
             return None;
         }
@@ -127,9 +147,10 @@ impl Depth {
         Some(changes)
     }
 
-    /// Takes the seq a snapshot saved, forgetting the levels touched while it was rebuilt.
+    /// Takes the seq a snapshot saved, ending the command that rebuilt the levels.
     pub(crate) fn restore_seq(&mut self, seq: u64) {
         self.touched.clear();
+        self.epoch += 1;
         self.seq = seq;
     }
 
@@ -140,17 +161,17 @@ impl Depth {
 
     /// Asks, best (lowest) first.
     pub fn asks(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
-        self.asks.iter().map(|(&p, &q)| (p, q))
+        self.asks.iter().filter(|(_, l)| l.qty > 0).map(|(&p, l)| (p, l.qty))
     }
 
     /// Bids, best (highest) first.
     pub fn bids(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
-        self.bids.iter().rev().map(|(&p, &q)| (p, q))
+        self.bids.iter().rev().filter(|(_, l)| l.qty > 0).map(|(&p, l)| (p, l.qty))
     }
 
     /// Best ask and best bid.
     pub fn best(&self) -> (Option<u64>, Option<u64>) {
-        (self.asks.keys().next().copied(), self.bids.keys().next_back().copied())
+        (self.asks().next().map(|(p, _)| p), self.bids().next().map(|(p, _)| p))
     }
 
     /// Quantity on each side (supply, demand).
@@ -160,7 +181,7 @@ impl Depth {
 
     /// Whether both sides are empty.
     pub fn is_empty(&self) -> bool {
-        self.asks.is_empty() && self.bids.is_empty()
+        self.asks().next().is_none() && self.bids().next().is_none()
     }
 
     /// The checksum of the best [`CHECKSUM_LEVELS`] levels of each side ([`checksum`]).

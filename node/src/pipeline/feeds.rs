@@ -1,17 +1,19 @@
 //! The node's market-data feeds: [`gridbook_feeds::Feeds`] followed by the publisher, after it
 //! has answered each group's clients, and what the gateway reads of them.
 //!
-//! Each applied command's feed messages are rendered once, as [`FeedFrame`]s, kept in a
-//! bounded log (for subscriptions that resume) and broadcast to every feed subscription; a
-//! subscription picks the frames of its topic. The state sits behind a lock the publisher
+//! Each applied command's feed messages of the topics some subscription follows ([`Wanted`])
+//! are rendered once, as [`FeedFrame`]s, kept in a bounded log (for subscriptions that resume)
+//! and broadcast to every feed subscription; a subscription picks the frames of its topic. The state sits behind a lock the publisher
 //! holds while it follows a group, so a snapshot read under the lock and the frames broadcast
 //! after it meet exactly at the command `seq` the snapshot names.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use gridbook_feeds::{json, DepthKey, FeedMessage, Feeds, Interval};
-use parking_lot::RwLock;
+use hashbrown::HashMap;
+use parking_lot::{Mutex, RwLock};
 use tokio::sync::broadcast;
 
 /// Frames kept for subscriptions that resume (across every topic).
@@ -74,6 +76,8 @@ pub struct FeedState {
     pub last_seq: u64,
     /// Why the feeds stopped, if they did (input they could not follow: a bug).
     pub failed: Option<String>,
+    /// Each depth channel's name, once written.
+    channel_names: Vec<Option<Arc<str>>>,
 }
 
 /// The name of a depth channel in frames and topics.
@@ -94,11 +98,25 @@ fn class_name(feeds: &Feeds, class: gridbook_pricing::ClassId) -> Arc<str> {
 impl FeedState {
     /// Feeds of an empty market.
     pub fn new(feeds: Feeds) -> FeedState {
-        FeedState { feeds, log: VecDeque::new(), last_seq: 0, failed: None }
+        FeedState {
+            feeds,
+            log: VecDeque::new(),
+            last_seq: 0,
+            failed: None,
+            channel_names: Vec::new(),
+        }
     }
 
-    /// Follows command `seq` and appends its frames to `out` (and to the log).
-    pub fn follow(&mut self, seq: u64, line: &str, events: &[u8], out: &mut Vec<Arc<FeedFrame>>) {
+    /// Follows command `seq` and appends the frames of the topics `wanted` to `out` (and to
+    /// the log); the messages of other topics change the feeds' state but are not rendered.
+    pub fn follow(
+        &mut self,
+        seq: u64,
+        line: &str,
+        events: &[u8],
+        (wanted, now): (&Wanted, Instant),
+        out: &mut Vec<Arc<FeedFrame>>,
+    ) {
         if self.failed.is_some() {
             return;
         }
@@ -112,7 +130,12 @@ impl FeedState {
         }
         self.last_seq = seq;
         for message in &messages {
-            let frame = Arc::new(self.render(seq, message));
+            let (topic, depth_seq) = self.topic(message);
+            if !wanted.wants(&topic, now) {
+                continue;
+            }
+            let json = json::message_json(&self.feeds, message).to_string().into();
+            let frame = Arc::new(FeedFrame { cmd_seq: seq, topic, depth_seq, json });
             if self.log.len() == FEED_LOG_MAX {
                 self.log.pop_front();
             }
@@ -121,11 +144,19 @@ impl FeedState {
         }
     }
 
-    fn render(&self, cmd_seq: u64, message: &FeedMessage) -> FeedFrame {
+    /// What `message` is about, and its depth seq (0 for other topics). Channel names are
+    /// written once per channel.
+    fn topic(&mut self, message: &FeedMessage) -> (Topic, u64) {
         let feeds = &self.feeds;
-        let (topic, depth_seq) = match message {
+        match message {
             FeedMessage::Depth { channel, seq, .. } => {
-                (Topic::Depth(depth_name(feeds, feeds.book().key(*channel))), *seq)
+                let at = channel.0 as usize;
+                if self.channel_names.len() <= at {
+                    self.channel_names.resize(at + 1, None);
+                }
+                let name = self.channel_names[at]
+                    .get_or_insert_with(|| depth_name(feeds, feeds.book().key(*channel)));
+                (Topic::Depth(name.clone()), *seq)
             }
             FeedMessage::Trade(trade) => {
                 (Topic::Trades(trade.class.map(|(class, _)| class_name(feeds, class))), 0)
@@ -135,9 +166,61 @@ impl FeedState {
             }
             FeedMessage::Ticker(_) => (Topic::Tickers, 0),
             FeedMessage::Reference(_) => (Topic::References, 0),
-        };
-        let json = json::message_json(feeds, message).to_string().into();
-        FeedFrame { cmd_seq, topic, depth_seq, json }
+        }
+    }
+}
+
+/// How long a topic's frames are still rendered after its last subscription ended, so that a
+/// client that lost its connection resumes from the log rather than from a snapshot.
+pub const LINGER: Duration = Duration::from_secs(60);
+
+/// The topics some subscription follows, or followed within [`LINGER`]: only their messages
+/// are rendered (a depth update nobody follows costs its bookkeeping, not its JSON).
+#[derive(Debug, Clone, Default)]
+pub struct Wanted {
+    /// Subscriptions to each topic, and when the last one ended.
+    topics: HashMap<Topic, (usize, Option<Instant>)>,
+    /// Subscriptions to every trade.
+    all_trades: usize,
+}
+
+impl Wanted {
+    fn wants(&self, topic: &Topic, now: Instant) -> bool {
+        if self.all_trades > 0 && matches!(topic, Topic::Trades(_)) {
+            return true;
+        }
+        self.topics.get(topic).is_some_and(|&(count, ended)| {
+            count > 0 || ended.is_some_and(|ended| now < ended + LINGER)
+        })
+    }
+
+    /// Forgets the topics nobody has followed for [`LINGER`].
+    fn forget_old(&mut self, now: Instant) {
+        self.topics.retain(|_, &mut (count, ended)| {
+            count > 0 || ended.is_some_and(|ended| now < ended + LINGER)
+        });
+    }
+}
+
+/// A subscription's place in [`Wanted`], given back when it ends.
+#[derive(Debug)]
+pub struct Following {
+    wanted: Arc<Mutex<Wanted>>,
+    topic: Topic,
+    all_trades: bool,
+}
+
+impl Drop for Following {
+    fn drop(&mut self) {
+        let mut wanted = self.wanted.lock();
+        if self.all_trades {
+            wanted.all_trades -= 1;
+        } else if let Some((count, ended)) = wanted.topics.get_mut(&self.topic) {
+            *count -= 1;
+            if *count == 0 {
+                *ended = Some(Instant::now());
+            }
+        }
     }
 }
 
@@ -148,6 +231,8 @@ pub struct NodeFeeds {
     pub state: Arc<RwLock<FeedState>>,
     /// The live frames.
     pub live: FeedLive,
+    /// What the subscriptions follow.
+    wanted: Arc<Mutex<Wanted>>,
 }
 
 impl NodeFeeds {
@@ -155,7 +240,21 @@ impl NodeFeeds {
     pub fn new(feeds: Feeds, seq: u64, failed: Option<String>) -> NodeFeeds {
         let (live, _) = broadcast::channel(FEED_BROADCAST_GROUPS);
         let state = FeedState { last_seq: seq, failed, ..FeedState::new(feeds) };
-        NodeFeeds { state: Arc::new(RwLock::new(state)), live }
+        NodeFeeds { state: Arc::new(RwLock::new(state)), live, wanted: Arc::default() }
+    }
+
+    /// Counts a subscription to `topic` (every trade if `all_trades`) until the returned guard
+    /// drops. Taken before the subscription reads its snapshot: the publisher reads what is
+    /// wanted under the state's write lock, so a group it renders without this topic ends
+    /// before that snapshot is read.
+    pub fn follow_topic(&self, topic: &Topic, all_trades: bool) -> Following {
+        let mut wanted = self.wanted.lock();
+        if all_trades {
+            wanted.all_trades += 1;
+        } else {
+            wanted.topics.entry(topic.clone()).or_insert((0, None)).0 += 1;
+        }
+        Following { wanted: self.wanted.clone(), topic: topic.clone(), all_trades }
     }
 
     /// Follows a group of applied commands `(seq, line, events)` and broadcasts their frames.
@@ -163,8 +262,14 @@ impl NodeFeeds {
         let mut frames = Vec::new();
         {
             let mut state = self.state.write();
+            let now = Instant::now();
+            let wanted = {
+                let mut wanted = self.wanted.lock();
+                wanted.forget_old(now);
+                wanted.clone()
+            };
             for (seq, line, events) in group {
-                state.follow(seq, line, events, &mut frames);
+                state.follow(seq, line, events, (&wanted, now), &mut frames);
             }
         }
         if !frames.is_empty() {

@@ -129,6 +129,7 @@ async fn start(link: &Link, feeds: &NodeFeeds, sub: &FeedSub, after: Option<u64>
 
 /// Runs one feed subscription until it is aborted (unsubscribe, connection closed).
 pub async fn run(link: Arc<Link>, feeds: NodeFeeds, sub: Arc<FeedSub>, after: Option<u64>) {
+    let _following = feeds.follow_topic(&sub.topic, sub.all_trades);
     let mut live = feeds.live.subscribe();
     let Some(mut cursor) = start(&link, &feeds, &sub, after).await else { return };
     loop {
