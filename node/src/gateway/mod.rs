@@ -4,6 +4,7 @@
 
 pub mod book;
 pub mod commands;
+pub mod dashboard;
 pub mod error;
 pub mod feeds;
 pub mod limits;
@@ -66,7 +67,8 @@ pub struct AppState {
     pub stop: Arc<stop::Stop>,
 }
 
-/// Every route of the API (docs/api.md; the OpenAPI document at `/v1/openapi.json`).
+/// Every route of the API (docs/api.md; the OpenAPI document at `/v1/openapi.json`), and the
+/// dashboard's page and files.
 pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.config.limits.body_bytes_max;
     Router::new()
@@ -88,6 +90,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/eip712", get(reads::eip712))
         .route("/v1/openapi.json", get(reads::openapi))
         .route("/metrics", get(reads::metrics))
+        .route("/", get(dashboard::index))
+        .route("/static/{*path}", get(dashboard::file))
         .fallback(reads::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)

@@ -1,0 +1,423 @@
+// The dashboard page: per pricing class the depth ladder and a cumulative depth chart, candles
+// with the reference price, the trade tape, and tickers for every class. It renders what
+// feed.js receives over /v1/ws; nothing here speaks the protocol. uPlot (vendored, a global
+// script) draws the charts. Prices are shown as the exact text the node sends; the charts alone
+// turn them into numbers, to place points.
+
+import { Feed, compareDecimal } from "./feed.js";
+
+/** Levels a side in the ladder. */
+const LADDER_LEVELS = 15;
+/** Trades kept in the tape. */
+const TAPE_ROWS = 100;
+/** Reference prices kept per class, for the candle chart's line. */
+const REFERENCES_KEPT = 2000;
+const INTERVAL_S = { "1m": 60, "5m": 300, "1h": 3600, "1d": 86400 };
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  cls: null, // the selected class
+  interval: "1m",
+  tickers: new Map(), // class → TICKER
+  book: null, // the selected class's DepthBook
+  trades: [], // newest first
+  candles: [], // the selected class and interval, oldest first
+  references: new Map(), // class → [{ts, price}], oldest first
+};
+
+// ---------- exact decimals for the spread (prices are never floats here) ----------
+
+const NANO_DIGITS = 9;
+
+function toNano(text) {
+  const [whole, fraction = ""] = text.split(".");
+  return BigInt(whole) * 10n ** 9n + BigInt(fraction.padEnd(NANO_DIGITS, "0").slice(0, NANO_DIGITS));
+}
+
+function formatNano(nano) {
+  const sign = nano < 0n ? "-" : "";
+  const abs = nano < 0n ? -nano : nano;
+  const whole = abs / 10n ** 9n;
+  const fraction = (abs % 10n ** 9n).toString().padStart(NANO_DIGITS, "0").replace(/0+$/, "");
+  return sign + whole.toString() + (fraction ? `.${fraction}` : "");
+}
+
+// ---------- rendering, at most once a frame ----------
+
+const dirty = new Set();
+let frameAsked = false;
+
+function redraw(part) {
+  dirty.add(part);
+  if (frameAsked) return;
+  frameAsked = true;
+  requestAnimationFrame(() => {
+    frameAsked = false;
+    const parts = [...dirty];
+    dirty.clear();
+    for (const name of parts) RENDER[name]();
+  });
+}
+
+function cell(row, text, className) {
+  const td = row.insertCell();
+  td.textContent = text ?? "—";
+  if (className) td.className = className;
+  return td;
+}
+
+function renderTickers() {
+  const body = $("tickers").tBodies[0];
+  body.replaceChildren();
+  const names = [...state.tickers.keys()].sort();
+  for (const name of names) {
+    const t = state.tickers.get(name);
+    const row = body.insertRow();
+    row.dataset.class = name;
+    if (name === state.cls) row.classList.add("selected");
+    cell(row, name);
+    cell(row, t.unit);
+    cell(row, t.last, "num");
+    const change = cell(row, t.change_24h, "num");
+    if (t.change_24h) change.classList.add(t.change_24h.startsWith("-") ? "down" : "up");
+    cell(row, t.best_bid, "num bid");
+    cell(row, t.best_ask, "num ask");
+    cell(row, t.reference, "num");
+    cell(row, String(t.volume_24h ?? 0), "num");
+    cell(row, String(t.supply ?? 0), "num");
+    cell(row, String(t.demand ?? 0), "num");
+    row.addEventListener("click", () => select(name));
+  }
+  const picker = $("class-picker");
+  const known = [...picker.options].map((o) => o.value).join("\n");
+  if (known !== names.join("\n")) {
+    picker.replaceChildren(...names.map((name) => new Option(name, name)));
+  }
+  if (state.cls) picker.value = state.cls;
+  $("unit").textContent = state.tickers.get(state.cls)?.unit?.replace("_", "-") ?? "";
+}
+
+function ladderRows(body, levels, side) {
+  body.replaceChildren();
+  let total = 0;
+  const rows = levels.map(([price, qty]) => {
+    total += qty;
+    const row = document.createElement("tr");
+    row.className = `level ${side}`;
+    row.dataset.price = price;
+    cell(row, price, "num price");
+    cell(row, String(qty), "num");
+    cell(row, String(total), "num");
+    return row;
+  });
+  // Asks read upwards from the spread: the best ask sits next to it.
+  body.append(...(side === "ask" ? rows.reverse() : rows));
+}
+
+function renderLadder() {
+  const book = state.book;
+  const asks = book ? book.sortedAsks().slice(0, LADDER_LEVELS) : [];
+  const bids = book ? book.sortedBids().slice(0, LADDER_LEVELS) : [];
+  ladderRows($("ladder-asks"), asks, "ask");
+  ladderRows($("ladder-bids"), bids, "bid");
+  const spread = $("ladder-spread").rows[0].cells[0];
+  if (asks.length && bids.length) {
+    spread.textContent = `spread ${formatNano(toNano(asks[0][0]) - toNano(bids[0][0]))}`;
+  } else {
+    spread.textContent = book ? "one side is empty" : "waiting for the book";
+  }
+  $("depth-note").textContent = book ? `seq ${book.seq}` : "";
+}
+
+function depthData() {
+  const book = state.book;
+  if (!book) return [[], [], []];
+  const bids = book.sortedBids();
+  const asks = book.sortedAsks();
+  const cumulative = new Map(); // price text → [bid cumulative, ask cumulative]
+  let sum = 0;
+  for (const [price, qty] of bids) cumulative.set(price, [(sum += qty), null]);
+  sum = 0;
+  for (const [price, qty] of asks) {
+    const at = cumulative.get(price) ?? [null, null];
+    at[1] = sum += qty;
+    cumulative.set(price, at);
+  }
+  const prices = [...cumulative.keys()].sort(compareDecimal);
+  return [
+    prices.map(Number),
+    prices.map((p) => cumulative.get(p)[0]),
+    prices.map((p) => cumulative.get(p)[1]),
+  ];
+}
+
+function renderDepthChart() {
+  charts.depth?.setData(depthData());
+}
+
+function candleData() {
+  const refs = state.references.get(state.cls) ?? [];
+  const times = [];
+  const open = [];
+  const high = [];
+  const low = [];
+  const close = [];
+  const reference = [];
+  let r = 0;
+  let lastRef = null;
+  const intervalMs = INTERVAL_S[state.interval] * 1000;
+  for (const c of state.candles) {
+    // The reference in force at the candle's close.
+    while (r < refs.length && refs[r].ts < c.start + intervalMs) lastRef = Number(refs[r++].price);
+    times.push(c.start / 1000);
+    open.push(Number(c.open));
+    high.push(Number(c.high));
+    low.push(Number(c.low));
+    close.push(Number(c.close));
+    reference.push(lastRef);
+  }
+  return [times, open, high, low, close, reference];
+}
+
+function renderCandles() {
+  charts.candles?.setData(candleData());
+}
+
+function formatTime(ms) {
+  return new Date(ms).toISOString().slice(11, 19);
+}
+
+function tradeRow(trade) {
+  const row = document.createElement("tr");
+  row.className = "trade";
+  row.dataset.deal = String(trade.deal);
+  row.dataset.class = trade.class ?? "";
+  row.dataset.bid = trade.bid;
+  row.dataset.ask = trade.ask;
+  if (trade.class === state.cls) row.classList.add("selected");
+  cell(row, formatTime(trade.ts));
+  cell(row, trade.class ?? "(no class)");
+  const price = trade.unit_price ?? trade.price;
+  cell(row, price, "num");
+  cell(row, String(trade.units ?? trade.qty), "num");
+  cell(row, trade.bid, "id");
+  cell(row, trade.ask, "id");
+  return row;
+}
+
+function renderTape() {
+  const onlyThis = $("tape-this-class").checked;
+  const shown = state.trades.filter((t) => !onlyThis || t.class === state.cls);
+  $("tape").tBodies[0].replaceChildren(...shown.map(tradeRow));
+}
+
+const RENDER = {
+  tickers: renderTickers,
+  ladder: renderLadder,
+  depthChart: renderDepthChart,
+  candles: renderCandles,
+  tape: renderTape,
+};
+
+// ---------- charts ----------
+
+const charts = { depth: null, candles: null };
+
+function drawCandles(u) {
+  const [times, open, high, low, close] = u.data;
+  if (!times.length) return;
+  const ctx = u.ctx;
+  const { left, top, width, height } = u.bbox;
+  const step = INTERVAL_S[state.interval];
+  const slotPx = Math.abs(u.valToPos(times[0] + step, "x", true) - u.valToPos(times[0], "x", true));
+  const bodyPx = Math.max(1, Math.min(slotPx * 0.7, 16 * devicePixelRatio));
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  for (let i = 0; i < times.length; i++) {
+    const x = Math.round(u.valToPos(times[i] + step / 2, "x", true));
+    const [yo, yh, yl, yc] = [open[i], high[i], low[i], close[i]].map((v) =>
+      Math.round(u.valToPos(v, "y", true)),
+    );
+    const up = close[i] >= open[i];
+    ctx.strokeStyle = ctx.fillStyle = up ? "#2e9e5b" : "#d0453a";
+    ctx.lineWidth = Math.max(1, devicePixelRatio);
+    ctx.beginPath();
+    ctx.moveTo(x, yh);
+    ctx.lineTo(x, yl);
+    ctx.stroke();
+    ctx.fillRect(x - bodyPx / 2, Math.min(yo, yc), bodyPx, Math.max(1, Math.abs(yc - yo)));
+  }
+  ctx.restore();
+}
+
+function chartWidth(element) {
+  return Math.max(200, element.clientWidth);
+}
+
+function makeCharts() {
+  const depthElement = $("depth-chart");
+  charts.depth = new uPlot(
+    {
+      width: chartWidth(depthElement),
+      height: 200,
+      scales: { x: { time: false } },
+      axes: [{ label: "price per unit" }, { label: "units" }],
+      series: [
+        { label: "price" },
+        {
+          label: "bids",
+          stroke: "#2e9e5b",
+          fill: "rgba(46,158,91,0.25)",
+          paths: uPlot.paths.stepped({ align: -1 }),
+          points: { show: false },
+        },
+        {
+          label: "asks",
+          stroke: "#d0453a",
+          fill: "rgba(208,69,58,0.25)",
+          paths: uPlot.paths.stepped({ align: 1 }),
+          points: { show: false },
+        },
+      ],
+    },
+    depthData(),
+    depthElement,
+  );
+  const candleElement = $("candle-chart");
+  const hidden = { paths: () => null, points: { show: false } };
+  charts.candles = new uPlot(
+    {
+      width: chartWidth(candleElement),
+      height: 240,
+      scales: { x: { time: true } },
+      axes: [{}, { label: "price per unit" }],
+      series: [
+        { label: "time" },
+        { label: "open", ...hidden },
+        { label: "high", ...hidden },
+        { label: "low", ...hidden },
+        { label: "close", ...hidden },
+        { label: "reference", stroke: "#3a6fd0", width: 2, spanGaps: true },
+      ],
+      hooks: { draw: [drawCandles] },
+    },
+    candleData(),
+    candleElement,
+  );
+  new ResizeObserver(() => {
+    charts.depth.setSize({ width: chartWidth(depthElement), height: 200 });
+    charts.candles.setSize({ width: chartWidth(candleElement), height: 240 });
+  }).observe($("charts-panel"));
+}
+
+// ---------- the feed ----------
+
+const problems = [];
+
+function problem(text) {
+  problems.unshift(`${formatTime(Date.now())} ${text}`);
+  problems.length = Math.min(problems.length, 5);
+  $("problems").textContent = problems.join(" · ");
+}
+
+function mergeCandles(list) {
+  for (const candle of list) {
+    const last = state.candles[state.candles.length - 1];
+    if (last && last.start === candle.start) state.candles[state.candles.length - 1] = candle;
+    else if (!last || last.start < candle.start) state.candles.push(candle);
+  }
+}
+
+const feed = new Feed(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/v1/ws`, {
+  status(text) {
+    $("status").textContent = text;
+    $("status").dataset.status = text.split(" ")[0];
+  },
+  depth(cls, book, why) {
+    if (cls !== state.cls) return;
+    state.book = book;
+    if (why) problem(`depth of ${cls}: ${why}; subscribed again`);
+    redraw("ladder");
+    redraw("depthChart");
+  },
+  trades(list, snapshot) {
+    if (snapshot) state.trades = [];
+    const seen = new Set(state.trades.map((t) => t.deal));
+    for (const trade of list) if (!seen.has(trade.deal)) state.trades.unshift(trade);
+    state.trades.sort((a, b) => b.deal - a.deal);
+    state.trades.length = Math.min(state.trades.length, TAPE_ROWS);
+    redraw("tape");
+  },
+  candles(cls, interval, list, snapshot) {
+    if (cls !== state.cls || interval !== state.interval) return;
+    if (snapshot) state.candles = [];
+    mergeCandles(list);
+    redraw("candles");
+  },
+  tickers(list, snapshot) {
+    if (snapshot) state.tickers.clear();
+    for (const ticker of list) state.tickers.set(ticker.class, ticker);
+    if (!state.cls && state.tickers.size) select(defaultClass());
+    redraw("tickers");
+  },
+  references(list, snapshot) {
+    for (const { class: cls, price, ts } of list) {
+      if (price == null) continue;
+      const series = state.references.get(cls) ?? [];
+      if (snapshot && series.length && series[series.length - 1].ts >= ts) continue;
+      series.push({ ts, price });
+      if (series.length > REFERENCES_KEPT) series.splice(0, series.length - REFERENCES_KEPT);
+      state.references.set(cls, series);
+    }
+    redraw("candles");
+  },
+  error: problem,
+});
+
+/** The class named in the URL (`#class=NAME`), else the first with both sides, else any. */
+function defaultClass() {
+  const named = new URLSearchParams(location.hash.slice(1)).get("class");
+  if (named) return named;
+  const tickers = [...state.tickers.values()].sort((a, b) => a.class.localeCompare(b.class));
+  const twoSided = tickers.find((t) => t.best_bid && t.best_ask);
+  return (twoSided ?? tickers[0]).class;
+}
+
+function select(cls) {
+  if (cls === state.cls) return;
+  if (state.cls) {
+    feed.unsubscribe({ subscribe: "depth", class: state.cls });
+    feed.unsubscribe({ subscribe: "candles", class: state.cls, interval: state.interval });
+  }
+  state.cls = cls;
+  state.book = null;
+  state.candles = [];
+  history.replaceState(null, "", `#class=${encodeURIComponent(cls)}`);
+  feed.subscribe({ subscribe: "depth", class: cls });
+  feed.subscribe({ subscribe: "candles", class: cls, interval: state.interval });
+  for (const part of Object.keys(RENDER)) redraw(part);
+}
+
+function selectInterval(interval) {
+  if (interval === state.interval) return;
+  if (state.cls) feed.unsubscribe({ subscribe: "candles", class: state.cls, interval: state.interval });
+  state.interval = interval;
+  state.candles = [];
+  if (state.cls) feed.subscribe({ subscribe: "candles", class: state.cls, interval });
+  redraw("candles");
+}
+
+makeCharts();
+$("class-picker").addEventListener("change", (event) => select(event.target.value));
+$("interval-picker").addEventListener("change", (event) => selectInterval(event.target.value));
+$("tape-this-class").addEventListener("change", () => redraw("tape"));
+feed.subscribe({ subscribe: "tickers" });
+feed.subscribe({ subscribe: "references" });
+feed.subscribe({ subscribe: "trades" });
+addEventListener("pagehide", () => feed.close());
+
+// For tests and the curious: the page's state and its feed, read-only by convention.
+window.gridbook = { state, feed };

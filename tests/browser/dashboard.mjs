@@ -1,0 +1,125 @@
+// The dashboard in a real headless Chromium, driven by playwright-core (installed by
+// scripts/install-tools into .tools/playwright). Started by tests/dashboard_browser.rs, which
+// runs the node and passes everything by environment variable:
+//   GRIDBOOK_URL         the node (http://127.0.0.1:PORT)
+//   GRIDBOOK_CLASS       the class to open the page on
+//   GRIDBOOK_DEAL        a signed command (JSON) that makes a deal in that class
+//   GRIDBOOK_DEAL_BID    the id of that command's bid, as the trade tape shows it
+//   GRIDBOOK_CHROMIUM    the browser's executable (/usr/bin/chromium)
+//   GRIDBOOK_PLAYWRIGHT  the playwright-core package's folder
+//   GRIDBOOK_PROFILE     a fresh, empty folder for the browser's profile
+//   GRIDBOOK_SCREENSHOT  where to save the PNG
+// It checks that the page loads without console errors, shows the market's depth levels, and
+// shows the deal in its trade tape within DEAL_SHOWN_MS_MAX of sending it through
+// POST /v1/commands; every wait is bounded, and the browser is closed on every path. Its last
+// line of output is a JSON summary the Rust test reads.
+
+import { createRequire } from "node:module";
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+
+/** How soon a deal must be in the tape after its POST is sent, ms. */
+const DEAL_SHOWN_MS_MAX = 1000;
+/** The demo's book can take a while on a debug build: its crowd warms up first. */
+const BOOK_WAIT_MS = 120_000;
+/** The whole script, at most (the Rust test kills it a little later). */
+const SCRIPT_MS = 200_000;
+
+const require = createRequire(import.meta.url);
+const { chromium } = require(env("GRIDBOOK_PLAYWRIGHT"));
+
+const url = env("GRIDBOOK_URL");
+const cls = env("GRIDBOOK_CLASS");
+const watchdog = setTimeout(() => {
+  console.error(`the browser test did not finish within ${SCRIPT_MS} ms`);
+  process.exit(2);
+}, SCRIPT_MS);
+
+const browser = await chromium.launch({
+  executablePath: env("GRIDBOOK_CHROMIUM"),
+  headless: true,
+  timeout: 60_000,
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    `--user-data-dir=${env("GRIDBOOK_PROFILE")}`,
+  ],
+});
+
+const problems = [];
+let summary;
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console error: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("requestfailed", (request) => {
+    problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
+  });
+
+  const loadStart = Date.now();
+  await page.goto(`${url}/#class=${encodeURIComponent(cls)}`, {
+    waitUntil: "load",
+    timeout: 30_000,
+  });
+  const loaded_ms = Date.now() - loadStart;
+  await page.waitForSelector("#status[data-status=live]", { timeout: 30_000 });
+  await page.waitForFunction(
+    () =>
+      document.querySelectorAll("#ladder-asks tr.level").length > 0 &&
+      document.querySelectorAll("#ladder-bids tr.level").length > 0 &&
+      document.querySelectorAll("#tickers tbody tr").length > 0,
+    null,
+    { timeout: BOOK_WAIT_MS, polling: 100 },
+  );
+  const book_shown_ms = Date.now() - loadStart;
+  const levels = await page.evaluate(() => ({
+    asks: document.querySelectorAll("#ladder-asks tr.level").length,
+    bids: document.querySelectorAll("#ladder-bids tr.level").length,
+    tickers: document.querySelectorAll("#tickers tbody tr").length,
+  }));
+
+  const bidId = env("GRIDBOOK_DEAL_BID");
+  const sent = Date.now();
+  const posted = fetch(`${url}/v1/commands`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: env("GRIDBOOK_DEAL"),
+    signal: AbortSignal.timeout(10_000),
+  }).then(async (response) => ({ status: response.status, body: await response.text() }));
+  const shown = page
+    .waitForSelector(`#tape tr.trade[data-bid="${bidId}"]`, { timeout: 5_000 })
+    .then(() => Date.now() - sent);
+  const answer = await posted;
+  if (answer.status !== 200 || !answer.body.includes('"deal"')) {
+    throw new Error(`the deal was not made: ${answer.status} ${answer.body}`);
+  }
+  const deal_shown_ms = await shown;
+
+  const screenshot = env("GRIDBOOK_SCREENSHOT");
+  await page.screenshot({ path: screenshot, fullPage: true, timeout: 30_000 });
+  summary = { loaded_ms, book_shown_ms, deal_shown_ms, levels, screenshot };
+  if (deal_shown_ms > DEAL_SHOWN_MS_MAX) {
+    problems.push(`the deal took ${deal_shown_ms} ms to show, more than ${DEAL_SHOWN_MS_MAX} ms`);
+  }
+} catch (error) {
+  problems.push(`${error.stack ?? error}`);
+} finally {
+  await browser.close().catch(() => {});
+  clearTimeout(watchdog);
+}
+
+for (const problem of problems) console.error(problem);
+console.log(JSON.stringify({ ...summary, problems }));
+process.exit(problems.length ? 1 : 0);
