@@ -39,10 +39,12 @@ const watchdog = setTimeout(() => {
   process.exit(2);
 }, SCRIPT_MS);
 
-const browser = await chromium.launch({
+// A persistent context is playwright's way to give Chromium a `--user-data-dir` of our own.
+const browser = await chromium.launchPersistentContext(env("GRIDBOOK_PROFILE"), {
   executablePath: env("GRIDBOOK_CHROMIUM"),
   headless: true,
   timeout: 60_000,
+  viewport: { width: 1400, height: 1000 },
   args: [
     "--headless",
     "--no-sandbox",
@@ -52,14 +54,13 @@ const browser = await chromium.launch({
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    `--user-data-dir=${env("GRIDBOOK_PROFILE")}`,
   ],
 });
 
 const problems = [];
 let summary;
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const page = await browser.newPage();
   page.on("console", (message) => {
     if (message.type() === "error") problems.push(`console error: ${message.text()}`);
   });
