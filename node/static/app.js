@@ -8,10 +8,14 @@ import { Feed, compareDecimal } from "./feed.js";
 
 /** Levels a side in the ladder. */
 const LADDER_LEVELS = 15;
+/** Levels a side in the depth chart (beyond them the curves say little and squash the rest). */
+const DEPTH_CHART_LEVELS = 50;
 /** Trades kept in the tape. */
 const TAPE_ROWS = 100;
-/** Reference prices kept per class, for the candle chart's line. */
-const REFERENCES_KEPT = 2000;
+/** Reference prices kept per class, for the candle chart's line: at most one a second (a
+ * newer one within a second replaces the last), so about five and a half hours. */
+const REFERENCES_KEPT = 20000;
+const REFERENCE_THIN_MS = 1000;
 const INTERVAL_S = { "1m": 60, "5m": 300, "1h": 3600, "1d": 86400 };
 
 const $ = (id) => document.getElementById(id);
@@ -130,26 +134,35 @@ function renderLadder() {
   $("depth-note").textContent = book ? `seq ${book.seq}` : "";
 }
 
+/**
+ * The depth chart's series: at each price of the chart's levels, the units bid at that price or
+ * above (from the best bid down) and the units asked at that price or below (from the best ask
+ * up). A class's book may be crossed — its bids want other machines than its asks offer — so
+ * both curves can cover the same prices.
+ */
 function depthData() {
   const book = state.book;
   if (!book) return [[], [], []];
-  const bids = book.sortedBids();
-  const asks = book.sortedAsks();
-  const cumulative = new Map(); // price text → [bid cumulative, ask cumulative]
+  const bids = book.sortedBids().slice(0, DEPTH_CHART_LEVELS);
+  const asks = book.sortedAsks().slice(0, DEPTH_CHART_LEVELS);
+  const prices = [...new Set([...bids, ...asks].map(([price]) => price))].sort(compareDecimal);
+  const bidUnits = new Map(bids);
+  const askUnits = new Map(asks);
+  const bidCurve = new Array(prices.length).fill(null);
+  const askCurve = new Array(prices.length).fill(null);
   let sum = 0;
-  for (const [price, qty] of bids) cumulative.set(price, [(sum += qty), null]);
-  sum = 0;
-  for (const [price, qty] of asks) {
-    const at = cumulative.get(price) ?? [null, null];
-    at[1] = sum += qty;
-    cumulative.set(price, at);
+  for (let i = prices.length - 1; i >= 0 && bids.length; i--) {
+    if (compareDecimal(prices[i], bids[0][0]) > 0) continue;
+    sum += bidUnits.get(prices[i]) ?? 0;
+    bidCurve[i] = sum;
   }
-  const prices = [...cumulative.keys()].sort(compareDecimal);
-  return [
-    prices.map(Number),
-    prices.map((p) => cumulative.get(p)[0]),
-    prices.map((p) => cumulative.get(p)[1]),
-  ];
+  sum = 0;
+  for (let i = 0; i < prices.length && asks.length; i++) {
+    if (compareDecimal(prices[i], asks[0][0]) < 0) continue;
+    sum += askUnits.get(prices[i]) ?? 0;
+    askCurve[i] = sum;
+  }
+  return [prices.map(Number), bidCurve, askCurve];
 }
 
 function renderDepthChart() {
@@ -170,7 +183,7 @@ function candleData() {
   for (const c of state.candles) {
     // The reference in force at the candle's close.
     while (r < refs.length && refs[r].ts < c.start + intervalMs) lastRef = Number(refs[r++].price);
-    times.push(c.start / 1000);
+    times.push((c.start + intervalMs / 2) / 1000); // the candle's middle
     open.push(Number(c.open));
     high.push(Number(c.high));
     low.push(Number(c.low));
@@ -237,7 +250,7 @@ function drawCandles(u) {
   ctx.rect(left, top, width, height);
   ctx.clip();
   for (let i = 0; i < times.length; i++) {
-    const x = Math.round(u.valToPos(times[i] + step / 2, "x", true));
+    const x = Math.round(u.valToPos(times[i], "x", true));
     const [yo, yh, yl, yc] = [open[i], high[i], low[i], close[i]].map((v) =>
       Math.round(u.valToPos(v, "y", true)),
     );
@@ -292,7 +305,17 @@ function makeCharts() {
     {
       width: chartWidth(candleElement),
       height: 240,
-      scales: { x: { time: true } },
+      scales: {
+        // Room for one candle either side: uPlot's own range for one point spans years.
+        x: {
+          time: true,
+          range: (u, min, max) => {
+            if (min == null || max == null) return [min, max];
+            const step = INTERVAL_S[state.interval];
+            return [min - step, max + step];
+          },
+        },
+      },
       axes: [{}, { label: "price per unit" }],
       series: [
         { label: "time" },
@@ -323,6 +346,20 @@ function problem(text) {
   $("problems").textContent = problems.join(" · ");
 }
 
+/** Appends a reference point of `cls` (older ones than the last are dropped). */
+function addReference(cls, price, ts) {
+  if (price == null) return;
+  const series = state.references.get(cls) ?? [];
+  const last = series[series.length - 1];
+  if (last && ts < last.ts) return;
+  // The last point is always the newest; the one before it at least REFERENCE_THIN_MS older.
+  const before = series[series.length - 2];
+  if (before && ts - before.ts < REFERENCE_THIN_MS) series.pop();
+  series.push({ ts, price });
+  if (series.length > REFERENCES_KEPT) series.splice(0, series.length - REFERENCES_KEPT);
+  state.references.set(cls, series);
+}
+
 function mergeCandles(list) {
   for (const candle of list) {
     const last = state.candles[state.candles.length - 1];
@@ -351,9 +388,16 @@ const feed = new Feed(`${location.protocol === "https:" ? "wss" : "ws"}://${loca
     state.trades.length = Math.min(state.trades.length, TAPE_ROWS);
     redraw("tape");
   },
-  candles(cls, interval, list, snapshot) {
+  candles(cls, interval, list, snapshot, references) {
     if (cls !== state.cls || interval !== state.interval) return;
-    if (snapshot) state.candles = [];
+    if (snapshot) {
+      state.candles = [];
+      // The reference series since the first candle: the line starts with the candles.
+      const known = state.references.get(cls) ?? [];
+      state.references.set(cls, []);
+      for (const point of references) addReference(cls, point.price, point.ts);
+      for (const point of known) addReference(cls, point.price, point.ts);
+    }
     mergeCandles(list);
     redraw("candles");
   },
@@ -363,15 +407,8 @@ const feed = new Feed(`${location.protocol === "https:" ? "wss" : "ws"}://${loca
     if (!state.cls && state.tickers.size) select(defaultClass());
     redraw("tickers");
   },
-  references(list, snapshot) {
-    for (const { class: cls, price, ts } of list) {
-      if (price == null) continue;
-      const series = state.references.get(cls) ?? [];
-      if (snapshot && series.length && series[series.length - 1].ts >= ts) continue;
-      series.push({ ts, price });
-      if (series.length > REFERENCES_KEPT) series.splice(0, series.length - REFERENCES_KEPT);
-      state.references.set(cls, series);
-    }
+  references(list) {
+    for (const { class: cls, price, ts } of list) addReference(cls, price, ts);
     redraw("candles");
   },
   error: problem,
@@ -420,4 +457,4 @@ feed.subscribe({ subscribe: "trades" });
 addEventListener("pagehide", () => feed.close());
 
 // For tests and the curious: the page's state and its feed, read-only by convention.
-window.gridbook = { state, feed };
+window.gridbook = { state, feed, charts };

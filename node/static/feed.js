@@ -9,8 +9,6 @@
 // Prices stay exact decimal text: they are keys, compared digit by digit (compareDecimal), and
 // only the charts turn them into numbers to place points.
 
-import { startLegacy, legacyEvents } from "./legacy.js"; // LEGACY
-
 /** Compares two non-negative decimal texts ("1.9", "12.05") exactly: <0, 0 or >0. */
 export function compareDecimal(a, b) {
   const [ai, af = ""] = a.split(".");
@@ -104,7 +102,8 @@ const RECONNECT_MAX_MS = 5000;
 /**
  * The page's connection. `handlers` receive what the node sends:
  *   status(text), depth(cls, DepthBook | null), trades(list, snapshot), trade(trade),
- *   candles(cls, interval, list, snapshot), tickers(list, snapshot), references(list, snapshot),
+ *   candles(cls, interval, list, snapshot, references), tickers(list, snapshot),
+ *   references(list, snapshot),
  *   error(text).
  */
 export class Feed {
@@ -191,14 +190,8 @@ export class Feed {
       this.handlers.error("the node sent a frame that is not JSON");
       return;
     }
-    if (message.subscription === "all") return legacyEvents(this, message); // LEGACY
     if (message.error) {
       const key = this.tags.get(message.tag);
-      if (!this.legacy && message.error.field === "subscribe") { // LEGACY
-        this.legacy = true;
-        startLegacy(this);
-        return;
-      }
       this.handlers.error(`${key ?? "the node"}: ${message.error.error}: ${message.error.detail}`);
       return;
     }
@@ -210,9 +203,10 @@ export class Feed {
         return this.handlers.trades([message.trade], false);
       case "candles":
         if (message.type === "snapshot") {
-          return this.handlers.candles(message.class, message.interval, message.candles, true);
+          const { candles, references = [] } = message;
+          return this.handlers.candles(message.class, message.interval, candles, true, references);
         }
-        return this.handlers.candles(message.class, message.interval, [message.candle], false);
+        return this.handlers.candles(message.class, message.interval, [message.candle], false, []);
       case "tickers":
         if (message.type === "snapshot") return this.handlers.tickers(message.tickers, true);
         return this.handlers.tickers([message.ticker], false);

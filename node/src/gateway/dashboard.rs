@@ -28,7 +28,7 @@ struct StaticFile {
 
 /// Every file the node serves for the page. uPlot is 1.6.32 from the npm registry
 /// (node/static/vendor/uplot/SOURCE.md).
-const FILES: [StaticFile; 7] = [
+const FILES: [StaticFile; 6] = [
     StaticFile {
         path: "",
         content_type: "text/html; charset=utf-8",
@@ -43,11 +43,6 @@ const FILES: [StaticFile; 7] = [
         path: "feed.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../static/feed.js"),
-    },
-    StaticFile {
-        path: "legacy.js",
-        content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../../static/legacy.js"),
     },
     StaticFile {
         path: "style.css",
