@@ -1,7 +1,9 @@
 //! The dashboard (`/`, node/static/) in a real headless Chromium: `gridbook serve --demo` on
 //! loopback, then tests/browser/dashboard.mjs (playwright-core) opens the page and checks that
-//! it loads without console errors, shows the demo market's depth levels and tickers, and shows
-//! a deal sent through `POST /v1/commands` in its trade tape within a second. The screenshot is
+//! it loads without console errors, shows the demo market's depth levels and tickers, shows a
+//! deal sent through `POST /v1/commands` in its trade tape within a second, subscribes afresh
+//! to a depth channel after a gap forced in its copy of the book, and every checksum the node
+//! sent matched the page's own book. The screenshot is
 //! saved as `artifacts/dashboard.png` in the target directory (`target/artifacts/` by default).
 //!
 //! Chromium (/usr/bin/chromium, or `$GRIDBOOK_CHROMIUM`) and playwright-core (.tools/playwright)
@@ -81,7 +83,7 @@ impl Drop for Script {
 }
 
 #[test]
-fn the_dashboard_shows_the_demo_book_and_a_new_deal_within_a_second_in_chromium() {
+fn the_dashboard_shows_the_demo_book_a_new_deal_within_a_second_and_recovers_from_a_gap() {
     let chromium = chromium();
     let playwright = playwright();
     let dir = fresh_dir("dashboard");
@@ -149,6 +151,8 @@ fn the_dashboard_shows_the_demo_book_and_a_new_deal_within_a_second_in_chromium(
     assert_eq!(summary["problems"], Value::Array(Vec::new()), "{err}");
     assert!(summary["deal_shown_ms"].as_u64().is_some_and(|ms| ms <= 1000), "{summary}");
     assert!(summary["levels"]["asks"].as_u64().is_some_and(|n| n > 0), "{summary}");
+    assert!(summary["counts"]["gaps"].as_u64().is_some_and(|n| n >= 1), "{summary}");
+    assert_eq!(summary["counts"]["checksums"], 0, "{summary}");
     assert!(screenshot.exists(), "the screenshot is saved at {}", screenshot.display());
     let _ = std::fs::remove_dir_all(&dir);
 }

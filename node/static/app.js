@@ -306,13 +306,15 @@ function makeCharts() {
       width: chartWidth(candleElement),
       height: 240,
       scales: {
-        // Room for one candle either side: uPlot's own range for one point spans years.
+        // The candles and one slot either side, from the data itself: uPlot widens a single
+        // point's range by 86,400 of its time units, which are seconds here, so years.
         x: {
           time: true,
           range: (u, min, max) => {
-            if (min == null || max == null) return [min, max];
+            const xs = u.data[0];
+            if (!xs.length) return [min, max];
             const step = INTERVAL_S[state.interval];
-            return [min - step, max + step];
+            return [xs[0] - step, xs[xs.length - 1] + step];
           },
         },
       },

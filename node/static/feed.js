@@ -115,7 +115,9 @@ export class Feed {
     this.books = new Map(); // depth key → DepthBook
     this.nextTag = 1;
     this.retryMs = RECONNECT_FIRST_MS;
-    this.resubscribed = 0;
+    // What made a depth channel start over, and the node's error frames: the page shows
+    // them, the browser test reads them.
+    this.counts = { gaps: 0, resyncs: 0, checksums: 0, errors: 0 };
     this.socket = null;
     this.stopped = false;
     this.open();
@@ -171,10 +173,10 @@ export class Feed {
   }
 
   /** The channel can no longer be trusted: drop its state and subscribe afresh. */
-  resubscribe(key, why) {
+  resubscribe(key, cause, why) {
     const params = this.wanted.get(key);
     if (!params) return;
-    this.resubscribed += 1;
+    this.counts[cause] += 1;
     this.books.delete(key);
     this.handlers.depth(params.class, null, why);
     const { subscribe, ...rest } = params;
@@ -191,6 +193,7 @@ export class Feed {
       return;
     }
     if (message.error) {
+      this.counts.errors += 1;
       const key = this.tags.get(message.tag);
       this.handlers.error(`${key ?? "the node"}: ${message.error.error}: ${message.error.detail}`);
       return;
@@ -222,7 +225,7 @@ export class Feed {
     const key = keyOfMessage(message);
     if (!this.wanted.has(key)) return; // a late message of a channel given up
     if (message.type === "resync") {
-      this.resubscribe(key, `resync: ${message.reason}`);
+      this.resubscribe(key, "resyncs", `resync: ${message.reason}`);
       return;
     }
     let book = this.books.get(key);
@@ -232,14 +235,14 @@ export class Feed {
     } else if (message.type === "update") {
       if (!book) return; // updates before the snapshot of a fresh subscription
       if (!book.apply(message)) {
-        this.resubscribe(key, `gap: prev_seq ${message.prev_seq} after seq ${book.seq}`);
+        this.resubscribe(key, "gaps", `gap: prev_seq ${message.prev_seq} after seq ${book.seq}`);
         return;
       }
     } else {
       return;
     }
     if (message.checksum !== undefined && book.checksum() !== message.checksum) {
-      this.resubscribe(key, `checksum ${message.checksum} differs at seq ${book.seq}`);
+      this.resubscribe(key, "checksums", `checksum ${message.checksum} differs at seq ${book.seq}`);
       return;
     }
     this.handlers.depth(message.class, book, null);

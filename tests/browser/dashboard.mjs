@@ -9,9 +9,10 @@
 //   GRIDBOOK_PLAYWRIGHT  the playwright-core package's folder
 //   GRIDBOOK_PROFILE     a fresh, empty folder for the browser's profile
 //   GRIDBOOK_SCREENSHOT  where to save the PNG
-// It checks that the page loads without console errors, shows the market's depth levels, and
-// shows the deal in its trade tape within DEAL_SHOWN_MS_MAX of sending it through
-// POST /v1/commands; every wait is bounded, and the browser is closed on every path. Its last
+// It checks that the page loads without console errors, shows the market's depth levels, shows
+// the deal in its trade tape within DEAL_SHOWN_MS_MAX of sending it through POST /v1/commands,
+// subscribes afresh after a forced gap in a depth channel, and never saw a checksum differ or
+// an error frame; every wait is bounded, and the browser is closed on every path. Its last
 // line of output is a JSON summary the Rust test reads.
 
 import { createRequire } from "node:module";
@@ -108,9 +109,36 @@ try {
   }
   const deal_shown_ms = await shown;
 
+  // A gap forced in the page's copy of the book (its last seq set back by one): the next
+  // update's prev_seq does not follow, so the page must subscribe afresh and show the book
+  // from the new snapshot.
+  const gapStart = Date.now();
+  await page.evaluate(() => {
+    const [key, book] = [...window.gridbook.feed.books].find(([k]) => k.startsWith("depth|"));
+    window.gridbook.gapKey = key;
+    book.seq -= 1;
+  });
+  await page.waitForFunction(
+    () => {
+      const { feed, gapKey } = window.gridbook;
+      return (
+        feed.counts.gaps >= 1 &&
+        feed.books.has(gapKey) &&
+        document.querySelectorAll("#ladder-asks tr.level").length > 0
+      );
+    },
+    null,
+    { timeout: 10_000, polling: 50 },
+  );
+  const gap_recovered_ms = Date.now() - gapStart;
+  const counts = await page.evaluate(() => window.gridbook.feed.counts);
+  if (counts.checksums || counts.errors) {
+    problems.push(`checksums that did not match or error frames: ${JSON.stringify(counts)}`);
+  }
+
   const screenshot = env("GRIDBOOK_SCREENSHOT");
   await page.screenshot({ path: screenshot, fullPage: true, timeout: 30_000 });
-  summary = { loaded_ms, book_shown_ms, deal_shown_ms, levels, screenshot };
+  summary = { loaded_ms, book_shown_ms, deal_shown_ms, gap_recovered_ms, counts, levels, screenshot };
   if (deal_shown_ms > DEAL_SHOWN_MS_MAX) {
     problems.push(`the deal took ${deal_shown_ms} ms to show, more than ${DEAL_SHOWN_MS_MAX} ms`);
   }
