@@ -6,6 +6,8 @@
 //! sent matched the page's own book. The screenshot is
 //! saved as `artifacts/dashboard.png` in the target directory (`target/artifacts/` by default).
 //!
+//! Beside it, the page's protocol client alone under Node.js (tests/browser/feed_client.mjs).
+//!
 //! Chromium (/usr/bin/chromium, or `$GRIDBOOK_CHROMIUM`) and playwright-core (.tools/playwright)
 //! come from scripts/install-tools. Without them this test fails, saying so: a browser test
 //! that passes without a browser would hide that the page was never opened.
@@ -153,6 +155,25 @@ fn the_dashboard_shows_the_demo_book_a_new_deal_within_a_second_and_recovers_fro
     assert!(summary["levels"]["asks"].as_u64().is_some_and(|n| n > 0), "{summary}");
     assert!(summary["counts"]["gaps"].as_u64().is_some_and(|n| n >= 1), "{summary}");
     assert_eq!(summary["counts"]["checksums"], 0, "{summary}");
+    assert!(summary["counts"]["verified"].as_u64().is_some_and(|n| n > 0), "{summary}");
     assert!(screenshot.exists(), "the screenshot is saved at {}", screenshot.display());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The page's protocol client alone, under Node.js with a fake socket (no browser): a depth
+/// book is never patched past a gap, a resync or a checksum that differs, and the checksum is
+/// docs/api.md's (tests/browser/feed_client.mjs).
+#[test]
+fn the_feed_client_subscribes_afresh_after_a_gap_a_resync_or_a_checksum_that_differs() {
+    let output = Command::new("node")
+        .arg(repository().join("tests/browser/feed_client.mjs"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("Node.js runs (scripts/test needs it for the tools anyway)");
+    assert!(
+        output.status.success(),
+        "feed_client.mjs failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -117,7 +117,7 @@ export class Feed {
     this.retryMs = RECONNECT_FIRST_MS;
     // What made a depth channel start over, and the node's error frames: the page shows
     // them, the browser test reads them.
-    this.counts = { gaps: 0, resyncs: 0, checksums: 0, errors: 0 };
+    this.counts = { gaps: 0, resyncs: 0, checksums: 0, errors: 0, verified: 0 };
     this.socket = null;
     this.stopped = false;
     this.open();
@@ -241,9 +241,12 @@ export class Feed {
     } else {
       return;
     }
-    if (message.checksum !== undefined && book.checksum() !== message.checksum) {
-      this.resubscribe(key, "checksums", `checksum ${message.checksum} differs at seq ${book.seq}`);
-      return;
+    if (message.checksum !== undefined) {
+      if (book.checksum() !== message.checksum) {
+        this.resubscribe(key, "checksums", `checksum ${message.checksum} differs at seq ${book.seq}`);
+        return;
+      }
+      this.counts.verified += 1;
     }
     this.handlers.depth(message.class, book, null);
   }

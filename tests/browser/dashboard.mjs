@@ -25,6 +25,8 @@ const env = (name) => {
 
 /** How soon a deal must be in the tape after its POST is sent, ms. */
 const DEAL_SHOWN_MS_MAX = 1000;
+/** Depth frames whose checksum the page must have checked against its own book. */
+const CHECKSUMS_VERIFIED_MIN = 100;
 /** The demo's book can take a while on a debug build: its crowd warms up first. */
 const BOOK_WAIT_MS = 120_000;
 /** The whole script, at most (the Rust test kills it a little later). */
@@ -131,6 +133,14 @@ try {
     { timeout: 10_000, polling: 50 },
   );
   const gap_recovered_ms = Date.now() - gapStart;
+  // The page follows the live market for a while: every update's checksum must match its book.
+  const followStart = Date.now();
+  await page.waitForFunction(
+    (n) => window.gridbook.feed.counts.verified >= n,
+    CHECKSUMS_VERIFIED_MIN,
+    { timeout: 30_000, polling: 100 },
+  );
+  const followed_ms = Date.now() - followStart;
   const counts = await page.evaluate(() => window.gridbook.feed.counts);
   if (counts.checksums || counts.errors) {
     problems.push(`checksums that did not match or error frames: ${JSON.stringify(counts)}`);
@@ -138,7 +148,16 @@ try {
 
   const screenshot = env("GRIDBOOK_SCREENSHOT");
   await page.screenshot({ path: screenshot, fullPage: true, timeout: 30_000 });
-  summary = { loaded_ms, book_shown_ms, deal_shown_ms, gap_recovered_ms, counts, levels, screenshot };
+  summary = {
+    loaded_ms,
+    book_shown_ms,
+    deal_shown_ms,
+    gap_recovered_ms,
+    followed_ms,
+    counts,
+    levels,
+    screenshot,
+  };
   if (deal_shown_ms > DEAL_SHOWN_MS_MAX) {
     problems.push(`the deal took ${deal_shown_ms} ms to show, more than ${DEAL_SHOWN_MS_MAX} ms`);
   }
