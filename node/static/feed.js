@@ -192,9 +192,11 @@ export class Feed {
       this.handlers.error("the node sent a frame that is not JSON");
       return;
     }
+    const key = this.tags.get(message.tag);
+    // A tag is answered once (acknowledged or refused): forget it, so tags stay bounded.
+    if (message.tag !== undefined) this.tags.delete(message.tag);
     if (message.error) {
       this.counts.errors += 1;
-      const key = this.tags.get(message.tag);
       this.handlers.error(`${key ?? "the node"}: ${message.error.error}: ${message.error.detail}`);
       return;
     }
