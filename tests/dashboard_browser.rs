@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use live::{bid, domain, key, signed};
-use node_support::{fresh_dir, Node};
+use live::{assert_documented, bid, domain, key, signed};
+use node_support::{client, fresh_dir, Node};
 use serde_json::Value;
 
 /// The class the page opens on: the demo crowd's A100s, which the test's bid buys.
@@ -63,6 +63,26 @@ fn playwright() -> PathBuf {
     path
 }
 
+/// `/` and `/static/…` answer with the content type, ETag and status the OpenAPI document
+/// lists, through the node's real router.
+fn the_page_is_served_as_documented(url: &str) {
+    let http = client();
+    let page = http.get(format!("{url}/")).send().expect("the node answers");
+    assert_eq!(page.status(), 200);
+    assert_documented("get", "/", 200);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    let etag = page.headers()["etag"].clone();
+    let again = http.get(format!("{url}/")).header("if-none-match", etag).send().expect("answer");
+    assert_eq!(again.status(), 304);
+    assert_documented("get", "/", 304);
+    let script = http.get(format!("{url}/static/feed.js")).send().expect("the node answers");
+    assert_eq!(script.headers()["content-type"], "text/javascript; charset=utf-8");
+    assert_documented("get", "/static/{path}", 200);
+    let missing = http.get(format!("{url}/static/nothing.js")).send().expect("the node answers");
+    assert_eq!(missing.status(), 404);
+    assert_documented("get", "/static/{path}", 404);
+}
+
 /// Stops the browser script if the test fails before it is done: SIGTERM first, so
 /// playwright closes its Chromium, then SIGKILL to the script's process group.
 struct Script(std::process::Child);
@@ -97,6 +117,7 @@ fn the_dashboard_shows_the_demo_book_a_new_deal_within_a_second_and_recovers_fro
     let _ = std::fs::remove_file(&screenshot);
 
     let node = Node::start(&dir.join("data"), &["--demo"]);
+    the_page_is_served_as_documented(&node.url);
     // An immediate-or-cancel bid for one A100 slot far above the demo's asks: it buys from the
     // best resting ask at that ask's price, so it makes a deal as soon as the demo has a book.
     let buyer = key(0x5d);
