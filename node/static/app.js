@@ -127,7 +127,13 @@ function renderLadder() {
   ladderRows($("ladder-bids"), bids, "bid");
   const spread = $("ladder-spread").rows[0].cells[0];
   if (asks.length && bids.length) {
-    spread.textContent = `spread ${formatNano(toNano(asks[0][0]) - toNano(bids[0][0]))}`;
+    const spreadNano = toNano(asks[0][0]) - toNano(bids[0][0]);
+    // A class's book can cross: its best bid and best ask need not fit each other (the bid may
+    // want more memory, another region or other hours than the ask offers).
+    spread.textContent =
+      spreadNano >= 0n
+        ? `spread ${formatNano(spreadNano)}`
+        : `crossed by ${formatNano(-spreadNano)} (bid and ask do not fit each other)`;
   } else {
     spread.textContent = book ? "one side is empty" : "waiting for the book";
   }
