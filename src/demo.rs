@@ -74,6 +74,7 @@ fn print_banner(started: &Started, data: &Path, id_prefix: &str) {
             data.display()
         );
     }
+    println!("open {url}/ in a browser: the live dashboard (depth, candles, trades, tickers)");
     println!("try:");
     for (path, what) in [
         ("/v1/references", "every hardware class's reference price"),

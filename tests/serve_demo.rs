@@ -96,7 +96,9 @@ fn the_demo_crowd_trades_through_the_api_and_sigterm_stops_the_demo_cleanly() {
     assert!(status.success(), "the demo exits 0 on SIGTERM: {status:?}\n{stderr}");
     let banner = banner.join().expect("banner reader");
     let hints = ["curl -s", "/v1/references", "/v1/book", "/v1/events?after=0&limit=5", "/metrics"];
-    for hint in hints.iter().chain(&["/v1/price", "/v1/explain/"]) {
+    for hint in
+        hints.iter().chain(&["/v1/price", "/v1/explain/", "in a browser: the live dashboard"])
+    {
         assert!(banner.contains(hint), "the banner shows {hint}: {banner}");
     }
     let _ = std::fs::remove_dir_all(&data);
