@@ -11,8 +11,8 @@
 //   GRIDBOOK_SCREENSHOT  where to save the PNG
 // It checks that the page loads without console errors, shows the market's depth levels, shows
 // the deal in its trade tape within DEAL_SHOWN_MS_MAX of sending it through POST /v1/commands,
-// subscribes afresh after a forced gap in a depth channel, and never saw a checksum differ or
-// an error frame; every wait is bounded, and the browser is closed on every path. Its last
+// subscribes afresh after a forced gap in a depth channel, never saw a checksum differ or an
+// error frame, and follows another class picked from its class picker; every wait is bounded, and the browser is closed on every path. Its last
 // line of output is a JSON summary the Rust test reads.
 
 import { createRequire } from "node:module";
@@ -141,19 +141,45 @@ try {
     { timeout: 30_000, polling: 100 },
   );
   const followed_ms = Date.now() - followStart;
+
+  const screenshot = env("GRIDBOOK_SCREENSHOT");
+  await page.screenshot({ path: screenshot, fullPage: true, timeout: 30_000 });
+
+  // Another class from the picker: the page leaves the first class's depth channel and shows
+  // the other's book.
+  const other = await page.evaluate(
+    (first) =>
+      [...window.gridbook.state.tickers.values()].find(
+        (t) => t.class !== first && t.best_bid && t.best_ask,
+      )?.class,
+    cls,
+  );
+  if (!other) throw new Error("the demo has no second class with both sides");
+  await page.selectOption("#class-picker", other, { timeout: 5_000 });
+  await page.waitForFunction(
+    ([first, next]) => {
+      const books = window.gridbook.feed.books;
+      return (
+        books.has(`depth|${next}|`) &&
+        !books.has(`depth|${first}|`) &&
+        document.querySelectorAll("#ladder-asks tr.level").length > 0 &&
+        location.hash === `#class=${encodeURIComponent(next)}`
+      );
+    },
+    [cls, other],
+    { timeout: 10_000, polling: 50 },
+  );
   const counts = await page.evaluate(() => window.gridbook.feed.counts);
   if (counts.checksums || counts.errors) {
     problems.push(`checksums that did not match or error frames: ${JSON.stringify(counts)}`);
   }
-
-  const screenshot = env("GRIDBOOK_SCREENSHOT");
-  await page.screenshot({ path: screenshot, fullPage: true, timeout: 30_000 });
   summary = {
     loaded_ms,
     book_shown_ms,
     deal_shown_ms,
     gap_recovered_ms,
     followed_ms,
+    other,
     counts,
     levels,
     screenshot,
