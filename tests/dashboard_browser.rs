@@ -1,7 +1,8 @@
 //! The dashboard (`/`, node/static/) in a real headless Chromium: `gridbook serve --demo` on
 //! loopback, then tests/browser/dashboard.mjs (playwright-core) opens the page and checks that
 //! it loads without console errors, shows the demo market's depth levels and tickers, shows a
-//! deal sent through `POST /v1/commands` in its trade tape within a second, subscribes afresh
+//! deal sent through `POST /v1/commands` in its trade tape within a second (timed in the page,
+//! to the frame after the row went in), subscribes afresh
 //! to a depth channel after a gap forced in its copy of the book, and every checksum the node
 //! sent matched the page's own book. The screenshot is
 //! saved as `artifacts/dashboard.png` in the target directory (`target/artifacts/` by default).

@@ -36,7 +36,8 @@ const NANO_DIGITS = 9;
 
 function toNano(text) {
   const [whole, fraction = ""] = text.split(".");
-  return BigInt(whole) * 10n ** 9n + BigInt(fraction.padEnd(NANO_DIGITS, "0").slice(0, NANO_DIGITS));
+  const nano = fraction.padEnd(NANO_DIGITS, "0").slice(0, NANO_DIGITS);
+  return BigInt(whole) * 10n ** 9n + BigInt(nano);
 }
 
 function formatNano(nano) {
@@ -389,12 +390,22 @@ const feed = new Feed(`${location.protocol === "https:" ? "wss" : "ws"}://${loca
     redraw("depthChart");
   },
   trades(list, snapshot) {
-    if (snapshot) state.trades = [];
-    const seen = new Set(state.trades.map((t) => t.deal));
-    for (const trade of list) if (!seen.has(trade.deal)) state.trades.unshift(trade);
-    state.trades.sort((a, b) => b.deal - a.deal);
+    if (snapshot) {
+      state.trades = [...list].sort((a, b) => b.deal - a.deal).slice(0, TAPE_ROWS);
+      redraw("tape");
+      return;
+    }
+    // A new trade goes on top of the tape at once, not at the next animation frame: a busy
+    // browser can hold frames back for a tenth of a second, and the tape is the page's news.
+    const body = $("tape").tBodies[0];
+    const onlyThis = $("tape-this-class").checked;
+    for (const trade of list) {
+      if (state.trades.length && trade.deal <= state.trades[0].deal) continue;
+      state.trades.unshift(trade);
+      if (!onlyThis || trade.class === state.cls) body.prepend(tradeRow(trade));
+    }
     state.trades.length = Math.min(state.trades.length, TAPE_ROWS);
-    redraw("tape");
+    while (body.rows.length > TAPE_ROWS) body.deleteRow(-1);
   },
   candles(cls, interval, list, snapshot, references) {
     if (cls !== state.cls || interval !== state.interval) return;
@@ -448,7 +459,9 @@ function select(cls) {
 
 function selectInterval(interval) {
   if (interval === state.interval) return;
-  if (state.cls) feed.unsubscribe({ subscribe: "candles", class: state.cls, interval: state.interval });
+  if (state.cls) {
+    feed.unsubscribe({ subscribe: "candles", class: state.cls, interval: state.interval });
+  }
   state.interval = interval;
   state.candles = [];
   if (state.cls) feed.subscribe({ subscribe: "candles", class: state.cls, interval });

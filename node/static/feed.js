@@ -245,7 +245,8 @@ export class Feed {
     }
     if (message.checksum !== undefined) {
       if (book.checksum() !== message.checksum) {
-        this.resubscribe(key, "checksums", `checksum ${message.checksum} differs at seq ${book.seq}`);
+        const why = `checksum ${message.checksum} differs at seq ${book.seq}`;
+        this.resubscribe(key, "checksums", why);
         return;
       }
       this.counts.verified += 1;

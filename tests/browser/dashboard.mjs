@@ -10,10 +10,11 @@
 //   GRIDBOOK_PROFILE     a fresh, empty folder for the browser's profile
 //   GRIDBOOK_SCREENSHOT  where to save the PNG
 // It checks that the page loads without console errors, shows the market's depth levels, shows
-// the deal in its trade tape within DEAL_SHOWN_MS_MAX of sending it through POST /v1/commands,
-// subscribes afresh after a forced gap in a depth channel, never saw a checksum differ or an
-// error frame, and follows another class picked from its class picker; every wait is bounded, and the browser is closed on every path. Its last
-// line of output is a JSON summary the Rust test reads.
+// the deal in its trade tape (painted) within DEAL_SHOWN_MS_MAX of sending it through
+// POST /v1/commands, subscribes afresh after a forced gap in a depth channel, never saw a
+// checksum differ or an error frame, and follows another class picked from its class picker.
+// Every wait is bounded, and the browser is closed on every path. Its last line of output is a
+// JSON summary the Rust test reads.
 
 import { createRequire } from "node:module";
 
@@ -95,21 +96,46 @@ try {
   }));
 
   const bidId = env("GRIDBOOK_DEAL_BID");
+  // Timed inside the page (the browser and this script share the machine's clock): when the
+  // deal's trade frame arrives, when its row is in the tape, and the next animation frame, by
+  // which the row is painted. Playwright's own notice that the row exists comes later still
+  // (its polling and the DevTools round trip, 100-200 ms on a busy machine), which is not the
+  // page's delay, so the test holds the page to the painted time.
+  await page.evaluate((id) => {
+    const handlers = window.gridbook.feed.handlers;
+    const trades = handlers.trades;
+    handlers.trades = (list, snapshot) => {
+      if (list.some((t) => t.bid === id)) window.gridbook.dealArrived ??= Date.now();
+      trades(list, snapshot);
+      const row = document.querySelector(`#tape tr.trade[data-bid="${id}"]`);
+      if (row && !window.gridbook.dealInTape) {
+        window.gridbook.dealInTape = Date.now();
+        // The frame after the row went in: the browser has painted it by then.
+        requestAnimationFrame(() => (window.gridbook.dealPainted = Date.now()));
+      }
+    };
+  }, bidId);
   const sent = Date.now();
   const posted = fetch(`${url}/v1/commands`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: env("GRIDBOOK_DEAL"),
     signal: AbortSignal.timeout(10_000),
-  }).then(async (response) => ({ status: response.status, body: await response.text() }));
-  const shown = page
-    .waitForSelector(`#tape tr.trade[data-bid="${bidId}"]`, { timeout: 5_000 })
-    .then(() => Date.now() - sent);
+  }).then(async (response) => ({
+    status: response.status,
+    body: await response.text(),
+    answered_ms: Date.now() - sent,
+  }));
+  const shown = page.waitForSelector(`#tape tr.trade[data-bid="${bidId}"]`, { timeout: 5_000 });
   const answer = await posted;
   if (answer.status !== 200 || !answer.body.includes('"deal"')) {
     throw new Error(`the deal was not made: ${answer.status} ${answer.body}`);
   }
-  const deal_shown_ms = await shown;
+  await shown;
+  await page.waitForFunction(() => window.gridbook.dealPainted, null, { timeout: 5_000 });
+  const deal_arrived_ms = (await page.evaluate(() => window.gridbook.dealArrived)) - sent;
+  const deal_in_tape_ms = (await page.evaluate(() => window.gridbook.dealInTape)) - sent;
+  const deal_shown_ms = (await page.evaluate(() => window.gridbook.dealPainted)) - sent;
 
   // A gap forced in the page's copy of the book (its last seq set back by one): the next
   // update's prev_seq does not follow, so the page must subscribe afresh and show the book
@@ -177,6 +203,9 @@ try {
     loaded_ms,
     book_shown_ms,
     deal_shown_ms,
+    deal_answered_ms: answer.answered_ms,
+    deal_arrived_ms,
+    deal_in_tape_ms,
     gap_recovered_ms,
     followed_ms,
     other,
