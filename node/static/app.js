@@ -131,10 +131,11 @@ function renderLadder() {
     const spreadNano = toNano(asks[0][0]) - toNano(bids[0][0]);
     // A class's book can cross: its best bid and best ask need not fit each other (the bid may
     // want more memory, another region or other hours than the ask offers).
-    spread.textContent =
-      spreadNano >= 0n
-        ? `spread ${formatNano(spreadNano)}`
-        : `crossed by ${formatNano(-spreadNano)} (bid and ask do not fit each other)`;
+    const crossed = spreadNano < 0n;
+    spread.textContent = crossed
+      ? `crossed by ${formatNano(-spreadNano)}`
+      : `spread ${formatNano(spreadNano)}`;
+    spread.title = crossed ? "the best bid and the best ask do not fit each other" : "";
   } else {
     spread.textContent = book ? "one side is empty" : "waiting for the book";
   }
@@ -176,28 +177,27 @@ function renderDepthChart() {
   charts.depth?.setData(depthData());
 }
 
+/**
+ * The candle chart's series on one time axis: each candle at its slot's middle, and each kept
+ * reference point at its own time (from the first candle on), so the line shows how the
+ * reference moved inside the candles, and alone when the class has not traded yet.
+ */
 function candleData() {
-  const refs = state.references.get(state.cls) ?? [];
-  const times = [];
-  const open = [];
-  const high = [];
-  const low = [];
-  const close = [];
-  const reference = [];
-  let r = 0;
-  let lastRef = null;
   const intervalMs = INTERVAL_S[state.interval] * 1000;
+  const first = state.candles.length ? state.candles[0].start : -Infinity;
+  const points = new Map(); // x, seconds → [open, high, low, close, reference]
   for (const c of state.candles) {
-    // The reference in force at the candle's close.
-    while (r < refs.length && refs[r].ts < c.start + intervalMs) lastRef = Number(refs[r++].price);
-    times.push((c.start + intervalMs / 2) / 1000); // the candle's middle
-    open.push(Number(c.open));
-    high.push(Number(c.high));
-    low.push(Number(c.low));
-    close.push(Number(c.close));
-    reference.push(lastRef);
+    const values = [c.open, c.high, c.low, c.close].map(Number);
+    points.set((c.start + intervalMs / 2) / 1000, [...values, null]);
   }
-  return [times, open, high, low, close, reference];
+  for (const { ts, price } of state.references.get(state.cls) ?? []) {
+    if (ts < first) continue;
+    const at = points.get(ts / 1000) ?? [null, null, null, null, null];
+    at[4] = Number(price);
+    points.set(ts / 1000, at);
+  }
+  const xs = [...points.keys()].sort((x, y) => x - y);
+  return [xs, ...[0, 1, 2, 3, 4].map((series) => xs.map((x) => points.get(x)[series]))];
 }
 
 function renderCandles() {
@@ -257,6 +257,7 @@ function drawCandles(u) {
   ctx.rect(left, top, width, height);
   ctx.clip();
   for (let i = 0; i < times.length; i++) {
+    if (open[i] == null) continue; // a reference point only
     const x = Math.round(u.valToPos(times[i], "x", true));
     const [yo, yh, yl, yc] = [open[i], high[i], low[i], close[i]].map((v) =>
       Math.round(u.valToPos(v, "y", true)),
@@ -472,6 +473,10 @@ makeCharts();
 $("class-picker").addEventListener("change", (event) => select(event.target.value));
 $("interval-picker").addEventListener("change", (event) => selectInterval(event.target.value));
 $("tape-this-class").addEventListener("change", () => redraw("tape"));
+addEventListener("hashchange", () => {
+  const named = new URLSearchParams(location.hash.slice(1)).get("class");
+  if (named) select(named);
+});
 feed.subscribe({ subscribe: "tickers" });
 feed.subscribe({ subscribe: "references" });
 feed.subscribe({ subscribe: "trades" });
