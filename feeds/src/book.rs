@@ -129,6 +129,10 @@ pub enum Terms {
 pub struct Book {
     taxonomy: Taxonomy,
     configs_max: usize,
+    /// Whether new configurations' channels are tracked from the start.
+    track_all: bool,
+    /// By [`ConfigId`]: whether its channel holds levels.
+    tracked: Vec<bool>,
     ids: HashMap<Box<str>, OrderNo>,
     orders: HashMap<OrderNo, Order>,
     next_order: OrderNo,
@@ -154,12 +158,15 @@ enum Move {
 }
 
 impl Book {
-    /// An empty book under `taxonomy`, knowing at most `configs_max` configurations.
-    pub fn new(taxonomy: Taxonomy, configs_max: usize) -> Book {
+    /// An empty book under `taxonomy`, knowing at most `configs_max` configurations, whose
+    /// channels are tracked from the start if `track_all`.
+    pub fn new(taxonomy: Taxonomy, configs_max: usize, track_all: bool) -> Book {
         let channels = vec![Depth::default(); taxonomy.len()];
         Book {
             taxonomy,
             configs_max,
+            track_all,
+            tracked: Vec::new(),
             ids: HashMap::new(),
             orders: HashMap::new(),
             next_order: 0,
@@ -174,6 +181,68 @@ impl Book {
             dirty: BTreeSet::new(),
             scratch: Vec::new(),
         }
+    }
+
+    /// Whether `config`'s channel holds levels.
+    pub fn is_tracked(&self, config: ConfigId) -> bool {
+        self.tracked[config.0 as usize]
+    }
+
+    /// `config`'s channel holds levels from now on: every resting order's contribution is added
+    /// as this command's changes, so the next update sets them all.
+    pub fn track(&mut self, config: ConfigId) {
+        if std::mem::replace(&mut self.tracked[config.0 as usize], true) {
+            return;
+        }
+        let channel = self.configs[config.0 as usize].channel;
+        let mut numbers: Vec<OrderNo> = self
+            .orders
+            .iter()
+            .filter(|(_, order)| match order.place {
+                Place::Ask(at) => at == config,
+                Place::Bid(sig) => self.sigs[sig.0 as usize]
+                    .as_ref()
+                    .is_some_and(|signature| signature.configs.contains(&config)),
+            })
+            .map(|(&no, _)| no)
+            .collect();
+        numbers.sort_unstable();
+        for no in numbers {
+            let order = &self.orders[&no];
+            let Some(price_nano) = self.price_now(order) else { continue };
+            let (side, qty) = (order.side(), order.remaining);
+            self.channels[channel.0 as usize].add(side, price_nano, qty);
+            self.dirty.insert(channel);
+        }
+    }
+
+    /// The levels `config`'s channel would hold, computed from the resting orders whether or
+    /// not it is tracked (a question about a channel nobody follows).
+    pub fn computed_depth(&self, config: ConfigId) -> Depth {
+        let mut depth = Depth::default();
+        for order in self.orders.values() {
+            let reaches = match order.place {
+                Place::Ask(at) => at == config,
+                Place::Bid(sig) => self.sigs[sig.0 as usize]
+                    .as_ref()
+                    .is_some_and(|signature| signature.configs.contains(&config)),
+            };
+            if let (true, Some(price_nano)) = (reaches, self.price_now(order)) {
+                depth.add(order.side(), price_nano, order.remaining);
+            }
+        }
+        let seq = self.channels[self.configs[config.0 as usize].channel.0 as usize].seq();
+        depth.restore_seq(seq);
+        depth
+    }
+
+    /// `config`'s channel holds no levels from now on (its seq stays).
+    pub fn untrack(&mut self, config: ConfigId) {
+        if !std::mem::replace(&mut self.tracked[config.0 as usize], false) {
+            return;
+        }
+        let channel = self.configs[config.0 as usize].channel;
+        self.channels[channel.0 as usize].clear();
     }
 
     /// The taxonomy.
@@ -380,8 +449,11 @@ impl Book {
         let mut moves = std::mem::take(&mut self.scratch);
         match order.place {
             Place::Ask(config) => {
+                let tracked = self.tracked[config.0 as usize];
                 let config = &self.configs[config.0 as usize];
-                moves.push((config.channel, Side::Ask, price_nano, qty));
+                if tracked {
+                    moves.push((config.channel, Side::Ask, price_nano, qty));
+                }
                 if let Some((class, per_slot)) = config.class {
                     moves.push((
                         ChannelId(class.0),
@@ -393,7 +465,7 @@ impl Book {
             }
             Place::Bid(sig) => {
                 let signature = self.sigs[sig.0 as usize].as_ref().expect("a live signature");
-                for config in &signature.configs {
+                for config in signature.configs.iter().filter(|c| self.tracked[c.0 as usize]) {
                     moves.push((
                         self.configs[config.0 as usize].channel,
                         Side::Bid,
@@ -444,6 +516,7 @@ impl Book {
         let channel = ChannelId(self.channels.len() as u32);
         self.channels.push(Depth::default());
         self.configs.push(Config { hw, class, channel });
+        self.tracked.push(self.track_all);
         self.config_of.insert(hw, id);
         // Every resting bid this machine satisfies is now demand in its channel (and in its
         // class, if no configuration of the class satisfied the bid before).
@@ -586,11 +659,12 @@ impl Book {
     pub(crate) fn restore(
         taxonomy: Taxonomy,
         configs_max: usize,
+        track_all: bool,
         saved: SavedBook,
         symbols: &Symbols,
     ) -> Result<Book, FeedsError> {
         let damaged = |detail: String| FeedsError::Command { seq: 0, detail };
-        let mut book = Book::new(taxonomy, configs_max);
+        let mut book = Book::new(taxonomy, configs_max, track_all);
         if saved.seqs.len() != book.channels.len() + saved.configs.len() {
             return Err(damaged("feeds state: a seq per channel".into()));
         }

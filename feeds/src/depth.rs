@@ -147,6 +147,16 @@ impl Depth {
         Some(changes)
     }
 
+    /// Forgets every level (an untracked channel), keeping the seq.
+    pub(crate) fn clear(&mut self) {
+        self.asks.clear();
+        self.bids.clear();
+        self.touched.clear();
+        self.ask_total = 0;
+        self.bid_total = 0;
+        self.epoch += 1;
+    }
+
     /// Takes the seq a snapshot saved, ending the command that rebuilt the levels.
     pub(crate) fn restore_seq(&mut self, seq: u64) {
         self.touched.clear();

@@ -42,10 +42,19 @@ fn levels(levels: impl Iterator<Item = (u64, u64)>, most: usize) -> Value {
 
 /// A depth channel's snapshot: every level (at most `most` per side), its seq, time and
 /// checksum.
+///
+/// A configuration channel nobody tracks is computed from the resting orders.
 pub fn depth_snapshot(feeds: &Feeds, channel: ChannelId, most: usize) -> Map<String, Value> {
-    let depth = feeds.book().depth(channel);
+    let key = feeds.book().key(channel);
+    let computed = match key {
+        DepthKey::Config(config) if !feeds.book().is_tracked(config) => {
+            Some(feeds.book().computed_depth(config))
+        }
+        _ => None,
+    };
+    let depth = computed.as_ref().unwrap_or_else(|| feeds.book().depth(channel));
     let mut out = Map::new();
-    key_fields(feeds, feeds.book().key(channel), &mut out);
+    key_fields(feeds, key, &mut out);
     out.insert("seq".into(), depth.seq().into());
     out.insert("ts".into(), feeds.now_ms().into());
     out.insert("asks".into(), levels(depth.asks(), most));

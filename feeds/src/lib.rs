@@ -40,6 +40,9 @@ pub struct FeedsConfig {
     pub priced: bool,
     /// Machine configurations the feeds know at most (each has a depth channel).
     pub configs_max: usize,
+    /// Whether every configuration's channel holds levels (offline, and the tests); off, only
+    /// those [`Feeds::track`] names do, as the node runs them for its subscribers.
+    pub all_configurations: bool,
     /// Distinct names (the engine's `names_max`).
     pub names_max: usize,
     /// Trades kept for `GET /v1/trades` and a subscription's first message.
@@ -55,6 +58,7 @@ impl Default for FeedsConfig {
         FeedsConfig {
             priced: false,
             configs_max: 65_536,
+            all_configurations: true,
             names_max: 65_536,
             trades_kept: 10_000,
             candles_kept: 1_500,
@@ -129,7 +133,7 @@ impl Feeds {
         let classes = taxonomy.len();
         Feeds {
             symbols: Symbols::with_names_max(config.names_max),
-            book: Book::new(taxonomy, config.configs_max),
+            book: Book::new(taxonomy, config.configs_max, config.all_configurations),
             tape: Tape::default(),
             candles: vec![ClassCandles::default(); classes],
             references: vec![Default::default(); classes],
@@ -315,6 +319,16 @@ impl Feeds {
             change_24h_nano,
             supply,
             demand,
+        }
+    }
+
+    /// Tracks or stops tracking `config`'s channel ([`Book::track`], [`Book::untrack`]);
+    /// between commands.
+    pub fn track(&mut self, config: ConfigId, on: bool) {
+        if on {
+            self.book.track(config);
+        } else {
+            self.book.untrack(config);
         }
     }
 

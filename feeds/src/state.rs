@@ -73,7 +73,8 @@ impl Feeds {
                 return Err(damaged(format!("name {at} `{name}` twice, or past names_max")));
             }
         }
-        let book = Book::restore(taxonomy, config.configs_max, state.book, &symbols)?;
+        let track_all = config.all_configurations;
+        let book = Book::restore(taxonomy, config.configs_max, track_all, state.book, &symbols)?;
         Ok(Feeds {
             config,
             symbols,

@@ -192,6 +192,10 @@ fn check_stream(seed: u64, configs: usize, pegged: u8, with_model: bool) {
     let lines = stream(seed, configs, pegged, with_model);
     // Half way, the feeds are saved and restored; the copy must go on exactly as the original.
     let mut restored: Option<Feeds> = None;
+    // Feeds that track configuration channels on demand, switched on and off as the stream
+    // goes: a tracked channel holds exactly the levels of the feeds that track them all.
+    let on_demand_config = FeedsConfig { all_configurations: false, ..feeds.config().clone() };
+    let mut on_demand = Feeds::new(taxonomy.clone(), on_demand_config);
     for (at, line) in lines.iter().enumerate() {
         if at == lines.len() / 2 {
             let mut state = Vec::new();
@@ -219,6 +223,27 @@ fn check_stream(seed: u64, configs: usize, pegged: u8, with_model: bool) {
         repriced += events.windows(18).filter(|w| w == b"\"type\":\"reference\"").count() as u64;
         messages.clear();
         feeds.apply(at as u64 + 1, line.as_bytes(), &events, &mut messages).expect("follows");
+        if at % 37 == 0 {
+            let known = on_demand.book().configs().len() as u32;
+            if known > 0 {
+                let config = gridbook_feeds::ConfigId((at as u32 / 37) % known);
+                let on = !on_demand.book().is_tracked(config);
+                on_demand.track(config, on);
+            }
+        }
+        let mut ignored = Vec::new();
+        on_demand.apply(at as u64 + 1, line.as_bytes(), &events, &mut ignored).expect("follows");
+        for at in 0..on_demand.book().configs().len() as u32 {
+            let config = gridbook_feeds::ConfigId(at);
+            if on_demand.book().is_tracked(config) {
+                let key = gridbook_feeds::DepthKey::Config(config);
+                let (mine, all) = (on_demand.book(), feeds.book());
+                let (mine, all) = (mine.depth(mine.channel(key)), all.depth(all.channel(key)));
+                let (ma, aa): (Vec<_>, Vec<_>) = (mine.asks().collect(), all.asks().collect());
+                let (mb, ab): (Vec<_>, Vec<_>) = (mine.bids().collect(), all.bids().collect());
+                assert_eq!((ma, mb), (aa, ab), "tracked {at}");
+            }
+        }
         if let Some(copy) = restored.as_mut() {
             let mut again = Vec::new();
             copy.apply(at as u64 + 1, line.as_bytes(), &events, &mut again).expect("follows");

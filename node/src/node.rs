@@ -110,8 +110,12 @@ pub fn serve(config: NodeConfig, ready: impl FnOnce(Started) + Send) -> Result<(
         None => Market::new(&config.market)?,
     };
     let snapshot_seq = market.last_seq();
-    let feeds_config =
-        FeedsConfig { priced: market.priced().model().is_some(), ..FeedsConfig::default() };
+    // A machine's depth channel holds levels while someone follows it (pipeline/feeds.rs).
+    let feeds_config = FeedsConfig {
+        priced: market.priced().model().is_some(),
+        all_configurations: false,
+        ..FeedsConfig::default()
+    };
     let taxonomy = market.priced().taxonomy().clone();
     let node_feeds = if config.feeds {
         publisher.start_feeds(taxonomy, feeds_config, snapshot_seq)

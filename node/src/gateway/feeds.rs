@@ -216,8 +216,11 @@ fn channels(feeds: &Feeds) -> Value {
         .iter()
         .enumerate()
         .filter(|(at, _)| {
-            let key = DepthKey::Config(gridbook_feeds::ConfigId(*at as u32));
-            !book.depth(book.channel(key)).is_empty()
+            let config = gridbook_feeds::ConfigId(*at as u32);
+            match book.is_tracked(config) {
+                true => !book.depth(book.channel(DepthKey::Config(config))).is_empty(),
+                false => !book.computed_depth(config).is_empty(),
+            }
         })
         .map(|(_, config)| feed_json::hw_json(&config.hw, feeds.symbols()))
         .collect();

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gridbook_feeds::{json, DepthKey, FeedMessage, Feeds, Interval};
+use gridbook_feeds::{json, ChannelId, ConfigId, DepthKey, FeedMessage, Feeds, Interval};
 use hashbrown::HashMap;
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::broadcast;
@@ -144,20 +144,40 @@ impl FeedState {
         }
     }
 
-    /// What `message` is about, and its depth seq (0 for other topics). Channel names are
-    /// written once per channel.
+    /// The name of depth channel `channel`, written once.
+    fn channel_name(&mut self, channel: ChannelId) -> Arc<str> {
+        let feeds = &self.feeds;
+        let at = channel.0 as usize;
+        if self.channel_names.len() <= at {
+            self.channel_names.resize(at + 1, None);
+        }
+        let name = self.channel_names[at]
+            .get_or_insert_with(|| depth_name(feeds, feeds.book().key(channel)));
+        name.clone()
+    }
+
+    /// Tracks exactly the configuration channels `wanted` names (a bid is in the channel of
+    /// every configuration it reaches, so the node keeps only those someone follows).
+    fn track_wanted(&mut self, wanted: &Wanted, now: Instant) {
+        for at in 0..self.feeds.book().configs().len() as u32 {
+            let config = ConfigId(at);
+            let channel = self.feeds.book().channel(DepthKey::Config(config));
+            let name = self.channel_name(channel);
+            let want = wanted.wants(&Topic::Depth(name), now);
+            if want != self.feeds.book().is_tracked(config) {
+                self.feeds.track(config, want);
+            }
+        }
+    }
+
+    /// What `message` is about, and its depth seq (0 for other topics).
     fn topic(&mut self, message: &FeedMessage) -> (Topic, u64) {
+        if let FeedMessage::Depth { channel, seq, .. } = message {
+            return (Topic::Depth(self.channel_name(*channel)), *seq);
+        }
         let feeds = &self.feeds;
         match message {
-            FeedMessage::Depth { channel, seq, .. } => {
-                let at = channel.0 as usize;
-                if self.channel_names.len() <= at {
-                    self.channel_names.resize(at + 1, None);
-                }
-                let name = self.channel_names[at]
-                    .get_or_insert_with(|| depth_name(feeds, feeds.book().key(*channel)));
-                (Topic::Depth(name.clone()), *seq)
-            }
+            FeedMessage::Depth { .. } => unreachable!("returned above"),
             FeedMessage::Trade(trade) => {
                 (Topic::Trades(trade.class.map(|(class, _)| class_name(feeds, class))), 0)
             }
@@ -254,6 +274,15 @@ impl NodeFeeds {
         } else {
             wanted.topics.entry(topic.clone()).or_insert((0, None)).0 += 1;
         }
+        drop(wanted);
+        if matches!(topic, Topic::Depth(_)) {
+            // A machine's channel starts holding levels now, before the snapshot is read.
+            let mut state = self.state.write();
+            let wanted = self.wanted.lock().clone();
+            if state.failed.is_none() {
+                state.track_wanted(&wanted, Instant::now());
+            }
+        }
         Following { wanted: self.wanted.clone(), topic: topic.clone(), all_trades }
     }
 
@@ -268,6 +297,9 @@ impl NodeFeeds {
                 wanted.forget_old(now);
                 wanted.clone()
             };
+            if state.failed.is_none() {
+                state.track_wanted(&wanted, now);
+            }
             for (seq, line, events) in group {
                 state.follow(seq, line, events, (&wanted, now), &mut frames);
             }
