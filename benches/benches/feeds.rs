@@ -3,7 +3,10 @@
 //!
 //! - `feeds_mix/feeds`: `Feeds::apply` for each command of the benchmark mix (100 000
 //!   resting, 30 % pegged, priced by ewma), given the command's journal line and the event
-//!   lines the node's market produced for it — what the node's publisher adds per command.
+//!   lines the node's market produced for it — what the node's publisher adds per command
+//!   (configuration channels kept only while followed, none here, as the node runs);
+//!   `feeds_mix/feeds_all_configurations` the same keeping every configuration's channel, as
+//!   `gridbook feeds` does.
 //!   The lines and events are produced before timing; each sample applies the first 10 000
 //!   measured commands to a copy of the warm feed (after the warm-up and warm mix), made
 //!   outside the timing.
@@ -59,13 +62,20 @@ fn stream(setup: &Setup) -> (Vec<Step>, usize) {
 fn feeds_mix(c: &mut Criterion) {
     let setup = setup();
     let (steps, measured_from) = stream(&setup);
-    let config = FeedsConfig { priced: true, ..FeedsConfig::default() };
-    let mut warm = Feeds::new(Taxonomy::default_taxonomy(), config);
-    let mut messages = Vec::new();
-    for (seq, (line, events)) in steps[..measured_from].iter().enumerate() {
-        warm.apply(seq as u64 + 1, line, events, &mut messages).expect("the feed follows");
-        messages.clear();
-    }
+    // As the node runs them (configuration channels kept only while followed: none here),
+    // and with every configuration channel kept (offline `gridbook feeds`, the tests).
+    let warm_feeds = |all_configurations| {
+        let config = FeedsConfig { priced: true, all_configurations, ..FeedsConfig::default() };
+        let mut warm = Feeds::new(Taxonomy::default_taxonomy(), config);
+        let mut messages = Vec::new();
+        for (seq, (line, events)) in steps[..measured_from].iter().enumerate() {
+            warm.apply(seq as u64 + 1, line, events, &mut messages).expect("the feed follows");
+            messages.clear();
+        }
+        warm
+    };
+    let warm = warm_feeds(false);
+    let warm_all = warm_feeds(true);
     // Every sample applies the same chunk (the first measured one) to a fresh copy of the
     // warm state, made outside the timing: the feed and the market do exactly the same work.
     let chunk = &steps[measured_from..measured_from + CHUNK];
@@ -74,20 +84,22 @@ fn feeds_mix(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat)
         .sample_size(10)
         .throughput(Throughput::Elements(CHUNK as u64));
-    group.bench_function("feeds", |b| {
-        b.iter_batched(
-            || warm.clone(),
-            |mut feeds| {
-                let mut out = Vec::with_capacity(4 * CHUNK);
-                for (at, (line, events)) in chunk.iter().enumerate() {
-                    feeds.apply(at as u64, line, events, &mut out).expect("the feed follows");
-                }
-                black_box(out.len());
-                feeds
-            },
-            BatchSize::PerIteration,
-        )
-    });
+    for (name, warm) in [("feeds", &warm), ("feeds_all_configurations", &warm_all)] {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || warm.clone(),
+                |mut feeds| {
+                    let mut out = Vec::with_capacity(4 * CHUNK);
+                    for (at, (line, events)) in chunk.iter().enumerate() {
+                        feeds.apply(at as u64, line, events, &mut out).expect("the feed follows");
+                    }
+                    black_box(out.len());
+                    feeds
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
     let mut market = replay(&setup);
     let mut events = Vec::new();
     for (seq, (line, _)) in steps[..measured_from].iter().enumerate() {
