@@ -380,7 +380,8 @@ async fn a_restarted_node_publishes_the_feeds_it_had() {
     let (mut trader, mut answers) = ws::connect(&node.url, None).await.expect("connects");
     trade(&mut trader, &mut answers, &mut rng, 0, 350).await;
     let timeout = std::time::Duration::from_secs(30);
-    node.wait_for_metric("gridbook_snapshots_total", 3, timeout).await;
+    // At least one snapshot (one due while the writer is busy is skipped, so not a count).
+    node.wait_for_metric("gridbook_snapshots_total", 1, timeout).await;
     // Then commands the snapshot does not hold, which the restart replays from the journal.
     trade(&mut trader, &mut answers, &mut rng, 350, 30).await;
     let before = feed_views(&node).await;
