@@ -17,7 +17,8 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use gridbook_feeds::{
-    Candle, DepthKey, FeedMessage, Feeds, FeedsConfig, Interval, ReferencePoint, Ticker, Trade,
+    read_events, Candle, DepthKey, FeedMessage, Feeds, FeedsConfig, Interval, ReferencePoint,
+    Ticker, Trade,
 };
 use gridbook_node::market_file::MarketFile;
 use gridbook_pricing::{ClassId, LineReplay, PricedEngine, PricedOptions};
@@ -170,11 +171,7 @@ fn market_of(args: &FeedsArgs) -> Result<(LineReplay, bool)> {
 
 /// The `ts` of a step's first event (every step has one).
 fn first_ts(events: &[u8]) -> Option<u64> {
-    let rest = events.strip_prefix(b"{\"seq\":")?;
-    let at = rest.iter().position(|&b| b == b',')?;
-    let rest = rest[at..].strip_prefix(b",\"ts\":")?;
-    let end = rest.iter().position(|b| !b.is_ascii_digit())?;
-    std::str::from_utf8(&rest[..end]).ok()?.parse().ok()
+    read_events(events).next()?.ok().map(|event| event.ts_ms)
 }
 
 fn collect(messages: Vec<FeedMessage>, collected: &mut Collected) {

@@ -474,3 +474,57 @@ async fn offline_tables_equal_the_live_feed(node: &LiveNode, views: &[Value]) {
         assert_eq!(last[1..], live[..], "the last ticker of {class}");
     }
 }
+
+/// Rule: a market-data subscription the node cannot serve is refused with an error frame that
+/// names what is wrong (its tag echoed), and the connection goes on serving the good ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_feed_subscriptions_are_refused_by_name() {
+    let node = LiveNode::start("feeds-refusals", CONFIG);
+    let (mut sender, mut receiver) = ws::connect(&node.url, None).await.expect("connects");
+    let refused = [
+        (json!({"tag":1,"subscribe":"depth","class":"gpu.nope"}), "unknown_class", "class"),
+        (json!({"tag":2,"subscribe":"depth"}), "bad_field", "class"),
+        (json!({"tag":3,"subscribe":"depth","hw":{"cpu":1}}), "bad_field", "hw"),
+        (
+            json!({"tag":4,"subscribe":"candles","class":CLASS,"interval":"2m"}),
+            "bad_field",
+            "interval",
+        ),
+        (json!({"tag":5,"subscribe":"candles","interval":"1m"}), "missing_field", "class"),
+        (json!({"tag":6,"subscribe":"tickers","after":3}), "bad_field", "after"),
+        (json!({"tag":7,"subscribe":"tickers","class":CLASS}), "unknown_field", "class"),
+        (json!({"tag":8,"subscribe":"quotes"}), "bad_field", "subscribe"),
+    ];
+    for (frame, _, _) in &refused {
+        sender.send(frame.clone()).await.expect("sent");
+    }
+    // Answers are matched by tag: refusals of unreadable frames and of readable ones take
+    // different ways out (docs/api.md: a client must not depend on their order).
+    let mut errors = std::collections::HashMap::new();
+    while errors.len() < refused.len() {
+        let answer =
+            within("a refusal", 30, receiver.next()).await.expect("a frame").expect("open");
+        let Frame::Error { tag, error } = answer else { panic!("only refusals: {answer:?}") };
+        errors.insert(tag.to_string(), error);
+    }
+    for (frame, code, field) in refused {
+        let error = &errors[&frame["tag"].to_string()];
+        let named = (error["error"].as_str(), error["field"].as_str());
+        assert_eq!(named, (Some(code), Some(field)), "{frame}: {error}");
+    }
+    // The connection still serves a good subscription, and refuses the same one twice.
+    sender.send(json!({"tag":9,"subscribe":"tickers"})).await.expect("sent");
+    sender.send(json!({"tag":10,"subscribe":"tickers"})).await.expect("sent");
+    let mut seen = (false, false);
+    while seen != (true, true) {
+        match within("answers", 30, receiver.next()).await.expect("a frame").expect("open") {
+            Frame::FeedAck { tag, .. } if tag == json!(9) => seen.0 = true,
+            Frame::Error { tag, error } if tag == json!(10) => {
+                assert_eq!(error["error"], "already_subscribed");
+                seen.1 = true;
+            }
+            Frame::Feed { message } => assert_eq!(message["channel"], "tickers"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -236,6 +236,24 @@ impl Book {
         depth
     }
 
+    /// By [`ConfigId`]: whether the configuration's channel has a level now, tracked or not —
+    /// one pass over the resting orders.
+    pub fn configs_with_depth(&self) -> Vec<bool> {
+        let mut reached = vec![false; self.configs.len()];
+        for order in self.orders.values().filter(|order| self.price_now(order).is_some()) {
+            match order.place {
+                Place::Ask(config) => reached[config.0 as usize] = true,
+                Place::Bid(sig) => {
+                    let signature = self.sigs[sig.0 as usize].as_ref().expect("a live signature");
+                    for config in &signature.configs {
+                        reached[config.0 as usize] = true;
+                    }
+                }
+            }
+        }
+        reached
+    }
+
     /// `config`'s channel holds no levels from now on (its seq stays).
     pub fn untrack(&mut self, config: ConfigId) {
         if !std::mem::replace(&mut self.tracked[config.0 as usize], false) {

@@ -10,8 +10,9 @@ use std::sync::Arc;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use gridbook_feeds::json::hw_json;
 use gridbook_matcher::money::format_nano;
-use gridbook_matcher::{Engine, Hardware, Requirements, Symbols};
+use gridbook_matcher::{Engine, Requirements, Symbols};
 use gridbook_pricing::{BookSummary, ClassId};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -87,7 +88,7 @@ fn configurations(engine: &Engine, symbols: &Symbols, levels: usize) -> Vec<Valu
         .filter_map(|config| {
             let asks = aggregate(engine.config_asks(config), levels);
             let hw = engine.config_hardware(config)?;
-            (!asks.is_empty()).then(|| json!({"hw": hardware_json(hw, symbols), "asks": asks}))
+            (!asks.is_empty()).then(|| json!({"hw": hw_json(hw, symbols), "asks": asks}))
         })
         .collect()
 }
@@ -119,18 +120,6 @@ fn aggregate(orders: impl Iterator<Item = (u64, u64)>, levels: usize) -> Vec<Val
     out.into_iter()
         .map(|(price, qty, orders)| json!({"price": format_nano(price), "qty": qty, "orders": orders}))
         .collect()
-}
-
-fn hardware_json(hw: &Hardware, symbols: &Symbols) -> Value {
-    json!({
-        "cpu": hw.cpu,
-        "mem": hw.mem_gib,
-        "gpu": hw.gpu.map(|s| symbols.name(s)),
-        "gpus": hw.gpus,
-        "gpu_mem": hw.gpu_mem_gib,
-        "tee": hw.tee.map(|s| symbols.name(s)),
-        "region": symbols.name(hw.region),
-    })
 }
 
 fn requirements_json(req: &Requirements, symbols: &Symbols) -> Value {

@@ -29,8 +29,8 @@ fn bad(field: &str, detail: impl Into<String>) -> ApiError {
     ApiError::bad_request("bad_query", detail, Some(field.into()))
 }
 
-/// The feeds, unless they stopped.
-fn readable(state: &FeedState) -> Result<&Feeds, ApiError> {
+/// The feeds, unless they stopped (`503 feeds_stopped`, saying why).
+pub fn readable(state: &FeedState) -> Result<&Feeds, ApiError> {
     match &state.failed {
         Some(why) => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -211,18 +211,13 @@ fn channels(feeds: &Feeds) -> Value {
         .filter(|&class| !book.depth(book.channel(DepthKey::Class(class))).is_empty())
         .map(|class| feeds.taxonomy().class(class).name.as_str())
         .collect();
+    let reached = book.configs_with_depth();
     let configurations: Vec<Value> = book
         .configs()
         .iter()
-        .enumerate()
-        .filter(|(at, _)| {
-            let config = gridbook_feeds::ConfigId(*at as u32);
-            match book.is_tracked(config) {
-                true => !book.depth(book.channel(DepthKey::Config(config))).is_empty(),
-                false => !book.computed_depth(config).is_empty(),
-            }
-        })
-        .map(|(_, config)| feed_json::hw_json(&config.hw, feeds.symbols()))
+        .zip(reached)
+        .filter(|(_, reached)| *reached)
+        .map(|(config, _)| feed_json::hw_json(&config.hw, feeds.symbols()))
         .collect();
     json!({"ts": feeds.now_ms(), "classes": classes, "configurations": configurations})
 }

@@ -172,17 +172,14 @@ impl FeedState {
 
     /// What `message` is about, and its depth seq (0 for other topics).
     fn topic(&mut self, message: &FeedMessage) -> (Topic, u64) {
-        if let FeedMessage::Depth { channel, seq, .. } = message {
-            return (Topic::Depth(self.channel_name(*channel)), *seq);
-        }
-        let feeds = &self.feeds;
+        let class = |class| class_name(&self.feeds, class);
         match message {
-            FeedMessage::Depth { .. } => unreachable!("returned above"),
-            FeedMessage::Trade(trade) => {
-                (Topic::Trades(trade.class.map(|(class, _)| class_name(feeds, class))), 0)
+            FeedMessage::Depth { channel, seq, .. } => {
+                (Topic::Depth(self.channel_name(*channel)), *seq)
             }
-            FeedMessage::Candle { class, interval, .. } => {
-                (Topic::Candles(class_name(feeds, *class), *interval), 0)
+            FeedMessage::Trade(trade) => (Topic::Trades(trade.class.map(|(c, _)| class(c))), 0),
+            FeedMessage::Candle { class: c, interval, .. } => {
+                (Topic::Candles(class(*c), *interval), 0)
             }
             FeedMessage::Ticker(_) => (Topic::Tickers, 0),
             FeedMessage::Reference(_) => (Topic::References, 0),

@@ -34,7 +34,7 @@ use crate::gateway::commands::{
     Enqueued,
 };
 use crate::gateway::error::ApiError;
-use crate::gateway::feeds::class_of;
+use crate::gateway::feeds::{class_of, readable};
 use crate::gateway::listener::Peer;
 use crate::gateway::sessions::Grant;
 use crate::gateway::AppState;
@@ -212,23 +212,28 @@ impl Reader {
         Ok((enqueue(&self.state, prepared)?, batch))
     }
 
+    /// Why `stream` cannot be one more subscription of this connection, if it cannot.
+    fn no_room_for(&self, stream: &Stream) -> Option<ApiError> {
+        let max = self.state.config.limits.ws_subscriptions_max;
+        if self.subscriptions.contains_key(stream) {
+            let detail = "already subscribed to this stream";
+            Some(ApiError::bad_request("already_subscribed", detail, None))
+        } else if self.subscriptions.len() >= max {
+            let detail =
+                format!("at most {max} subscriptions per connection (limits.ws_subscriptions_max)");
+            Some(ApiError::bad_request("too_many_subscriptions", detail, None))
+        } else {
+            None
+        }
+    }
+
     async fn subscribe(&mut self, tag: Value, stream: Stream, after: Option<u64>) -> bool {
         self.subscriptions.retain(|_, task| !task.is_finished());
         if let Stream::Feed(feed) = stream {
             return self.subscribe_feed(tag, feed, after).await;
         }
-        let refusal = if self.subscriptions.contains_key(&stream) {
-            Some(ApiError::bad_request(
-                "already_subscribed",
-                "already subscribed to this stream",
-                None,
-            ))
-        } else if self.subscriptions.len() >= self.state.config.limits.ws_subscriptions_max {
-            let detail = format!(
-                "at most {} subscriptions per connection (limits.ws_subscriptions_max)",
-                self.state.config.limits.ws_subscriptions_max
-            );
-            Some(ApiError::bad_request("too_many_subscriptions", detail, None))
+        let refusal = if let Some(error) = self.no_room_for(&stream) {
+            Some(error)
         } else if let Some(Err(oldest)) =
             after.map(|after| self.state.published.read().events_after(after, 0))
         {
@@ -277,33 +282,15 @@ impl Reader {
     /// Starts a market-data subscription (docs/api.md, "Market data").
     async fn subscribe_feed(&mut self, tag: Value, feed: FeedSub, after: Option<u64>) -> bool {
         let stream = Stream::Feed(feed.clone());
-        let refusal = if self.subscriptions.contains_key(&stream) {
-            Some(ApiError::bad_request(
-                "already_subscribed",
-                "already subscribed to this stream",
-                None,
-            ))
-        } else if self.subscriptions.len() >= self.state.config.limits.ws_subscriptions_max {
-            let detail = format!(
-                "at most {} subscriptions per connection (limits.ws_subscriptions_max)",
-                self.state.config.limits.ws_subscriptions_max
-            );
-            Some(ApiError::bad_request("too_many_subscriptions", detail, None))
+        let refusal = if let Some(error) = self.no_room_for(&stream) {
+            Some(error)
         } else if after.is_some() && !matches!(feed.topic, Topic::Depth(_) | Topic::Trades(_)) {
             let detail = "`after` resumes `depth` (a seq) or `trades` (a deal)";
             Some(ApiError::bad_request("bad_field", detail, Some("after".into())))
         } else {
             let feeds = self.state.feeds.state.read();
-            match (&feeds.failed, &feed.class) {
-                (Some(why), _) => Some(ApiError::new(
-                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                    "feeds_stopped",
-                    format!("the market-data feeds {why}"),
-                    None,
-                )),
-                (None, Some(class)) => class_of(&feeds.feeds, class, "class").err(),
-                (None, None) => None,
-            }
+            let class = feed.class.as_deref();
+            readable(&feeds).and_then(|f| class.map(|c| class_of(f, c, "class")).transpose()).err()
         };
         if let Some(error) = refusal {
             return self.link.send_text(protocol::error_frame(&tag, &error)).await;
