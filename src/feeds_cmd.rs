@@ -93,7 +93,9 @@ fn offline_tables(args: &FeedsArgs) -> Result<Vec<Table>> {
         depth: Vec::new(),
     };
     let mut sampler = Sampler { next_ms: None, changed: false };
+    let mut first_line: Option<Vec<u8>> = None;
     let mut follow = |seq: u64, line: &[u8], replay: &mut LineReplay| -> Result<()> {
+        first_line.get_or_insert_with(|| line[..line.len().min(512)].to_vec());
         let mut events = Vec::new();
         replay.line(seq, line, &mut events);
         if let Some(first_ts) = first_ts(&events) {
@@ -138,6 +140,23 @@ fn offline_tables(args: &FeedsArgs) -> Result<Vec<Table>> {
         }
     }
     sampler.finish(args, &feeds, &mut collected);
+    // An events file, or anything else that is not an order stream, has no line the engine
+    // accepts: say so rather than write empty tables.
+    let stats = replay.stats();
+    eprintln!(
+        "followed {}: {} lines, {} applied, {} rejected",
+        args.input.display(),
+        stats.lines,
+        stats.applied,
+        stats.rejected_total()
+    );
+    if let (Some(first), 0) = (&first_line, stats.applied) {
+        bail!(
+            "no line of {} was applied: it is not an order stream ({}); an events file cannot be followed, its orders' terms are in the journal",
+            args.input.display(),
+            crate::sniff::hint(first)
+        );
+    }
     Ok(tables(&feeds, collected))
 }
 
@@ -371,6 +390,25 @@ mod tests {
         assert!(rows("depth") > 100 && rows("references") > 0);
         crate::tables::tests::check_with_python("feeds", &tables);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Rule: input with no line the engine accepts (here an events file, the mistake the
+    /// issue's wording invites) is an error that says what it looks like, not empty tables.
+    #[test]
+    fn an_events_file_is_refused_with_what_it_looks_like() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let args = FeedsArgs {
+            input: root.join("examples/market.events.jsonl"),
+            out: std::env::temp_dir().join("gridbook-feeds-unused"),
+            format: TableFormat::Csv,
+            interval_ms: 60_000,
+            depth_levels: 10,
+            pricing: None,
+            pricing_args: PricingArgs::default(),
+        };
+        let error = offline_tables(&args).expect_err("an events file is not an order stream");
+        let text = format!("{error:#}");
+        assert!(text.contains("no line of") && text.contains("events file"), "{text}");
     }
 
     #[test]

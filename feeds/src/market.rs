@@ -149,7 +149,7 @@ impl ClassCandles {
                 Some(last) if last.start_ms == start_ms => last.add(price_nano, units),
                 _ => {
                     series.push_back(Candle::new(start_ms, price_nano, units));
-                    if series.len() > kept {
+                    if series.len() > kept.max(1) {
                         series.pop_front();
                     }
                 }
