@@ -11,22 +11,18 @@
 //! An events file alone is not enough: events name orders but carry no terms (machine,
 //! requirements, price), which depth needs; the journal has them.
 
-use std::collections::BTreeMap;
 use std::io::BufReader;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use gridbook_feeds::{
-    read_events, Candle, DepthKey, FeedMessage, Feeds, FeedsConfig, Interval, ReferencePoint,
-    Ticker, Trade,
-};
+use gridbook_feeds::offline::{OfflineFeeds, Sampling};
 use gridbook_node::market_file::MarketFile;
-use gridbook_pricing::{ClassId, LineReplay, PricedEngine, PricedOptions};
+use gridbook_pricing::{LineReplay, PricedEngine, PricedOptions};
 
 use crate::lines::{Line, LineReader};
 use crate::pricing_args::{parts, PricingArgs, Sources, UNPRICED};
 use crate::replay_cmd::LINE_LEN_MAX_BYTES;
-use crate::tables::{write_tables, Column, Table, TableFormat};
+use crate::tables::{write_tables, Table, TableFormat};
 
 /// Arguments of `gridbook feeds`.
 #[derive(Debug, clap::Args)]
@@ -54,18 +50,6 @@ pub(crate) struct FeedsArgs {
     pub(crate) pricing_args: PricingArgs,
 }
 
-/// What the offline feed keeps while it reads: every trade and reference, the last state of
-/// every candle, the tickers and depth rows at interval boundaries.
-struct Collected {
-    trades: Vec<Trade>,
-    references: Vec<ReferencePoint>,
-    candles: BTreeMap<(ClassId, Interval, u64), Candle>,
-    /// `(boundary ms, ticker)`.
-    tickers: Vec<(u64, Ticker)>,
-    /// `(boundary ms, class, side, level, price, qty)`.
-    depth: Vec<(u64, ClassId, &'static str, u64, u64, u64)>,
-}
-
 pub(crate) fn run(args: &FeedsArgs) -> Result<()> {
     let tables = offline_tables(args)?;
     let written = write_tables(&args.out, args.format, &tables)?;
@@ -82,32 +66,14 @@ fn offline_tables(args: &FeedsArgs) -> Result<Vec<Table>> {
         bail!("--interval-ms must be at least 1");
     }
     let (mut replay, priced) = market_of(args)?;
-    let taxonomy = replay.priced().taxonomy().clone();
-    let config = FeedsConfig { priced, ..FeedsConfig::default() };
-    let mut feeds = Feeds::new(taxonomy, config);
-    let mut collected = Collected {
-        trades: Vec::new(),
-        references: Vec::new(),
-        candles: BTreeMap::new(),
-        tickers: Vec::new(),
-        depth: Vec::new(),
-    };
-    let mut sampler = Sampler { next_ms: None, changed: false };
+    let sampling = Sampling { interval_ms: args.interval_ms, depth_levels: args.depth_levels };
+    let mut feeds = OfflineFeeds::new(&replay, priced, sampling);
     let mut first_line: Option<Vec<u8>> = None;
     let mut follow = |seq: u64, line: &[u8], replay: &mut LineReplay| -> Result<()> {
         first_line.get_or_insert_with(|| line[..line.len().min(512)].to_vec());
-        let mut events = Vec::new();
-        replay.line(seq, line, &mut events);
-        if let Some(first_ts) = first_ts(&events) {
-            sampler.pass(first_ts, args, &feeds, &mut collected);
-        }
-        let mut messages = Vec::new();
         feeds
-            .apply(seq, line, &events, &mut messages)
-            .with_context(|| format!("the feeds cannot follow line {seq}"))?;
-        sampler.changed |= !messages.is_empty();
-        collect(messages, &mut collected);
-        Ok(())
+            .follow(seq, line, replay)
+            .with_context(|| format!("the feeds cannot follow line {seq}"))
     };
     if args.input.is_dir() {
         let mut failed = None;
@@ -139,7 +105,6 @@ fn offline_tables(args: &FeedsArgs) -> Result<Vec<Table>> {
             }
         }
     }
-    sampler.finish(args, &feeds, &mut collected);
     // An events file, or anything else that is not an order stream, has no line the engine
     // accepts: say so rather than write empty tables.
     let stats = replay.stats();
@@ -157,7 +122,7 @@ fn offline_tables(args: &FeedsArgs) -> Result<Vec<Table>> {
             crate::sniff::hint(first)
         );
     }
-    Ok(tables(&feeds, collected))
+    Ok(feeds.finish())
 }
 
 /// The replay INPUT needs, and whether it is priced.
@@ -186,159 +151,6 @@ fn market_of(args: &FeedsArgs) -> Result<(LineReplay, bool)> {
     let engine = gridbook_matcher::EngineConfig::default();
     let priced = market.pricing != UNPRICED;
     Ok((LineReplay::new(PricedEngine::new(engine, taxonomy, model, options)), priced))
-}
-
-/// The `ts` of a step's first event (every step has one).
-fn first_ts(events: &[u8]) -> Option<u64> {
-    read_events(events).next()?.ok().map(|event| event.ts_ms)
-}
-
-fn collect(messages: Vec<FeedMessage>, collected: &mut Collected) {
-    for message in messages {
-        match message {
-            FeedMessage::Trade(trade) => collected.trades.push(trade),
-            FeedMessage::Reference(point) => collected.references.push(point),
-            FeedMessage::Candle { class, interval, candle } => {
-                collected.candles.insert((class, interval, candle.start_ms), candle);
-            }
-            FeedMessage::Depth { .. } | FeedMessage::Ticker(_) => {}
-        }
-    }
-}
-
-/// Writes tickers and depth rows at the interval boundaries the stream passes.
-struct Sampler {
-    /// The next boundary, once the stream has a time.
-    next_ms: Option<u64>,
-    /// Whether any feed message came since the last rows.
-    changed: bool,
-}
-
-impl Sampler {
-    /// A command at `ts_ms` is next: rows for the boundary it passes (the market as it was
-    /// just before it), if anything changed.
-    fn pass(&mut self, ts_ms: u64, args: &FeedsArgs, feeds: &Feeds, collected: &mut Collected) {
-        let interval = args.interval_ms;
-        let next = *self.next_ms.get_or_insert_with(|| (ts_ms / interval + 1) * interval);
-        if ts_ms < next {
-            return;
-        }
-        if self.changed {
-            sample(next, args.depth_levels, feeds, collected);
-            self.changed = false;
-        }
-        self.next_ms = Some((ts_ms / interval + 1) * interval);
-    }
-
-    /// The stream ended: rows at the boundary after its last command, if anything changed.
-    fn finish(&mut self, args: &FeedsArgs, feeds: &Feeds, collected: &mut Collected) {
-        if let (Some(next), true) = (self.next_ms, self.changed) {
-            sample(next, args.depth_levels, feeds, collected);
-        }
-    }
-}
-
-/// Every class's ticker, and the best `levels` of each side of its depth, as of `at_ms`.
-fn sample(at_ms: u64, levels: usize, feeds: &Feeds, collected: &mut Collected) {
-    collected.tickers.extend(feeds.tickers().map(|ticker| (at_ms, ticker.clone())));
-    for at in 0..feeds.taxonomy().len() as u32 {
-        let class = ClassId(at);
-        let depth = feeds.book().depth(feeds.book().channel(DepthKey::Class(class)));
-        for (side, prices) in
-            [("ask", depth.asks().collect::<Vec<_>>()), ("bid", depth.bids().collect())]
-        {
-            for (level, (price, qty)) in prices.into_iter().take(levels).enumerate() {
-                collected.depth.push((at_ms, class, side, level as u64 + 1, price, qty));
-            }
-        }
-    }
-}
-
-fn tables(feeds: &Feeds, collected: Collected) -> Vec<Table> {
-    let taxonomy = feeds.taxonomy();
-    let name = |class: ClassId| taxonomy.class(class).name.clone();
-    let unit = |class: ClassId| taxonomy.class(class).unit.as_str().to_owned();
-    let trades = &collected.trades;
-    let trade_class = |t: &Trade| t.class.map(|(class, _)| class);
-    let trades = Table {
-        name: "trades",
-        columns: vec![
-            ("deal", Column::U64(trades.iter().map(|t| t.deal).collect())),
-            ("ts", Column::TimeMs(trades.iter().map(|t| t.ts_ms).collect())),
-            ("class", Column::OptText(trades.iter().map(|t| trade_class(t).map(name)).collect())),
-            ("unit", Column::OptText(trades.iter().map(|t| trade_class(t).map(unit)).collect())),
-            ("price", Column::Nano(trades.iter().map(|t| t.price_nano).collect())),
-            ("unit_price", Column::OptNano(trades.iter().map(Trade::unit_price_nano).collect())),
-            ("qty", Column::U64(trades.iter().map(|t| t.qty).collect())),
-            ("units", Column::OptU64(trades.iter().map(Trade::units).collect())),
-            ("start", Column::TimeMs(trades.iter().map(|t| t.start_ms).collect())),
-            ("end", Column::TimeMs(trades.iter().map(|t| t.end_ms).collect())),
-            ("bid", Column::Text(trades.iter().map(|t| t.bid.clone()).collect())),
-            ("ask", Column::Text(trades.iter().map(|t| t.ask.clone()).collect())),
-        ],
-    };
-    let candles: Vec<_> = collected.candles.iter().collect();
-    let candles = Table {
-        name: "candles",
-        columns: vec![
-            ("class", Column::Text(candles.iter().map(|((c, _, _), _)| name(*c)).collect())),
-            (
-                "interval",
-                Column::Text(candles.iter().map(|((_, i, _), _)| i.name().to_owned()).collect()),
-            ),
-            ("start", Column::TimeMs(candles.iter().map(|(_, c)| c.start_ms).collect())),
-            ("open", Column::Nano(candles.iter().map(|(_, c)| c.open_nano).collect())),
-            ("high", Column::Nano(candles.iter().map(|(_, c)| c.high_nano).collect())),
-            ("low", Column::Nano(candles.iter().map(|(_, c)| c.low_nano).collect())),
-            ("close", Column::Nano(candles.iter().map(|(_, c)| c.close_nano).collect())),
-            ("volume", Column::U64(candles.iter().map(|(_, c)| c.volume).collect())),
-            ("trades", Column::U64(candles.iter().map(|(_, c)| c.trades).collect())),
-        ],
-    };
-    let tickers = &collected.tickers;
-    let change = |t: &Ticker| {
-        t.change_24h_nano
-            .map(|c| i64::try_from(c).unwrap_or(if c < 0 { i64::MIN } else { i64::MAX }))
-    };
-    let tickers = Table {
-        name: "tickers",
-        columns: vec![
-            ("at", Column::TimeMs(tickers.iter().map(|(at, _)| *at).collect())),
-            ("class", Column::Text(tickers.iter().map(|(_, t)| name(t.class)).collect())),
-            ("unit", Column::Text(tickers.iter().map(|(_, t)| unit(t.class)).collect())),
-            ("ts", Column::TimeMs(tickers.iter().map(|(_, t)| t.ts_ms).collect())),
-            ("best_bid", Column::OptNano(tickers.iter().map(|(_, t)| t.best_bid_nano).collect())),
-            ("best_ask", Column::OptNano(tickers.iter().map(|(_, t)| t.best_ask_nano).collect())),
-            ("last", Column::OptNano(tickers.iter().map(|(_, t)| t.last_nano).collect())),
-            ("reference", Column::OptNano(tickers.iter().map(|(_, t)| t.reference_nano).collect())),
-            ("volume_24h", Column::U64(tickers.iter().map(|(_, t)| t.volume_24h).collect())),
-            ("change_24h", Column::SignedNano(tickers.iter().map(|(_, t)| change(t)).collect())),
-            ("supply", Column::U64(tickers.iter().map(|(_, t)| t.supply).collect())),
-            ("demand", Column::U64(tickers.iter().map(|(_, t)| t.demand).collect())),
-        ],
-    };
-    let depth = &collected.depth;
-    let depth = Table {
-        name: "depth",
-        columns: vec![
-            ("at", Column::TimeMs(depth.iter().map(|row| row.0).collect())),
-            ("class", Column::Text(depth.iter().map(|row| name(row.1)).collect())),
-            ("side", Column::Text(depth.iter().map(|row| row.2.to_owned()).collect())),
-            ("level", Column::U64(depth.iter().map(|row| row.3).collect())),
-            ("price", Column::Nano(depth.iter().map(|row| row.4).collect())),
-            ("qty", Column::U64(depth.iter().map(|row| row.5).collect())),
-        ],
-    };
-    let references = &collected.references;
-    let references = Table {
-        name: "references",
-        columns: vec![
-            ("class", Column::Text(references.iter().map(|r| r.class.clone()).collect())),
-            ("ts", Column::TimeMs(references.iter().map(|r| r.ts_ms).collect())),
-            ("price", Column::Nano(references.iter().map(|r| r.price_nano).collect())),
-        ],
-    };
-    vec![trades, candles, tickers, depth, references]
 }
 
 #[cfg(test)]
@@ -409,12 +221,5 @@ mod tests {
         let error = offline_tables(&args).expect_err("an events file is not an order stream");
         let text = format!("{error:#}");
         assert!(text.contains("no line of") && text.contains("events file"), "{text}");
-    }
-
-    #[test]
-    fn a_steps_first_ts_is_read_from_its_first_event() {
-        let events = b"{\"seq\":12,\"ts\":1767225600010,\"type\":\"accepted\",\"id\":\"a\"}\n";
-        assert_eq!(first_ts(events), Some(1_767_225_600_010));
-        assert_eq!(first_ts(b""), None);
     }
 }

@@ -11,6 +11,7 @@
 //! - [`depth`]: one channel's levels, its sequence and checksum.
 //! - [`market`]: trades, candles and tickers.
 //! - [`events`]: reading event lines; [`json`]: the messages as the API writes them.
+//! - [`offline`]: a recorded market's feeds as [`table`]s (`gridbook feeds`, Python).
 
 pub mod book;
 pub mod depth;
@@ -18,7 +19,9 @@ pub mod error;
 pub mod events;
 pub mod json;
 pub mod market;
+pub mod offline;
 mod state;
+pub mod table;
 
 use std::collections::BTreeSet;
 

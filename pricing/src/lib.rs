@@ -30,6 +30,7 @@
 
 pub mod advice;
 pub mod answers;
+pub mod backtest;
 pub mod book;
 pub mod clearing;
 pub mod config;

@@ -85,6 +85,18 @@ pub fn run(
     finish(Sim::new(scenario, seed)?.run(progress), scenario, name, seed)
 }
 
+/// Runs `scenario` once with `seed`, writing no files but keeping every deal and job row in
+/// memory (`RunOutput::kept`: the Python package's tables).
+pub fn run_keeping_rows(
+    scenario: &Scenario,
+    name: &str,
+    seed: u64,
+    progress: &mut dyn Progress,
+) -> Result<Run, SimError> {
+    let files = report::files::RunFiles::keep();
+    finish(Sim::with_files(scenario, seed, files)?.run(progress), scenario, name, seed)
+}
+
 /// Runs `scenario` once with `seed` and writes every output into `dir`: the rows as the run
 /// goes (`timeseries.csv`, `deals.csv`, `jobs.csv`), then `metrics.json`, the charts and
 /// `report.html`, which shows `source`, the scenario's text.

@@ -2,8 +2,8 @@
 //! tickers, depth snapshots): a [`Table`] is named columns of one [`Column`] kind each, written
 //! as CSV ([`write_csv`]) or Parquet ([`write_parquet`]) with the same figures in both.
 //!
-//! Owns how each kind of column is written, not what a table holds (the feeds crate decides
-//! that). The rules every writer keeps:
+//! Owns how each kind of column ([`gridbook_feeds::table::Column`]) is written, not what a
+//! table holds (the feeds crate decides that). The rules every writer keeps:
 //! - money is exact: integer nano-units inside, decimal text in CSV (`1.95`, the events' own
 //!   text), `DECIMAL(38, 9)` in Parquet; never a float;
 //! - times are integer ms since the Unix epoch: as they are in CSV, `TIMESTAMP(MILLIS, UTC)` in
@@ -25,74 +25,7 @@ use thiserror::Error;
 
 pub(crate) use self::csv::write_csv;
 pub(crate) use self::parquet::write_parquet;
-
-/// A table: its name (the file's stem) and its columns, each the same number of rows long.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Table {
-    /// The file's stem: `trades` is written as `trades.csv` or `trades.parquet`.
-    pub(crate) name: &'static str,
-    /// The columns in file order: name and values.
-    pub(crate) columns: Vec<(&'static str, Column)>,
-}
-
-/// One column's values, of one kind. The kind decides how a value is written, not the name.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Column {
-    /// Counts, quantities and ids.
-    U64(Vec<u64>),
-    /// Counts that may be missing.
-    OptU64(Vec<Option<u64>>),
-    /// Names (classes, order ids, sides).
-    Text(Vec<String>),
-    /// Names that may be missing (a deal's class when the machine is in none).
-    OptText(Vec<Option<String>>),
-    /// Money in nano-units, 9 decimals: `1_950_000_000` is 1.95.
-    Nano(Vec<u64>),
-    /// Money that may be missing (no best bid, no reference yet).
-    OptNano(Vec<Option<u64>>),
-    /// Signed money in nano-units (a change), missing when there is nothing to compare with.
-    SignedNano(Vec<Option<i64>>),
-    /// Engine time: ms since the Unix epoch, UTC (the events' `ts`).
-    TimeMs(Vec<u64>),
-}
-
-impl Column {
-    /// The number of values (rows).
-    pub(crate) fn len(&self) -> usize {
-        match self {
-            Column::U64(values) | Column::Nano(values) | Column::TimeMs(values) => values.len(),
-            Column::OptU64(values) | Column::OptNano(values) => values.len(),
-            Column::Text(values) => values.len(),
-            Column::OptText(values) => values.len(),
-            Column::SignedNano(values) => values.len(),
-        }
-    }
-}
-
-impl Table {
-    /// The number of rows, after checking that the table has columns, that no two share a name
-    /// and that every column is as long as the first.
-    pub(crate) fn rows(&self) -> Result<usize, TableErrorKind> {
-        let Some((first, first_column)) = self.columns.first() else {
-            return Err(TableErrorKind::NoColumns);
-        };
-        let rows = first_column.len();
-        for (index, (name, column)) in self.columns.iter().enumerate() {
-            if self.columns[..index].iter().any(|(earlier, _)| earlier == name) {
-                return Err(TableErrorKind::DuplicateColumn { column: name });
-            }
-            if column.len() != rows {
-                return Err(TableErrorKind::Ragged {
-                    column: name,
-                    rows: column.len(),
-                    first,
-                    first_rows: rows,
-                });
-            }
-        }
-        Ok(rows)
-    }
-}
+pub(crate) use gridbook_feeds::table::{Column, ShapeError, Table};
 
 /// The file format of [`write_tables`] (`--format` of `gridbook feeds`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -148,7 +81,7 @@ fn write_whole_file(
     path: &Path,
     encode: impl FnOnce(fs::File, usize) -> Result<(), TableErrorKind>,
 ) -> Result<(), TableError> {
-    let rows = table.rows().map_err(|kind| TableError::new(table, path, kind))?;
+    let rows = table.rows().map_err(|shape| TableError::new(table, path, shape.into()))?;
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
@@ -184,15 +117,9 @@ impl TableError {
 /// Why a table could not be written.
 #[derive(Debug, Error)]
 pub(crate) enum TableErrorKind {
-    /// Columns of different lengths: a bug of the table's maker, named so it can be found.
-    #[error("column {column} has {rows} rows but column {first} has {first_rows}")]
-    Ragged { column: &'static str, rows: usize, first: &'static str, first_rows: usize },
-    /// Two columns of one name (readers would refuse or rename one).
-    #[error("two columns are named {column}")]
-    DuplicateColumn { column: &'static str },
-    /// A table without columns has no file form (Parquet needs a field).
-    #[error("the table has no columns")]
-    NoColumns,
+    /// The columns do not make one table.
+    #[error(transparent)]
+    Shape(#[from] ShapeError),
     /// Two tables of one name would be written to one file.
     #[error("another table of the same name goes to the same file")]
     DuplicateTable,

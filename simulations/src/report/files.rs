@@ -2,6 +2,9 @@
 //! `jobs.csv` — so that no row is held in memory however long the horizon. Written with the
 //! `csv` crate, which quotes a field only when it needs it (a comma or quote in a name).
 //!
+//! A run can also keep its deal and job rows in memory ([`RunFiles::keep`], for the Python
+//! package's tables), as well as or instead of writing them.
+//!
 //! A write error does not stop the run: the first one is kept and [`RunFiles::finish`] reports
 //! it, so a full disk fails the command instead of leaving a silently short file.
 
@@ -23,6 +26,17 @@ pub struct RunFiles {
     jobs: Sink,
     dir: Option<PathBuf>,
     failed: Option<(String, std::io::Error)>,
+    kept: Option<KeptRows>,
+}
+
+/// The deal and job rows of a run kept in memory ([`RunFiles::keep`]): they grow with the run
+/// (a few hundred bytes per deal and per job), which the caller asked for.
+#[derive(Debug, Default, Clone)]
+pub struct KeptRows {
+    /// One per deal, in the order they were made.
+    pub deals: Vec<DealRow>,
+    /// One per job, in the order they were resolved.
+    pub jobs: Vec<JobRow>,
 }
 
 fn sink(dir: &Path, name: &str) -> Result<Sink, SimError> {
@@ -49,6 +63,7 @@ impl RunFiles {
             jobs: sink(dir, "jobs.csv")?,
             dir: Some(dir.to_path_buf()),
             failed: None,
+            kept: None,
         };
         files.headers();
         Ok(files)
@@ -56,7 +71,24 @@ impl RunFiles {
 
     /// Files that keep nothing (a sweep's runs only need their metrics).
     pub fn discard() -> RunFiles {
-        RunFiles { series: nowhere(), deals: nowhere(), jobs: nowhere(), dir: None, failed: None }
+        RunFiles {
+            series: nowhere(),
+            deals: nowhere(),
+            jobs: nowhere(),
+            dir: None,
+            failed: None,
+            kept: None,
+        }
+    }
+
+    /// Files that write nothing but keep the deal and job rows in memory.
+    pub fn keep() -> RunFiles {
+        RunFiles { kept: Some(KeptRows::default()), ..RunFiles::discard() }
+    }
+
+    /// The rows kept so far, if these files keep them ([`RunFiles::keep`]).
+    pub fn take_kept(&mut self) -> Option<KeptRows> {
+        self.kept.take()
     }
 
     fn headers(&mut self) {
@@ -84,12 +116,18 @@ impl RunFiles {
 
     /// One row of `deals.csv`.
     pub(crate) fn deal(&mut self, row: &DealRow) {
+        if let Some(kept) = &mut self.kept {
+            kept.deals.push(row.clone());
+        }
         let result = serialize(&mut self.deals, row);
         self.note("deals.csv", result);
     }
 
     /// One row of `jobs.csv`.
     pub(crate) fn job(&mut self, row: &JobRow) {
+        if let Some(kept) = &mut self.kept {
+            kept.jobs.push(row.clone());
+        }
         let result = serialize(&mut self.jobs, row);
         self.note("jobs.csv", result);
     }

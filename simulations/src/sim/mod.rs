@@ -68,6 +68,8 @@ pub struct RunOutput {
     pub demand: Demand,
     /// The first error writing the run's files, if any.
     pub write_error: Option<SimError>,
+    /// The deal and job rows, when the run kept them ([`RunFiles::keep`]).
+    pub kept: Option<crate::report::files::KeptRows>,
     /// Simulated length, ms.
     pub end_ms: u64,
     /// Engine commands applied.
@@ -289,6 +291,7 @@ impl<'a> Sim<'a> {
             revenue_nano: self.machines.iter().map(|m| m.revenue_nano).collect(),
             paid_nano: self.paid_nano,
             demand: self.demand,
+            kept: self.files.take_kept(),
             write_error: self.files.finish().err(),
             world: self.world,
             tally: self.tally,
