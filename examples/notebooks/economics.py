@@ -355,23 +355,54 @@ axes[0].legend(loc="upper right")
 show(fig, "zi-prices")
 
 # %% [markdown]
-# As in Gode and Sunder, the budget constraint alone brings the ZI-C market close to full
-# efficiency, with prices that settle around the equilibrium band within each period
-# (alpha falling as the period goes on: the cheap sellers and keen buyers trade first, and
-# what is left narrows the range of possible prices). ZI-U traders trade units that should
-# not trade (a buyer whose value is below a seller's cost), losing surplus, and their
-# prices scatter over the whole [floor, ceiling] range.
+# Do prices tighten within a period, as the keenest buyers and cheapest sellers trade first
+# and leave traders who can only trade in a narrower range? Smith's alpha over the first and
+# the second half of each period's trades, all periods together:
+
+# %%
+for kind, run in zi_runs.items():
+    halves = ([], [])
+    for period in range(PERIODS):
+        prices = [t.price for t in run.period_trades(period)]
+        halves[0].extend(prices[: len(prices) // 2])
+        halves[1].extend(prices[len(prices) // 2:])
+    print(f"{kind.upper()} Smith's alpha (%): first half of each period's trades "
+          f"{alpha_pct(halves[0]):.1f}, second half {alpha_pct(halves[1]):.1f}")
+
+# %% [markdown]
+# **Reading it.** Gode and Sunder's point holds on gridbook's engine: the budget constraint
+# alone takes the ZI-C market most of the way to full efficiency (0.93 with this seed), with
+# no learning, strategy or memory. Surplus is lost when an extra-marginal trader (whose value
+# or cost lies beyond the equilibrium) trades in place of an intra-marginal one, or when an
+# intra-marginal unit finds no partner before the period ends. ZI-U traders trade every unit
+# every period (so their efficiency is the same each period: all values minus all costs),
+# including units that should not trade, and lose that surplus (0.65). Efficiency comes
+# from the rules plus the constraint, not from the traders.
+#
+# Prices are another matter. ZI-C prices stay around the equilibrium band but scatter
+# (alpha about 20 %) and, with this seed, do not tighten from the first half of a period to
+# the second; ZI-U prices are far more dispersed. Cliff and Bruten (1997, "Zero is not
+# enough", HP Labs HPL-97-141) showed that whatever convergence ZI-C prices show depends on
+# the shape of supply and demand: price discovery takes more than zero intelligence.
 #
 # ## 2. The four pricing models on the Alibaba trace
 #
 # `gridbook.simulate` runs `simulations/scenarios/alibaba-replay.toml` (the trace's busy last
-# month, 1/128 of its nodes, adaptive providers, truthful requesters; docs/simulations.md) once
-# per pricing model, same seed: the same machines, costs, jobs and values, so the models
-# are compared on the same draws. The trace's files are given as absolute paths.
+# month on 1/128 of its nodes; docs/simulations.md) once per pricing model with the same seed:
+# the same machines, costs, jobs and values, so the models are compared on the same draws.
+# The trace's files are given as absolute paths.
+#
+# In that scenario providers are **adaptive** (+5 % after a fill, −5 % after an idle posting
+# period, never below cost) and requesters bid their value: no order follows the reference,
+# so every model gives the same deals, and the models differ only in the reference price they
+# publish. A second run per model overrides `providers.strategy = "pegged"`: each provider
+# asks the class reference (never below its cost), so the model now sets the asking prices
+# and shapes who trades at what price.
 
 # %%
 SCENARIO = REPO / "simulations/scenarios/alibaba-replay.toml"
 MODELS = ["vwap", "ewma", "utilization", "clearing"]
+PROVIDERS = ["adaptive", "pegged"]
 
 
 def trace_files(folder):
@@ -388,8 +419,8 @@ nodes_csv, pods_csv = trace_files(args.trace_dir)
 overrides = {"trace.nodes": str(nodes_csv), "trace.pods": str(pods_csv)}
 
 # The scenario replays trace hours 2856-3586 on 1/128 of the nodes. A trace that ends before
-# hour 2856 (the test fixture: 12 pods in its first 4 hours, on 6 nodes) would leave no pod
-# at all; then replay it from hour 0 on every node, for as long as its pods run.
+# hour 2856 (the test fixture: 12 pods in its first hour, on 6 nodes) would leave no pod at
+# all; then replay it from hour 0 on every node, for as long as its pods run.
 scenario = tomllib.loads(SCENARIO.read_text())
 pods = pl.read_csv(pods_csv, columns=["creation_time", "deletion_time"])
 last_pod_h = pods["creation_time"].max() / 3600
@@ -402,19 +433,26 @@ if last_pod_h < scenario["trace"]["from_h"]:
           f"node for {end_h + 1} hours")
 
 runs = {}
-for model in MODELS:
-    t0 = time.monotonic()
-    runs[model] = gridbook.simulate(SCENARIO, seed=1,
-                                    overrides=overrides | {"pricing.model": model})
-    print(f"simulate {model}: {time.monotonic() - t0:.1f} s")
+t0 = time.monotonic()
+for providers in PROVIDERS:
+    for model in MODELS:
+        runs[providers, model] = gridbook.simulate(
+            SCENARIO, seed=1,
+            overrides=overrides | {"pricing.model": model, "providers.strategy": providers})
+print(f"{len(runs)} simulations in {time.monotonic() - t0:.1f} s")
 
 # %% [markdown]
-# One row per model. Efficiency is realised surplus over the dual upper bound of the
-# simulator (docs/simulations.md, "Metrics": compare models of one market, not absolute
-# values), fill rate is slots leased over slots requested. For each model's main GPU class
-# (the GPU class with the most slots), its volume-weighted deal price per GPU-hour
-# (exact, shown to 4 decimals), the volatility of its closing deal price (standard deviation
-# of interval log returns) and the market's utilisation beside the trace's own.
+# One row per provider strategy and model:
+#
+# - **efficiency**: realised surplus over the simulator's dual upper bound (docs/simulations.md,
+#   "Metrics": compare models of one market, not absolute values), **fill_rate**: slots leased
+#   over slots requested, **miss_rate**: jobs that missed their deadline;
+# - for the main GPU class (the GPU class with the most slots): the volume-weighted
+#   **deal_price** per GPU-hour (exact, shown to 4 decimals), its **volatility** (standard
+#   deviation of the interval-to-interval log change of the closing deal price), and
+#   **ref_error**: how far the reference published at the end of an interval was from the
+#   next interval's volume-weighted deal price, as a mean share of that price (intervals with
+#   deals), i.e. how well the reference predicts what the class trades at.
 
 
 # %%
@@ -422,7 +460,7 @@ def classes_of(run):
     return {c["class"]: c for c in run.metrics["classes"]}
 
 
-first = classes_of(runs[MODELS[0]])
+first = classes_of(runs[PROVIDERS[0], MODELS[0]])
 main_class = max((c for c in first.values() if c["class"].startswith("gpu.")),
                  key=lambda c: (c["slots"], c["class"]))["class"]
 
@@ -432,27 +470,43 @@ def price4(text):
     return None if text is None else Decimal(text).quantize(Decimal("0.0001"))
 
 
+def class_series(run, name):
+    return pl.from_arrow(run.timeseries).filter(pl.col("class") == name).sort("ts_ms")
+
+
+def reference_error(run, name):
+    """Mean |next interval's deal price - reference| / that price, over intervals with deals."""
+    errors = (
+        class_series(run, name)
+        .with_columns(pl.col("reference").shift(1).alias("published"))
+        .filter(pl.col("vwap").is_not_null() & pl.col("published").is_not_null())
+        .select(((pl.col("vwap").cast(pl.Float64) - pl.col("published").cast(pl.Float64)).abs()
+                 / pl.col("vwap").cast(pl.Float64)).alias("error"))
+    )
+    return errors["error"].mean() if errors.height else None
+
+
 summary = pl.DataFrame(
     [
         {
+            "providers": providers,
             "model": model,
             "efficiency": run.metrics["efficiency"]["ratio"],
             "fill_rate": run.metrics["fill_rate"],
-            "deadline_miss_rate": run.metrics["deadline_miss_rate"],
+            "miss_rate": run.metrics["deadline_miss_rate"],
             "deals": run.metrics["deals"],
-            "class": main_class,
             "deal_price": price4(classes_of(run)[main_class]["deal_price"]),
             "volatility": classes_of(run)[main_class]["volatility"],
-            "utilisation": classes_of(run)[main_class]["utilisation"],
-            "trace_utilisation": classes_of(run)[main_class].get("trace_utilisation"),
+            "ref_error": reference_error(run, main_class),
         }
-        for model, run in runs.items()
+        for (providers, model), run in runs.items()
     ],
     schema_overrides={"deal_price": pl.Decimal(38, 4)},
 )
 per_class = pl.DataFrame(
     [
         {
+            "providers": providers,
             "model": model,
             "class": c["class"],
             "slots": c["slots"],
@@ -463,40 +517,104 @@ per_class = pl.DataFrame(
             "utilisation": c["utilisation"],
             "trace_utilisation": c.get("trace_utilisation"),
         }
-        for model, run in runs.items()
+        for (providers, model), run in runs.items()
         for c in run.metrics["classes"]
     ],
     schema_overrides={"deal_price": pl.Decimal(38, 4)},
 )
 table_style = dict(tbl_formatting="ASCII_MARKDOWN", tbl_hide_dataframe_shape=True,
-                   tbl_hide_column_data_types=True, float_precision=4, tbl_rows=100,
+                   tbl_hide_column_data_types=True, float_precision=4, tbl_rows=200,
                    tbl_cols=20, tbl_width_chars=200)
 with pl.Config(**table_style):
-    print(f"pricing models on {pods_csv.name}, seed 1 (main GPU class: {main_class})")
+    print(f"pricing models on {pods_csv.name}, seed 1; main GPU class {main_class} "
+          f"({first[main_class]['slots']} slots)")
     print(summary)
-    print("every class, per model")
-    print(per_class.sort("class", "model"))
 
 # %% [markdown]
-# Each model's reference price for the main GPU class over the run, from the time series
-# (`r.timeseries`, one row per class and interval), with the deal prices (volume-weighted per
-# interval) of the `ewma` run for scale. The reference is what a pegged order follows and
-# what `gridbook price` suggests to a provider.
+# Every class, per model, with pegged providers: the volume, the volume-weighted deal price
+# per class unit, its volatility, and the market's utilisation beside what the trace's own
+# pods occupied (docs/simulations.md, "The trace's own load").
 
 # %%
-fig, ax = plt.subplots(figsize=(11, 4.5))
-for model, run in runs.items():
-    series = pl.from_arrow(run.timeseries).filter(pl.col("class") == main_class)
-    ax.plot(series["hour"], series["reference"].cast(pl.Float64), lw=1, label=f"{model} reference")
-deals_series = (pl.from_arrow(runs["ewma"].timeseries)
-                .filter((pl.col("class") == main_class) & pl.col("vwap").is_not_null()))
-ax.scatter(deals_series["hour"], deals_series["vwap"].cast(pl.Float64), s=6, color="black",
-           alpha=0.4, label="deal price (ewma run)")
-unit = first[main_class]["unit"]
-ax.set_xlabel("hour of the run")
-ax.set_ylabel(f"price per {unit}")
-ax.set_title(f"{main_class}: each model's reference price")
-ax.legend(ncols=3, fontsize=8)
+with pl.Config(**table_style):
+    print(per_class.filter(pl.col("providers") == "pegged").drop("providers")
+          .sort("class", "model"))
+
+# %% [markdown]
+# Each model's reference price for the main GPU class over the run (`r.timeseries`: one row
+# per class and interval), beside the class's deal prices (volume-weighted per interval),
+# with adaptive providers (left: the reference only watches the market) and pegged providers
+# (right: asks follow the reference). The reference is what a pegged order follows and what
+# `gridbook price` suggests to a provider.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), sharey=True)
+for ax, providers in zip(axes, PROVIDERS):
+    for model in MODELS:
+        series = class_series(runs[providers, model], main_class)
+        line, = ax.plot(series["ts_ms"] / HOUR_MS, series["reference"].cast(pl.Float64), lw=1,
+                        label=f"{model} reference")
+        deals = series.filter(pl.col("vwap").is_not_null())
+        if providers == "pegged" or model == MODELS[0]:  # adaptive: the same deals every model
+            ax.scatter(deals["ts_ms"] / HOUR_MS, deals["vwap"].cast(pl.Float64), s=5,
+                       color="black" if providers == "adaptive" else line.get_color(),
+                       alpha=0.35, label="deal price" if providers == "adaptive" else None)
+    ax.set_title(f"{main_class}, {providers} providers")
+    ax.set_xlabel("hour of the run")
+axes[0].set_ylabel(f"price per {first[main_class]['unit']}")
+axes[0].legend(ncols=2, fontsize=8)
 show(fig, "pricing-models-reference")
 
+# %% [markdown]
+# One seed is one draw of costs and values. The same comparison over seeds 1 to 5 (common
+# random numbers: every model sees the same draws for a seed), with pegged providers, where
+# the model matters: the mean and the range over the seeds.
+
+# %%
+SEEDS = range(1, 6)
+replications = pl.DataFrame(
+    [
+        {
+            "model": model,
+            "seed": seed,
+            "efficiency": run.metrics["efficiency"]["ratio"],
+            "fill_rate": run.metrics["fill_rate"],
+            "miss_rate": run.metrics["deadline_miss_rate"],
+        }
+        for model in MODELS
+        for seed in SEEDS
+        for run in [gridbook.simulate(SCENARIO, seed=seed, overrides=overrides | {
+            "pricing.model": model, "providers.strategy": "pegged"})]
+    ]
+)
+over_seeds = replications.group_by("model", maintain_order=True).agg(
+    [pl.col(name).mean().alias(f"{name}_mean") for name in ("efficiency", "fill_rate", "miss_rate")]
+    + [pl.col("efficiency").min().alias("efficiency_min"),
+       pl.col("efficiency").max().alias("efficiency_max")]
+)
+with pl.Config(**table_style):
+    print(f"pegged providers, seeds {SEEDS.start}-{SEEDS.stop - 1}")
+    print(over_seeds)
 print(f"charts in {args.out}; {time.monotonic() - started_s:.1f} s in all")
+
+# %% [markdown]
+# **Reading it.** With adaptive providers the four rows are identical but for `ref_error`:
+# nobody follows the reference, so the model changes nothing in the market and is judged
+# only as a forecast of the next interval's deal price. The deal-driven models (vwap, ewma)
+# and clearing miss it by about 6-7 % on average; `utilization` does not: its reference falls to
+# the floor of 1 nano-token and stays there. That model (EIP-1559 applied to compute,
+# docs/pricing.md) raises the price when the resting demand at the price exceeds 80 % of the
+# slots offered and lowers it by up to 1/8 a minute otherwise; here most jobs fill on arrival
+# and leased slots do not count as demand, so its utilisation signal stays below target.
+#
+# With pegged providers the model sets the asks, and the market changes with it. Most deals
+# are at a resting pegged ask, max(reference, cost) (a bid sets the price only when its job
+# waited in the book), so a model that learns from deals or from the asks mostly sees its
+# own price back: ewma's and clearing's references rise only when the
+# machines left to sell cost more than the reference, and otherwise hold flat for days (the
+# steps in the chart); vwap's one-hour window empties between deals, when it falls back to
+# the book's mid, so it moves more. A high reference prices out jobs whose value lies below
+# it: lower fill rates and more missed deadlines for ewma and clearing. Under `utilization`,
+# whose reference is at the floor, pegged providers ask their cost: the market runs on costs
+# and truthful bids and fills the most jobs, at the lowest prices. The pricing model is not
+# a neutral observer once orders follow it.
