@@ -42,22 +42,28 @@ def test_zero_intelligence_traders_are_efficient_only_with_a_budget_constraint(r
                      stdout, re.M), stdout
 
 
-def test_the_pricing_models_table_has_one_row_per_model(run):
+def test_the_pricing_models_table_has_one_row_per_model_and_provider_strategy(run):
     stdout, _ = run
-    # The summary table (markdown) sits between its title and the per-class table.
-    summary = stdout.split("pricing models on ", 1)[1].split("every class, per model", 1)[0]
-    header = next(line for line in summary.splitlines() if line.startswith("| model"))
+    # The summary table (markdown) follows its title line; the next title ends it.
+    summary = stdout.split("pricing models on ", 1)[1].split("\n\n", 1)[0]
+    summary = summary.split("every class", 1)[0].split("pegged providers, seeds", 1)[0]
+    header = next(line for line in summary.splitlines() if line.startswith("| providers"))
     columns = [cell.strip() for cell in header.strip("|").split("|")]
     rows = {}
     for line in summary.splitlines():
-        cells = [cell.strip() for cell in line.strip("|").split("|")]
-        if line.startswith("|") and cells[0] in MODELS:
-            assert cells[0] not in rows, f"two rows for {cells[0]}:\n{summary}"
-            rows[cells[0]] = dict(zip(columns, cells))
-    assert sorted(rows) == sorted(MODELS), summary
-    for model, row in rows.items():
-        assert 0.0 <= float(row["efficiency"]) <= 1.0, (model, row)
-        assert 0.0 <= float(row["fill_rate"]) <= 1.0, (model, row)
+        cells = dict(zip(columns, (cell.strip() for cell in line.strip("|").split("|"))))
+        if line.startswith("|") and cells.get("model") in MODELS:
+            key = (cells["providers"], cells["model"])
+            assert key not in rows, f"two rows for {key}:\n{summary}"
+            rows[key] = cells
+    assert sorted(rows) == sorted((p, m) for p in ("adaptive", "pegged") for m in MODELS), summary
+    for key, row in rows.items():
+        assert 0.0 <= float(row["efficiency"]) <= 1.0, (key, row)
+        assert 0.0 <= float(row["fill_rate"]) <= 1.0, (key, row)
+    # Nobody follows the reference of adaptive providers: every model gives the same market.
+    adaptive = {tuple(row[c] for c in ("efficiency", "fill_rate", "deals"))
+                for (providers, _), row in rows.items() if providers == "adaptive"}
+    assert len(adaptive) == 1, summary
 
 
 def test_the_charts_are_written(run):
