@@ -1,13 +1,20 @@
 //! Event lines (docs/order-stream.md, "Events") as one table: a column per field of any event
 //! type, null where a type has no such field, read back strictly from the lines the engine's
 //! own writer produced — so the table holds exactly what `gridbook replay` prints.
+//!
+//! Values go straight into Arrow builders (text into one contiguous buffer per column), so a
+//! table of millions of events costs no allocation per value.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
+use arrow_array::builder::{
+    Decimal128Builder, StringBuilder, TimestampMillisecondBuilder, UInt64Builder,
+};
 use gridbook_matcher::money::parse_price_nano;
 use serde::Deserialize;
 
-use crate::table::Columns;
+use crate::table::{money_builder, time_builder, time_value, Columns};
 
 /// One event line, every field any event type has.
 #[derive(Deserialize)]
@@ -52,31 +59,52 @@ struct EventLine<'a> {
 }
 
 /// The events of a run so far, by column.
-#[derive(Default)]
 pub(crate) struct EventTable {
-    seq: Vec<Option<u64>>,
-    ts: Vec<Option<u64>>,
-    kind: Vec<Option<String>>,
-    id: Vec<Option<String>>,
-    line: Vec<Option<u64>>,
-    reason: Vec<Option<String>>,
-    detail: Vec<Option<String>>,
-    deal: Vec<Option<u64>>,
-    bid: Vec<Option<String>>,
-    ask: Vec<Option<String>>,
-    requester: Vec<Option<String>>,
-    provider: Vec<Option<String>>,
-    qty: Vec<Option<u64>>,
-    price: Vec<Option<u128>>,
-    start: Vec<Option<u64>>,
-    end: Vec<Option<u64>>,
-    remaining: Vec<Option<u64>>,
-    class: Vec<Option<String>>,
-    repriced: Vec<Option<u64>>,
+    seq: UInt64Builder,
+    ts: TimestampMillisecondBuilder,
+    kind: StringBuilder,
+    id: StringBuilder,
+    line: UInt64Builder,
+    reason: StringBuilder,
+    detail: StringBuilder,
+    deal: UInt64Builder,
+    bid: StringBuilder,
+    ask: StringBuilder,
+    requester: StringBuilder,
+    provider: StringBuilder,
+    qty: UInt64Builder,
+    price: Decimal128Builder,
+    start: TimestampMillisecondBuilder,
+    end: TimestampMillisecondBuilder,
+    remaining: UInt64Builder,
+    class: StringBuilder,
+    repriced: UInt64Builder,
 }
 
-fn owned(text: Option<Cow<'_, str>>) -> Option<String> {
-    text.map(Cow::into_owned)
+impl Default for EventTable {
+    fn default() -> EventTable {
+        EventTable {
+            seq: UInt64Builder::new(),
+            ts: time_builder(),
+            kind: StringBuilder::new(),
+            id: StringBuilder::new(),
+            line: UInt64Builder::new(),
+            reason: StringBuilder::new(),
+            detail: StringBuilder::new(),
+            deal: UInt64Builder::new(),
+            bid: StringBuilder::new(),
+            ask: StringBuilder::new(),
+            requester: StringBuilder::new(),
+            provider: StringBuilder::new(),
+            qty: UInt64Builder::new(),
+            price: money_builder(),
+            start: time_builder(),
+            end: time_builder(),
+            remaining: UInt64Builder::new(),
+            class: StringBuilder::new(),
+            repriced: UInt64Builder::new(),
+        }
+    }
 }
 
 impl EventTable {
@@ -93,49 +121,49 @@ impl EventTable {
         let price = event.price.map(|text| {
             parse_price_nano(&text).expect("the writer writes prices the money parser reads")
         });
-        self.seq.push(Some(event.seq));
-        self.ts.push(Some(event.ts));
-        self.kind.push(Some(event.kind.into_owned()));
-        self.id.push(owned(event.id));
-        self.line.push(event.line);
-        self.reason.push(owned(event.reason));
-        self.detail.push(owned(event.detail));
-        self.deal.push(event.deal);
-        self.bid.push(owned(event.bid));
-        self.ask.push(owned(event.ask));
-        self.requester.push(owned(event.requester));
-        self.provider.push(owned(event.provider));
-        self.qty.push(event.qty);
-        self.price.push(price.map(u128::from));
-        self.start.push(event.start);
-        self.end.push(event.end);
-        self.remaining.push(event.remaining);
-        self.class.push(owned(event.class));
-        self.repriced.push(event.repriced);
+        self.seq.append_value(event.seq);
+        self.ts.append_value(time_value(event.ts));
+        self.kind.append_value(event.kind);
+        self.id.append_option(event.id);
+        self.line.append_option(event.line);
+        self.reason.append_option(event.reason);
+        self.detail.append_option(event.detail);
+        self.deal.append_option(event.deal);
+        self.bid.append_option(event.bid);
+        self.ask.append_option(event.ask);
+        self.requester.append_option(event.requester);
+        self.provider.append_option(event.provider);
+        self.qty.append_option(event.qty);
+        self.price.append_option(price.map(i128::from));
+        self.start.append_option(event.start.map(time_value));
+        self.end.append_option(event.end.map(time_value));
+        self.remaining.append_option(event.remaining);
+        self.class.append_option(event.class);
+        self.repriced.append_option(event.repriced);
     }
 
     /// The table's columns, in the order of docs/order-stream.md.
-    pub(crate) fn into_columns(self) -> Columns {
+    pub(crate) fn into_columns(mut self) -> Columns {
         let mut columns = Columns::default();
-        columns.u64("seq", self.seq);
-        columns.time_ms("ts", self.ts);
-        columns.text("type", self.kind);
-        columns.text("id", self.id);
-        columns.u64("line", self.line);
-        columns.text("reason", self.reason);
-        columns.text("detail", self.detail);
-        columns.u64("deal", self.deal);
-        columns.text("bid", self.bid);
-        columns.text("ask", self.ask);
-        columns.text("requester", self.requester);
-        columns.text("provider", self.provider);
-        columns.u64("qty", self.qty);
-        columns.nano("price", self.price);
-        columns.time_ms("start", self.start);
-        columns.time_ms("end", self.end);
-        columns.u64("remaining", self.remaining);
-        columns.text("class", self.class);
-        columns.u64("repriced", self.repriced);
+        columns.push("seq", Arc::new(self.seq.finish()));
+        columns.push("ts", Arc::new(self.ts.finish()));
+        columns.push("type", Arc::new(self.kind.finish()));
+        columns.push("id", Arc::new(self.id.finish()));
+        columns.push("line", Arc::new(self.line.finish()));
+        columns.push("reason", Arc::new(self.reason.finish()));
+        columns.push("detail", Arc::new(self.detail.finish()));
+        columns.push("deal", Arc::new(self.deal.finish()));
+        columns.push("bid", Arc::new(self.bid.finish()));
+        columns.push("ask", Arc::new(self.ask.finish()));
+        columns.push("requester", Arc::new(self.requester.finish()));
+        columns.push("provider", Arc::new(self.provider.finish()));
+        columns.push("qty", Arc::new(self.qty.finish()));
+        columns.push("price", Arc::new(self.price.finish()));
+        columns.push("start", Arc::new(self.start.finish()));
+        columns.push("end", Arc::new(self.end.finish()));
+        columns.push("remaining", Arc::new(self.remaining.finish()));
+        columns.push("class", Arc::new(self.class.finish()));
+        columns.push("repriced", Arc::new(self.repriced.finish()));
         columns
     }
 }

@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use arrow_array::builder::{Decimal128Builder, TimestampMillisecondBuilder};
 use arrow_array::{
     Array, ArrayRef, BooleanArray, Decimal128Array, Float64Array, RecordBatch, StringArray,
     TimestampMillisecondArray, UInt64Array,
@@ -34,6 +35,23 @@ fn time(ms: u64) -> i64 {
     i64::try_from(ms).expect("engine times fit a signed 64-bit millisecond timestamp")
 }
 
+/// A builder of a money column.
+pub(crate) fn money_builder() -> Decimal128Builder {
+    Decimal128Builder::new()
+        .with_precision_and_scale(MONEY_PRECISION, MONEY_SCALE)
+        .expect("38, 9 is a valid decimal128 precision and scale")
+}
+
+/// A builder of a time column (UTC).
+pub(crate) fn time_builder() -> TimestampMillisecondBuilder {
+    TimestampMillisecondBuilder::new().with_timezone("UTC")
+}
+
+/// An engine time as a timestamp value.
+pub(crate) fn time_value(ms: u64) -> i64 {
+    time(ms)
+}
+
 fn money(values: impl Iterator<Item = Option<i128>>) -> ArrayRef {
     let array = Decimal128Array::from_iter(values)
         .with_precision_and_scale(MONEY_PRECISION, MONEY_SCALE)
@@ -42,7 +60,8 @@ fn money(values: impl Iterator<Item = Option<i128>>) -> ArrayRef {
 }
 
 impl Columns {
-    fn push(&mut self, name: &str, array: ArrayRef) {
+    /// A column built elsewhere (a builder's array).
+    pub(crate) fn push(&mut self, name: &str, array: ArrayRef) {
         debug_assert!(
             self.arrays.first().is_none_or(|first| first.len() == array.len()),
             "column {name} has another length than the first"
