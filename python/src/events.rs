@@ -3,7 +3,9 @@
 //! own writer produced — so the table holds exactly what `gridbook replay` prints.
 //!
 //! Values go straight into Arrow builders (text into one contiguous buffer per column), so a
-//! table of millions of events costs no allocation per value.
+//! table of millions of events costs no allocation per value, and every [`CHUNK_ROWS`] events
+//! become a record batch of their own: a long replay grows a list of chunks, never one buffer
+//! copied over and over as it doubles, and pyarrow and polars read chunked tables as they are.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -14,7 +16,11 @@ use arrow_array::builder::{
 use gridbook_matcher::money::parse_price_nano;
 use serde::Deserialize;
 
-use crate::table::{money_builder, time_builder, time_value, Columns};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{Field, Schema};
+use pyo3::prelude::*;
+
+use crate::table::{batches_into_pyarrow, money_builder, time_builder, time_value};
 
 /// One event line, every field any event type has.
 #[derive(Deserialize)]
@@ -58,8 +64,16 @@ struct EventLine<'a> {
     repriced: Option<u64>,
 }
 
-/// The events of a run so far, by column.
+/// Events per record batch.
+const CHUNK_ROWS: usize = 65_536;
+
+/// Fields of the events table that are never null.
+const ALWAYS: [&str; 3] = ["seq", "ts", "type"];
+
+/// The events of a run so far, by column: the finished chunks, then the builders.
 pub(crate) struct EventTable {
+    chunks: Vec<RecordBatch>,
+    rows: usize,
     seq: UInt64Builder,
     ts: TimestampMillisecondBuilder,
     kind: StringBuilder,
@@ -84,6 +98,8 @@ pub(crate) struct EventTable {
 impl Default for EventTable {
     fn default() -> EventTable {
         EventTable {
+            chunks: Vec::new(),
+            rows: 0,
             seq: UInt64Builder::new(),
             ts: time_builder(),
             kind: StringBuilder::new(),
@@ -114,6 +130,11 @@ impl EventTable {
             let event: EventLine<'_> =
                 serde_json::from_slice(line).expect("the engine's writer writes valid events");
             self.push(event);
+            self.rows += 1;
+            if self.rows == CHUNK_ROWS {
+                let chunk = self.chunk();
+                self.chunks.push(chunk);
+            }
         }
     }
 
@@ -142,28 +163,49 @@ impl EventTable {
         self.repriced.append_option(event.repriced);
     }
 
-    /// The table's columns, in the order of docs/order-stream.md.
-    pub(crate) fn into_columns(mut self) -> Columns {
-        let mut columns = Columns::default();
-        columns.push("seq", Arc::new(self.seq.finish()));
-        columns.push("ts", Arc::new(self.ts.finish()));
-        columns.push("type", Arc::new(self.kind.finish()));
-        columns.push("id", Arc::new(self.id.finish()));
-        columns.push("line", Arc::new(self.line.finish()));
-        columns.push("reason", Arc::new(self.reason.finish()));
-        columns.push("detail", Arc::new(self.detail.finish()));
-        columns.push("deal", Arc::new(self.deal.finish()));
-        columns.push("bid", Arc::new(self.bid.finish()));
-        columns.push("ask", Arc::new(self.ask.finish()));
-        columns.push("requester", Arc::new(self.requester.finish()));
-        columns.push("provider", Arc::new(self.provider.finish()));
-        columns.push("qty", Arc::new(self.qty.finish()));
-        columns.push("price", Arc::new(self.price.finish()));
-        columns.push("start", Arc::new(self.start.finish()));
-        columns.push("end", Arc::new(self.end.finish()));
-        columns.push("remaining", Arc::new(self.remaining.finish()));
-        columns.push("class", Arc::new(self.class.finish()));
-        columns.push("repriced", Arc::new(self.repriced.finish()));
-        columns
+    /// The rows in the builders as a record batch, the builders emptied.
+    fn chunk(&mut self) -> RecordBatch {
+        self.rows = 0;
+        let arrays: [(&str, ArrayRef); 19] = [
+            ("seq", Arc::new(self.seq.finish())),
+            ("ts", Arc::new(self.ts.finish())),
+            ("type", Arc::new(self.kind.finish())),
+            ("id", Arc::new(self.id.finish())),
+            ("line", Arc::new(self.line.finish())),
+            ("reason", Arc::new(self.reason.finish())),
+            ("detail", Arc::new(self.detail.finish())),
+            ("deal", Arc::new(self.deal.finish())),
+            ("bid", Arc::new(self.bid.finish())),
+            ("ask", Arc::new(self.ask.finish())),
+            ("requester", Arc::new(self.requester.finish())),
+            ("provider", Arc::new(self.provider.finish())),
+            ("qty", Arc::new(self.qty.finish())),
+            ("price", Arc::new(self.price.finish())),
+            ("start", Arc::new(self.start.finish())),
+            ("end", Arc::new(self.end.finish())),
+            ("remaining", Arc::new(self.remaining.finish())),
+            ("class", Arc::new(self.class.finish())),
+            ("repriced", Arc::new(self.repriced.finish())),
+        ];
+        // One schema for every chunk: nullability by field, not by what a chunk happens to hold.
+        let fields: Vec<Field> = arrays
+            .iter()
+            .map(|(name, array)| {
+                Field::new(*name, array.data_type().clone(), !ALWAYS.contains(name))
+            })
+            .collect();
+        let columns = arrays.into_iter().map(|(_, array)| array).collect();
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+            .expect("every builder holds one value per event, of its field's type")
+    }
+
+    /// The table as a `pyarrow.Table`, one chunk per [`CHUNK_ROWS`] events.
+    pub(crate) fn into_pyarrow(mut self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        if self.rows > 0 || self.chunks.is_empty() {
+            let chunk = self.chunk();
+            self.chunks.push(chunk);
+        }
+        let schema = self.chunks[0].schema();
+        batches_into_pyarrow(py, schema, self.chunks)
     }
 }

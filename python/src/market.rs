@@ -173,7 +173,7 @@ impl Market {
             }
             return Ok(events.into_any());
         }
-        self.step_all(commands, ts)?.into_columns().into_pyarrow(py)
+        self.step_all(commands, ts)?.into_pyarrow(py)
     }
 
     /// The engine's clock, ms: the latest command's time.

@@ -91,7 +91,7 @@ pub(crate) fn replay<'py>(
         }
         table
     });
-    table.into_columns().into_pyarrow(py)
+    table.into_pyarrow(py)
 }
 
 /// Each model's score over one stream, one row per model (`gridbook backtest`).

@@ -14,7 +14,7 @@ use arrow_array::{
     Array, ArrayRef, BooleanArray, Decimal128Array, Float64Array, RecordBatch, StringArray,
     TimestampMillisecondArray, UInt64Array,
 };
-use arrow_schema::{Field, Schema};
+use arrow_schema::{Field, Schema, SchemaRef};
 use gridbook_feeds::table::{Column, Table};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
@@ -60,8 +60,7 @@ fn money(values: impl Iterator<Item = Option<i128>>) -> ArrayRef {
 }
 
 impl Columns {
-    /// A column built elsewhere (a builder's array).
-    pub(crate) fn push(&mut self, name: &str, array: ArrayRef) {
+    fn push(&mut self, name: &str, array: ArrayRef) {
         debug_assert!(
             self.arrays.first().is_none_or(|first| first.len() == array.len()),
             "column {name} has another length than the first"
@@ -119,11 +118,25 @@ impl Columns {
 
     /// The table as a `pyarrow.Table` (zero-copy, through the C stream interface).
     pub(crate) fn into_pyarrow(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-        let schema = Arc::new(Schema::new(self.fields));
-        let batch = RecordBatch::try_new(schema.clone(), self.arrays)
-            .expect("every column was built as long as the first, with its field's type");
-        PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
+        let batch = self.into_batch();
+        batches_into_pyarrow(py, batch.schema(), vec![batch])
     }
+
+    /// The columns as one record batch.
+    pub(crate) fn into_batch(self) -> RecordBatch {
+        let schema = Arc::new(Schema::new(self.fields));
+        RecordBatch::try_new(schema, self.arrays)
+            .expect("every column was built as long as the first, with its field's type")
+    }
+}
+
+/// Record batches of one schema as one `pyarrow.Table` of as many chunks (zero-copy).
+pub(crate) fn batches_into_pyarrow(
+    py: Python<'_>,
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+) -> PyResult<Bound<'_, PyAny>> {
+    PyTable::try_new(batches, schema)?.into_pyarrow(py)
 }
 
 /// An offline feeds table ([`gridbook_feeds::table::Table`]) as Arrow columns.

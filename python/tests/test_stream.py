@@ -57,3 +57,14 @@ def test_feeds_give_the_trades_and_candles_of_the_stream(repo):
 def test_feeds_refuse_an_events_file(repo):
     with pytest.raises(gridbook.GridbookError, match="not an order stream"):
         gridbook.feeds(repo / "examples/market.events.jsonl")
+
+
+def test_a_long_replay_is_one_table_in_chunks_equal_to_batches_of_a_market():
+    import pyarrow as pa
+    lines = gridbook.generate(seed=5, resting=2_000, orders=60_000)
+    table = gridbook.replay(lines)
+    assert table.num_rows > 65_536 and table.column("seq").num_chunks > 1
+    assert table.column("seq").to_pylist() == list(range(1, table.num_rows + 1))
+    market = gridbook.Market()
+    batches = [market.submit(lines[at:at + 5_000]) for at in range(0, len(lines), 5_000)]
+    assert pa.concat_tables(batches).equals(table)
