@@ -125,3 +125,24 @@ def test_the_generated_mix_replays_through_a_market_as_through_replay():
     assert len(lines) == 2_200
     table = gridbook.Market().submit(lines)
     assert table.equals(gridbook.replay(lines))
+
+
+def test_a_dict_is_written_as_json_keeps_its_types_and_refuses_what_json_cannot_hold():
+    from decimal import Decimal
+    market = gridbook.Market()
+    # Unicode text reaches the decoder intact (which then refuses a non-ASCII id by name).
+    [event] = market.submit(ask("ä-€-1", "2.5"), ts=0)
+    assert (event["id"], event["reason"]) == ("ä-€-1", "bad_id")
+    [event] = market.submit(ask("a1", Decimal("2.50")), ts=0)
+    assert event == {"seq": 2, "ts": 0, "type": "accepted", "id": "a1"}
+    # A bool is JSON's true, not the integer 1: the decoder refuses it as a quantity.
+    [event] = market.submit(ask("a2", "2", qty=True), ts=0)
+    assert event["type"] == "rejected" and "boolean `true`" in event["detail"]
+    # A float is written as a JSON number; a price must be text, so it is refused by name.
+    [event] = market.submit(ask("a3", 2.5), ts=0)
+    assert event["type"] == "rejected" and "price" in event["detail"]
+    with pytest.raises(gridbook.GridbookError, match="NaN has no JSON form"):
+        market.submit(ask("a4", float("nan")), ts=0)
+    with pytest.raises(gridbook.GridbookError, match="out of range"):
+        market.submit(ask("a5", "2", qty=2**200), ts=0)
+    assert market.book().num_rows == 1
