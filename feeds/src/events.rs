@@ -1,41 +1,12 @@
-//! Reading the node's event lines (docs/order-stream.md, "Events"): the fields the feeds need,
-//! borrowed from the line, every other field ignored.
+//! What the node's event lines (docs/order-stream.md, "Events", read by the matcher's
+//! [`EventLine`]) mean to the feeds: the fields they need, checked present, borrowed.
 
 use std::borrow::Cow;
 
 use gridbook_matcher::money::parse_price_nano;
-use serde::Deserialize;
+use gridbook_matcher::stream::EventLine;
 
 use crate::error::FeedsError;
-
-/// One event line's fields; which are present depends on `type`.
-#[derive(Debug, Deserialize)]
-struct EventLine<'a> {
-    seq: u64,
-    ts: u64,
-    #[serde(rename = "type", borrow)]
-    kind: Cow<'a, str>,
-    #[serde(default, borrow)]
-    id: Option<Cow<'a, str>>,
-    #[serde(default)]
-    deal: Option<u64>,
-    #[serde(default, borrow)]
-    bid: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    ask: Option<Cow<'a, str>>,
-    #[serde(default)]
-    qty: Option<u64>,
-    #[serde(default, borrow)]
-    price: Option<Cow<'a, str>>,
-    #[serde(default)]
-    start: Option<u64>,
-    #[serde(default)]
-    end: Option<u64>,
-    #[serde(default)]
-    remaining: Option<u64>,
-    #[serde(default, borrow)]
-    class: Option<Cow<'a, str>>,
-}
 
 /// What an event means to the feeds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,7 +68,7 @@ fn need<T>(value: Option<T>, field: &str, seq: u64) -> Result<T, FeedsError> {
 
 /// Reads one event line.
 pub fn read_event(line: &[u8]) -> Result<Stamped<'_>, FeedsError> {
-    let parsed: EventLine<'_> = serde_json::from_slice(line)
+    let parsed = EventLine::read(line)
         .map_err(|error| FeedsError::Event { seq: 0, detail: format!("not an event: {error}") })?;
     let seq = parsed.seq;
     let price = |text: Option<Cow<'_, str>>| -> Result<u64, FeedsError> {

@@ -1,68 +1,25 @@
 //! Event lines (docs/order-stream.md, "Events") as one table: a column per field of any event
-//! type, null where a type has no such field, read back strictly from the lines the engine's
-//! own writer produced — so the table holds exactly what `gridbook replay` prints.
+//! type, null where a type has no such field, read back strictly ([`EventLine`]) from the lines
+//! the engine's own writer produced — so the table holds exactly what `gridbook replay` prints.
 //!
 //! Values go straight into Arrow builders (text into one contiguous buffer per column), so a
 //! table of millions of events costs no allocation per value, and every [`CHUNK_ROWS`] events
 //! become a record batch of their own: a long replay grows a list of chunks, never one buffer
 //! copied over and over as it doubles, and pyarrow and polars read chunked tables as they are.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use arrow_array::builder::{
     Decimal128Builder, StringBuilder, TimestampMillisecondBuilder, UInt64Builder,
 };
 use gridbook_matcher::money::parse_price_nano;
-use serde::Deserialize;
+use gridbook_matcher::stream::EventLine;
 
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema};
 use pyo3::prelude::*;
 
 use crate::table::{batches_into_pyarrow, money_builder, time_builder, time_value};
-
-/// One event line, every field any event type has.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EventLine<'a> {
-    seq: u64,
-    ts: u64,
-    #[serde(rename = "type", borrow)]
-    kind: Cow<'a, str>,
-    #[serde(borrow, default)]
-    id: Option<Cow<'a, str>>,
-    #[serde(default)]
-    line: Option<u64>,
-    #[serde(borrow, default)]
-    reason: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    detail: Option<Cow<'a, str>>,
-    #[serde(default)]
-    deal: Option<u64>,
-    #[serde(borrow, default)]
-    bid: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    ask: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    requester: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    provider: Option<Cow<'a, str>>,
-    #[serde(default)]
-    qty: Option<u64>,
-    #[serde(borrow, default)]
-    price: Option<Cow<'a, str>>,
-    #[serde(default)]
-    start: Option<u64>,
-    #[serde(default)]
-    end: Option<u64>,
-    #[serde(default)]
-    remaining: Option<u64>,
-    #[serde(borrow, default)]
-    class: Option<Cow<'a, str>>,
-    #[serde(default)]
-    repriced: Option<u64>,
-}
 
 /// Events per record batch.
 const CHUNK_ROWS: usize = 65_536;
@@ -127,8 +84,7 @@ impl EventTable {
     /// Appends the event lines in `lines` (each ending in a newline, as the writer makes them).
     pub(crate) fn push_lines(&mut self, lines: &[u8]) {
         for line in lines.split(|&byte| byte == b'\n').filter(|line| !line.is_empty()) {
-            let event: EventLine<'_> =
-                serde_json::from_slice(line).expect("the engine's writer writes valid events");
+            let event = EventLine::read(line).expect("the engine's writer writes valid events");
             self.push(event);
             self.rows += 1;
             if self.rows == CHUNK_ROWS {
