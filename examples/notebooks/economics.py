@@ -572,20 +572,20 @@ show(fig, "pricing-models-reference")
 
 # %%
 SEEDS = range(1, 6)
-replications = pl.DataFrame(
-    [
-        {
-            "model": model,
-            "seed": seed,
-            "efficiency": run.metrics["efficiency"]["ratio"],
-            "fill_rate": run.metrics["fill_rate"],
-            "miss_rate": run.metrics["deadline_miss_rate"],
-        }
-        for model in MODELS
-        for seed in SEEDS
-        for run in [gridbook.simulate(SCENARIO, seed=seed, overrides=overrides | {
-            "pricing.model": model, "providers.strategy": "pegged"})]
-    ]
+# gridbook.sweep runs the grid x seeds on every core: one row per run, seed = 1 + replication.
+runs = gridbook.sweep(
+    SCENARIO,
+    grid={key: [value] for key, value in overrides.items()}
+    | {"pricing.model": list(MODELS), "providers.strategy": ["pegged"]},
+    replications=len(SEEDS),
+    seed=SEEDS.start,
+)
+replications = pl.from_arrow(runs).select(
+    pl.col("pricing.model").alias("model"),
+    "seed",
+    "efficiency",
+    "fill_rate",
+    pl.col("deadline_miss_rate").alias("miss_rate"),
 )
 over_seeds = replications.group_by("model", maintain_order=True).agg(
     [pl.col(name).mean().alias(f"{name}_mean") for name in ("efficiency", "fill_rate", "miss_rate")]

@@ -309,7 +309,7 @@ impl Market {
         format!(
             "Market(pricing={model:?}, now_ms={}, resting={})",
             engine.now_ms(),
-            engine.snapshot().len()
+            engine.resting()
         )
     }
 }

@@ -165,10 +165,10 @@ pub(crate) fn simulate(
     let run = py
         .detach(|| gridbook_simulations::run_keeping_rows(&scenario, &name, seed, &mut Silent))
         .map_err(refused)?;
-    let kept = run.output.kept.clone().unwrap_or_default();
-    let output = &run.output;
+    let gridbook_simulations::Run { mut output, metrics } = run;
+    let kept = output.kept.take().expect("run_keeping_rows keeps the rows");
     Ok(SimResult {
-        metrics: to_python(py, &run.metrics)?.unbind(),
+        metrics: to_python(py, &metrics)?.unbind(),
         timeseries: series_table(&output.series, &output.class_names).into_pyarrow(py)?.unbind(),
         deals: deals_table(&kept).into_pyarrow(py)?.unbind(),
         jobs: jobs_table(&kept).into_pyarrow(py)?.unbind(),

@@ -48,6 +48,16 @@ fn toml_source(
     Ok(Some((text, path.display().to_string())))
 }
 
+/// A model's name, checked; `None` or `"none"` is the plain engine.
+fn checked_model(pricing: Option<&str>) -> PyResult<Option<String>> {
+    let Some(name) = pricing.filter(|name| *name != "none") else { return Ok(None) };
+    if !gridbook_pricing::MODEL_NAMES.contains(&name) {
+        let known = gridbook_pricing::MODEL_NAMES.join(", ");
+        return Err(refused(format!("pricing: unknown model {name:?} (known: {known}, or None)")));
+    }
+    Ok(Some(name.to_owned()))
+}
+
 impl MarketSpec {
     /// The market of the Python options; `"none"` or `None` is the plain engine.
     pub(crate) fn new(
@@ -57,15 +67,7 @@ impl MarketSpec {
         book_interval_ms: u64,
         publish_step_bps: Option<u64>,
     ) -> PyResult<MarketSpec> {
-        let pricing = pricing.filter(|name| *name != "none").map(str::to_owned);
-        if let Some(name) = &pricing {
-            if !gridbook_pricing::MODEL_NAMES.contains(&name.as_str()) {
-                let known = gridbook_pricing::MODEL_NAMES.join(", ");
-                return Err(refused(format!(
-                    "pricing: unknown model {name:?} (known: {known}, or None)"
-                )));
-            }
-        }
+        let pricing = checked_model(pricing)?;
         if book_interval_ms == 0 {
             return Err(refused("book_interval_ms: must be at least 1"));
         }
@@ -80,11 +82,7 @@ impl MarketSpec {
 
     /// This market under another model.
     pub(crate) fn with_model(&self, model: &str) -> PyResult<MarketSpec> {
-        let mut spec = self.clone();
-        spec.pricing = None;
-        let checked = MarketSpec::new(Some(model), None, None, self.book_interval_ms, None)?;
-        spec.pricing = checked.pricing;
-        Ok(spec)
+        Ok(MarketSpec { pricing: checked_model(Some(model))?, ..self.clone() })
     }
 
     /// Whether a model prices the market.

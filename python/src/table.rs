@@ -86,7 +86,9 @@ impl Columns {
 
     /// Money in nano-units.
     pub(crate) fn nano(&mut self, name: &str, values: impl IntoIterator<Item = Option<u128>>) {
-        let values = values.into_iter().map(|v| v.map(|nano| nano.min(i128::MAX as u128) as i128));
+        // Nano-units of real money are far below decimal128(38)'s 10^38; one beyond is a bug.
+        let decimal = |nano: u128| i128::try_from(nano).expect("money fits decimal128(38, 9)");
+        let values = values.into_iter().map(|v| v.map(decimal));
         self.push(name, money(values));
     }
 
@@ -177,12 +179,6 @@ pub(crate) fn decimal_nano(text: &str) -> Option<u128> {
     if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > 9 {
         return None;
     }
-    let whole: u128 = whole.parse().ok()?;
-    let fraction: u128 = if fraction.is_empty() { 0 } else { fraction.parse().ok()? };
-    let scale = 10u128.pow(9 - fraction_len(text) as u32);
-    whole.checked_mul(1_000_000_000)?.checked_add(fraction * scale)
-}
-
-fn fraction_len(text: &str) -> usize {
-    text.split_once('.').map_or(0, |(_, fraction)| fraction.len())
+    let padded = format!("{fraction:0<9}");
+    whole.parse::<u128>().ok()?.checked_mul(1_000_000_000)?.checked_add(padded.parse().ok()?)
 }
